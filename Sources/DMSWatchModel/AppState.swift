@@ -1,0 +1,379 @@
+import Foundation
+
+/// Warning/critical thresholds (seconds for latency).
+public struct Thresholds: Sendable, Equatable, Codable {
+  public var latencyWarn: Double
+  public var latencyCritical: Double
+  public init(latencyWarn: Double = 60, latencyCritical: Double = 300) {
+    self.latencyWarn = latencyWarn
+    self.latencyCritical = latencyCritical
+  }
+  public func severity(latency: Double?) -> Severity {
+    guard let latency else { return .unknown }
+    if latency >= latencyCritical { return .critical }
+    if latency >= latencyWarn { return .warn }
+    return .ok
+  }
+}
+
+/// The data sources polled in the background.
+public enum DataSource: String, Sendable, CaseIterable, Hashable {
+  case tasks, tables, metrics, logs, events
+  public var shortLabel: String {
+    switch self {
+    case .tasks: "tasks"
+    case .tables: "tables"
+    case .metrics: "metrics"
+    case .logs: "logs"
+    case .events: "events"
+    }
+  }
+}
+
+/// Freshness of one data source. Last good data is kept on failure.
+public struct SourceStatus: Sendable, Equatable {
+  public var interval: TimeInterval
+  public var lastSuccess: Date?
+  public var lastError: String?
+  public var lastErrorAt: Date?
+  public init(interval: TimeInterval) { self.interval = interval }
+
+  public func age(now: Date) -> TimeInterval? { lastSuccess.map { max(0, now.timeIntervalSince($0)) } }
+  /// Older than 3 poll intervals (or never loaded while an error is showing).
+  public func isStale(now: Date) -> Bool {
+    guard let age = age(now: now) else { return lastError != nil }
+    return age > 3 * interval
+  }
+}
+
+/// Per-task table statistics with the flags derived from them.
+public struct TaskTables: Sendable, Equatable {
+  public var tables: [TableStatistics]
+  public var flags: [TableFlag]
+  public var worstByTable: [TableRef: Severity]
+  public var loadedAt: Date?
+  public var error: String?
+
+  public init(tables: [TableStatistics] = [], loadedAt: Date? = nil) {
+    self.tables = tables.sorted { $0.ref < $1.ref }
+    self.flags = TableRules.flags(for: self.tables)
+    var worst: [TableRef: Severity] = [:]
+    for f in flags where f.severity > (worst[f.table] ?? .ok) { worst[f.table] = f.severity }
+    self.worstByTable = worst
+    self.loadedAt = loadedAt
+  }
+
+  /// Flags that count (unknown is shown but not counted as a problem).
+  public var problemCount: Int { flags.filter { $0.severity >= .warn }.count }
+}
+
+/// CDC and throughput series of one task.
+public struct TaskMetrics: Sendable, Equatable {
+  public var series: [String: TimeSeries] = [:]
+  public init() {}
+  public subscript(metric: String) -> TimeSeries {
+    get { series[metric] ?? TimeSeries() }
+    set { series[metric] = newValue }
+  }
+  public var latencySource: TimeSeries { self[DMSMetric.cdcLatencySource] }
+  public var latencyTarget: TimeSeries { self[DMSMetric.cdcLatencyTarget] }
+  /// Current total lag = source + target latency, from the newest points.
+  public var currentLatency: Double? {
+    let s = latencySource.last?.value
+    let t = latencyTarget.last?.value
+    if s == nil && t == nil { return nil }
+    return (s ?? 0) + (t ?? 0)
+  }
+}
+
+/// An action against AWS (or the simulator) that the user asked for.
+public enum ServiceCommand: Sendable, Equatable {
+  case start(arn: String, task: String, type: StartTaskType)
+  case stop(arn: String, task: String)
+  case reload(arn: String, task: String, tables: [TableRef], option: ReloadOption)
+
+  public var taskIdentifier: String {
+    switch self {
+    case .start(_, let t, _), .stop(_, let t), .reload(_, let t, _, _): t
+    }
+  }
+  public var taskArn: String {
+    switch self {
+    case .start(let a, _, _), .stop(let a, _), .reload(let a, _, _, _): a
+    }
+  }
+
+  /// A one-line description for prompts, the status line and the audit log.
+  public var summary: String {
+    switch self {
+    case .start(_, let t, let type): "start \(t) (\(type.rawValue))"
+    case .stop(_, let t): "stop \(t)"
+    case .reload(_, let t, let tables, let option):
+      "\(option == .validateOnly ? "revalidate" : "reload") \(tables.count == 1 ? tables[0].qualifiedName : "\(tables.count) tables") of \(t)"
+    }
+  }
+}
+
+public struct Confirmation: Sendable, Equatable {
+  public var command: ServiceCommand
+  public var prompt: String
+  /// Which button is highlighted; false (No) by default.
+  public var yesSelected: Bool = false
+  public init(command: ServiceCommand, prompt: String) {
+    self.command = command
+    self.prompt = prompt
+  }
+}
+
+public enum Overlay: Sendable, Equatable {
+  case none
+  case help(scroll: Int)
+  case startMenu(taskArn: String, index: Int)
+  case confirm(Confirmation)
+}
+
+public struct StatusMessage: Sendable, Equatable {
+  public var text: String
+  public var severity: Severity
+  public var expires: Date
+  public init(text: String, severity: Severity, expires: Date) {
+    self.text = text
+    self.severity = severity
+    self.expires = expires
+  }
+}
+
+public enum TaskSortColumn: String, Sendable, CaseIterable, Codable {
+  case name, status, type, progress, latency, flags, health
+}
+
+public struct TaskSort: Sendable, Equatable {
+  public var column: TaskSortColumn = .name
+  public var descending = false
+  public init(column: TaskSortColumn = .name, descending: Bool = false) {
+    self.column = column
+    self.descending = descending
+  }
+}
+
+/// A cursor with a scroll offset over a list.
+public struct ListCursor: Sendable, Equatable {
+  public var index = 0
+  public var top = 0
+  public init() {}
+
+  public mutating func clamp(count: Int, visible: Int) {
+    let visible = max(1, visible)
+    index = count == 0 ? 0 : min(max(0, index), count - 1)
+    if index < top { top = index }
+    if index >= top + visible { top = index - visible + 1 }
+    top = max(0, min(top, max(0, count - visible)))
+  }
+
+  public mutating func move(by delta: Int, count: Int, visible: Int) {
+    index += delta
+    clamp(count: count, visible: visible)
+  }
+}
+
+/// Everything the dashboard shows. Lives on the main actor; changed only by the reducer.
+public struct AppState: Sendable {
+  // Data
+  public var tasks: [ReplicationTask] = []
+  public var instances: [String: ReplicationInstance] = [:]
+  public var endpoints: [String: Endpoint] = [:]
+  public var tables: [String: TaskTables] = [:]
+  public var metrics: [String: TaskMetrics] = [:]
+  public var log: RingBuffer<LogEntry>
+  public var sources: [DataSource: SourceStatus] = [:]
+  public var thresholds = Thresholds()
+  /// Commands sent whose outcome is not yet known, by task ARN.
+  public var pending: [String: String] = [:]
+
+  // View
+  public var focus: Pane = .tasks
+  public var selectedTaskArn: String?
+  public var taskCursor = ListCursor()
+  public var selectedTable: TableRef?
+  public var tableCursor = ListCursor()
+  public var flagCursor = ListCursor()
+  public var marked: Set<TableRef> = []
+  public var sort = TaskSort()
+  public var filter = ""
+  public var filterEditing = false
+  public var overlay: Overlay = .none
+  public var logFollow = true
+  /// Lines scrolled back from the newest (0 = at the bottom).
+  public var logScrollBack = 0
+  public var paused = false
+  public var readOnly = false
+  public var sourceLabel = ""
+  public var message: StatusMessage?
+  public var layout = Layout(width: 80, height: 24)
+  public var now: Date
+  public var quitting = false
+
+  /// Row order of TASKS after filter and sort (indices into `tasks`).
+  public private(set) var taskOrder: [Int] = []
+
+  public init(now: Date, logCapacity: Int = 10_000, pollInterval: TimeInterval = 5) {
+    self.now = now
+    self.log = RingBuffer(capacity: logCapacity)
+    for s in DataSource.allCases { sources[s] = SourceStatus(interval: pollInterval) }
+  }
+
+  // MARK: derived
+
+  public var selectedTask: ReplicationTask? {
+    guard let arn = selectedTaskArn else { return nil }
+    return tasks.first { $0.arn == arn }
+  }
+
+  public var visibleTasks: [ReplicationTask] { taskOrder.map { tasks[$0] } }
+
+  public var selectedTables: TaskTables? { selectedTaskArn.flatMap { tables[$0] } }
+
+  /// Flags of the selected task, worst first.
+  public var selectedFlags: [TableFlag] { selectedTables?.flags ?? [] }
+
+  public func instanceIdentifier(for task: ReplicationTask) -> String? {
+    guard let arn = task.replicationInstanceArn else { return nil }
+    return instances[arn]?.identifier
+  }
+
+  public func isStale(_ source: DataSource) -> Bool { sources[source]?.isStale(now: now) ?? false }
+  public var anyStale: Bool { DataSource.allCases.contains { isStale($0) } }
+
+  /// Health of one task for the TASKS mark and sorting.
+  public func health(of task: ReplicationTask) -> TaskHealth {
+    TaskHealth.evaluate(task: task, tables: tables[task.arn], metrics: metrics[task.arn], thresholds: thresholds)
+  }
+
+  // MARK: ordering
+
+  public mutating func recomputeTaskOrder() {
+    let needle = filter.hasPrefix("!") ? String(filter.dropFirst()) : filter
+    let invert = filter.hasPrefix("!")
+    let lowered = needle.lowercased()
+    var idx: [Int] = []
+    idx.reserveCapacity(tasks.count)
+    for (i, t) in tasks.enumerated() {
+      if lowered.isEmpty {
+        idx.append(i)
+        continue
+      }
+      let hit = t.identifier.lowercased().contains(lowered) || t.status.lowercased().contains(lowered)
+        || t.migrationType.lowercased().contains(lowered)
+      if hit != invert { idx.append(i) }
+    }
+    let sort = self.sort
+    func key(_ i: Int) -> SortKey {
+      let t = tasks[i]
+      switch sort.column {
+      case .name: return .text(t.identifier)
+      case .status: return .text(t.status)
+      case .type: return .text(t.migrationType)
+      case .progress: return .number(Double(t.stats?.fullLoadProgressPercent ?? -1))
+      case .latency: return .number(metrics[t.arn]?.currentLatency ?? -1)
+      case .flags: return .number(Double(tables[t.arn]?.problemCount ?? -1))
+      case .health: return .number(Double(health(of: t).severity.rawValue))
+      }
+    }
+    let keys = Dictionary(uniqueKeysWithValues: idx.map { ($0, key($0)) })
+    idx.sort { a, b in
+      let ka = keys[a] ?? .number(0)
+      let kb = keys[b] ?? .number(0)
+      if ka != kb { return sort.descending ? kb < ka : ka < kb }
+      return tasks[a].identifier < tasks[b].identifier
+    }
+    taskOrder = idx
+    syncTaskCursor()
+  }
+
+  /// Keeps the selection on the same ARN when rows move; picks the nearest row when it vanished.
+  public mutating func syncTaskCursor() {
+    let visible = layout.visibleRows(.tasks)
+    if let arn = selectedTaskArn, let pos = taskOrder.firstIndex(where: { tasks[$0].arn == arn }) {
+      taskCursor.index = pos
+    } else if !taskOrder.isEmpty {
+      taskCursor.index = min(taskCursor.index, taskOrder.count - 1)
+      selectTask(arn: tasks[taskOrder[taskCursor.index]].arn)
+    } else if selectedTaskArn != nil && !filter.isEmpty {
+      // Filtered out: keep the selection, show nothing selected.
+    }
+    taskCursor.clamp(count: taskOrder.count, visible: visible)
+  }
+
+  public mutating func selectTask(arn: String?) {
+    if arn != selectedTaskArn {
+      selectedTaskArn = arn
+      marked = []
+      selectedTable = nil
+      tableCursor = ListCursor()
+      flagCursor = ListCursor()
+    }
+  }
+
+  public mutating func syncTableCursor() {
+    let list = selectedTables?.tables ?? []
+    if let sel = selectedTable, let pos = list.firstIndex(where: { $0.ref == sel }) {
+      tableCursor.index = pos
+    }
+    tableCursor.clamp(count: list.count, visible: layout.visibleRows(.tables))
+    selectedTable = list.isEmpty ? nil : list[tableCursor.index].ref
+    flagCursor.clamp(count: selectedFlags.count, visible: layout.visibleRows(.flags))
+  }
+}
+
+enum SortKey: Equatable, Comparable {
+  case text(String)
+  case number(Double)
+  static func < (a: SortKey, b: SortKey) -> Bool {
+    switch (a, b) {
+    case (.text(let x), .text(let y)): x.localizedStandardCompare(y) == .orderedAscending
+    case (.number(let x), .number(let y)): x < y
+    case (.number, .text): true
+    case (.text, .number): false
+    }
+  }
+}
+
+/// The one-line health mark of a task (the full readiness rules build on this).
+public struct TaskHealth: Sendable, Equatable {
+  public var severity: Severity
+  public var summary: String
+
+  public static func evaluate(task: ReplicationTask, tables: TaskTables?, metrics: TaskMetrics?, thresholds: Thresholds) -> TaskHealth {
+    if task.status == TaskStatus.failed {
+      return TaskHealth(severity: .critical, summary: "failed: \(task.lastFailureMessage ?? task.stopReason ?? "no reason given")")
+    }
+    if task.status == TaskStatus.stopped, let r = task.stopReason, r.contains("ERROR") || r.contains("LOW_") {
+      return TaskHealth(severity: .critical, summary: "stopped: \(r)")
+    }
+    if let e = task.stats?.tablesErrored, e > 0 {
+      return TaskHealth(severity: .critical, summary: "\(e) table\(e == 1 ? "" : "s") errored")
+    }
+    if let tables {
+      let critical = tables.flags.filter { $0.severity == .critical }
+      if let first = critical.first {
+        return TaskHealth(severity: .critical, summary: "\(critical.count) critical: \(first.tag) \(first.table.qualifiedName)")
+      }
+    }
+    let lat = metrics?.currentLatency
+    let latSev = task.status == TaskStatus.running && task.migration != .fullLoad ? thresholds.severity(latency: lat) : .ok
+    if latSev >= .warn, let lat {
+      return TaskHealth(severity: latSev, summary: "CDC latency \(Format.duration(lat))")
+    }
+    if let tables, tables.problemCount > 0 {
+      return TaskHealth(severity: .warn, summary: "\(tables.problemCount) flag\(tables.problemCount == 1 ? "" : "s")")
+    }
+    switch task.status {
+    case TaskStatus.running: return TaskHealth(severity: .ok, summary: "healthy")
+    case TaskStatus.stopped: return TaskHealth(severity: .ok, summary: task.stopReason.map { "stopped: \($0)" } ?? "stopped")
+    case TaskStatus.ready: return TaskHealth(severity: .ok, summary: "ready to start")
+    case TaskStatus.starting, TaskStatus.stopping, TaskStatus.creating, TaskStatus.modifying:
+      return TaskHealth(severity: .unknown, summary: "\(task.status)…")
+    default: return TaskHealth(severity: .unknown, summary: task.status)
+    }
+  }
+}

@@ -1,0 +1,420 @@
+import Foundation
+
+/// Inputs to the reducer: keys, data from pollers, results of commands, time.
+public enum AppAction: Sendable {
+  case key(Key)
+  case resize(width: Int, height: Int)
+  case tick(Date)
+  case tasksLoaded([ReplicationTask], at: Date)
+  case instancesLoaded([ReplicationInstance], [Endpoint])
+  case tablesLoaded(taskArn: String, [TableStatistics], at: Date)
+  case metricsLoaded([String: [String: [SeriesPoint]]], at: Date)
+  case logLoaded([LogEntry], at: Date)
+  case eventsLoaded([LogEntry], at: Date)
+  case sourceFailed(DataSource, message: String, at: Date, taskArn: String? = nil)
+  case commandFinished(ServiceCommand, error: String?, outcomeUnknown: Bool = false, at: Date)
+}
+
+/// What the reducer asks the outside world to do.
+public enum Effect: Sendable, Equatable {
+  case quit
+  case refreshNow
+  case setPaused(Bool)
+  case perform(ServiceCommand)
+  case focusTaskChanged(String?)
+  case audit(String)
+}
+
+public struct ReduceResult: Sendable, Equatable {
+  public var effects: [Effect] = []
+  public var redraw = false
+  public init(effects: [Effect] = [], redraw: Bool = false) {
+    self.effects = effects
+    self.redraw = redraw
+  }
+}
+
+/// The pure reducer: (state, action) -> state', effects.
+public struct Reducer: Sendable {
+  public var keyMap: KeyMap
+  public var messageTTL: TimeInterval = 6
+
+  public init(keyMap: KeyMap = KeyMap()) { self.keyMap = keyMap }
+
+  public static let startMenuItems: [StartTaskType] = [.resumeProcessing, .startReplication, .reloadTarget]
+
+  public func reduce(_ s: inout AppState, _ action: AppAction) -> ReduceResult {
+    let before = s.selectedTaskArn
+    var r = ReduceResult()
+    switch action {
+    case .key(let k):
+      r = handleKey(&s, k)
+    case .resize(let w, let h):
+      s.layout = Layout(width: w, height: h)
+      s.syncTaskCursor()
+      s.syncTableCursor()
+      r.redraw = true
+    case .tick(let now):
+      s.now = now
+      if let m = s.message, m.expires <= now { s.message = nil }
+      r.redraw = true
+    case .tasksLoaded(let tasks, let at):
+      s.tasks = tasks
+      s.sources[.tasks]?.lastSuccess = at
+      s.sources[.tasks]?.lastError = nil
+      let arns = Set(tasks.map(\.arn))
+      s.tables = s.tables.filter { arns.contains($0.key) }
+      s.metrics = s.metrics.filter { arns.contains($0.key) }
+      for t in tasks where s.pending[t.arn] != nil && !["starting", "stopping"].contains(t.status) {
+        s.pending[t.arn] = nil
+      }
+      s.recomputeTaskOrder()
+      s.syncTableCursor()
+      r.redraw = true
+    case .instancesLoaded(let instances, let endpoints):
+      s.instances = Dictionary(instances.map { ($0.arn, $0) }, uniquingKeysWith: { a, _ in a })
+      s.endpoints = Dictionary(endpoints.map { ($0.arn, $0) }, uniquingKeysWith: { a, _ in a })
+      r.redraw = true
+    case .tablesLoaded(let arn, let list, let at):
+      var tt = TaskTables(tables: list, loadedAt: at)
+      tt.error = nil
+      s.tables[arn] = tt
+      if arn == s.selectedTaskArn {
+        s.sources[.tables]?.lastSuccess = at
+        s.sources[.tables]?.lastError = nil
+        let refs = Set(tt.tables.map(\.ref))
+        s.marked = s.marked.filter { refs.contains($0) }
+        s.syncTableCursor()
+      }
+      if s.sort.column == .flags || s.sort.column == .health { s.recomputeTaskOrder() }
+      r.redraw = true
+    case .metricsLoaded(let byTask, let at):
+      for (arn, series) in byTask {
+        var m = s.metrics[arn] ?? TaskMetrics()
+        for (name, points) in series { m[name].merge(points) }
+        s.metrics[arn] = m
+      }
+      s.sources[.metrics]?.lastSuccess = at
+      s.sources[.metrics]?.lastError = nil
+      if s.sort.column == .latency || s.sort.column == .health { s.recomputeTaskOrder() }
+      r.redraw = true
+    case .logLoaded(let entries, let at):
+      appendLog(&s, entries)
+      s.sources[.logs]?.lastSuccess = at
+      s.sources[.logs]?.lastError = nil
+      r.redraw = true
+    case .eventsLoaded(let entries, let at):
+      appendLog(&s, entries)
+      s.sources[.events]?.lastSuccess = at
+      s.sources[.events]?.lastError = nil
+      r.redraw = true
+    case .sourceFailed(let src, let msg, let at, let arn):
+      if src == .tables, let arn {
+        s.tables[arn, default: TaskTables()].error = msg
+        if arn != s.selectedTaskArn { break }
+      }
+      s.sources[src]?.lastError = msg
+      s.sources[src]?.lastErrorAt = at
+      r.redraw = true
+    case .commandFinished(let cmd, let error, let unknown, let at):
+      s.pending[cmd.taskArn] = nil
+      if unknown {
+        setMessage(&s, "\(cmd.summary): outcome unknown — verify (re-reading from DMS)", .warn)
+        r.effects.append(.refreshNow)
+      } else if let error {
+        setMessage(&s, "\(cmd.summary) failed: \(error)", .critical)
+      } else {
+        setMessage(&s, "\(cmd.summary): requested", .ok)
+        r.effects.append(.refreshNow)
+      }
+      s.log.append(LogEntry(
+        time: at, source: .app, severity: error == nil && !unknown ? .info : .error, component: "DMSWATCH",
+        text: "\(cmd.summary): \(unknown ? "outcome unknown" : error ?? "requested")", task: cmd.taskIdentifier))
+      r.redraw = true
+    }
+    if s.selectedTaskArn != before { r.effects.append(.focusTaskChanged(s.selectedTaskArn)) }
+    return r
+  }
+
+  private func appendLog(_ s: inout AppState, _ entries: [LogEntry]) {
+    s.log.append(contentsOf: entries)
+    if !s.logFollow {
+      // Keep the view still while new lines arrive under it.
+      s.logScrollBack = min(s.logScrollBack + entries.count, max(0, s.log.count - 1))
+    }
+  }
+
+  private func setMessage(_ s: inout AppState, _ text: String, _ sev: Severity) {
+    s.message = StatusMessage(text: text, severity: sev, expires: s.now.addingTimeInterval(messageTTL))
+  }
+
+  // MARK: keys
+
+  func handleKey(_ s: inout AppState, _ key: Key) -> ReduceResult {
+    var r = ReduceResult(redraw: true)
+    switch s.overlay {
+    case .help(let scroll):
+      switch key {
+      case .escape, .char("?"), .char("q"), .enter: s.overlay = .none
+      case .down, .char("j"): s.overlay = .help(scroll: scroll + 1)
+      case .up, .char("k"): s.overlay = .help(scroll: max(0, scroll - 1))
+      case .pageDown: s.overlay = .help(scroll: scroll + 10)
+      case .pageUp: s.overlay = .help(scroll: max(0, scroll - 10))
+      default: break
+      }
+      return r
+    case .startMenu(let arn, let index):
+      let n = Self.startMenuItems.count
+      switch key {
+      case .escape, .char("q"), .char("n"): s.overlay = .none
+      case .down, .char("j"), .tab: s.overlay = .startMenu(taskArn: arn, index: (index + 1) % n)
+      case .up, .char("k"), .backTab: s.overlay = .startMenu(taskArn: arn, index: (index + n - 1) % n)
+      case .char("1"), .char("2"), .char("3"):
+        if case .char(let c) = key, let d = c.wholeNumberValue { s.overlay = .startMenu(taskArn: arn, index: d - 1) }
+      case .enter:
+        let type = Self.startMenuItems[index]
+        guard let task = s.tasks.first(where: { $0.arn == arn }) else {
+          s.overlay = .none
+          return r
+        }
+        let cmd = ServiceCommand.start(arn: arn, task: task.identifier, type: type)
+        if type == .resumeProcessing {
+          s.overlay = .none
+          r.effects += perform(&s, cmd)
+        } else {
+          let warning = type == .reloadTarget
+            ? "Reload target for \(task.identifier)? Every table is truncated or recreated and loaded again."
+            : "Start replication for \(task.identifier) from the beginning? A previous full load is repeated."
+          s.overlay = .confirm(Confirmation(command: cmd, prompt: warning))
+        }
+      default: break
+      }
+      return r
+    case .confirm(var c):
+      switch key {
+      case .char("y"), .char("Y"):
+        s.overlay = .none
+        r.effects += perform(&s, c.command)
+      case .char("n"), .char("N"), .escape, .char("q"):
+        s.overlay = .none
+        setMessage(&s, "cancelled: \(c.command.summary)", .ok)
+        r.effects.append(.audit("cancelled \(c.command.summary)"))
+      case .left, .right, .tab, .backTab, .char("h"), .char("l"):
+        c.yesSelected.toggle()
+        s.overlay = .confirm(c)
+      case .enter:
+        s.overlay = .none
+        if c.yesSelected {
+          r.effects += perform(&s, c.command)
+        } else {
+          setMessage(&s, "cancelled: \(c.command.summary)", .ok)
+          r.effects.append(.audit("cancelled \(c.command.summary)"))
+        }
+      default: break
+      }
+      return r
+    case .none:
+      break
+    }
+
+    if s.filterEditing {
+      switch key {
+      case .enter:
+        s.filterEditing = false
+      case .escape:
+        s.filterEditing = false
+        s.filter = ""
+        s.recomputeTaskOrder()
+      case .backspace, .delete:
+        if !s.filter.isEmpty { s.filter.removeLast() }
+        s.recomputeTaskOrder()
+      case .char(let c):
+        if s.filter.count < 128 { s.filter.append(c) }
+        s.recomputeTaskOrder()
+      default: break
+      }
+      return r
+    }
+
+    guard let cmd = keyMap.command(for: key, in: s.focus) else {
+      r.redraw = false
+      return r
+    }
+    if s.readOnly, let b = keyMap.binding(for: cmd), b.mutates {
+      setMessage(&s, "read-only mode: \(b.description) is disabled", .warn)
+      r.effects.append(.audit("refused (read-only): \(cmd.rawValue)"))
+      return r
+    }
+    r.effects += run(&s, cmd)
+    return r
+  }
+
+  func run(_ s: inout AppState, _ cmd: Command) -> [Effect] {
+    switch cmd {
+    case .moveUp: move(&s, -1)
+    case .moveDown: move(&s, 1)
+    case .pageUp: move(&s, -s.layout.visibleRows(s.focus))
+    case .pageDown: move(&s, s.layout.visibleRows(s.focus))
+    case .top: move(&s, Int.min / 2)
+    case .bottom:
+      if s.focus == .log {
+        s.logFollow = true
+        s.logScrollBack = 0
+      } else {
+        move(&s, Int.max / 2)
+      }
+    case .focusNext: s.focus = cycle(s.focus, 1)
+    case .focusPrev: s.focus = cycle(s.focus, -1)
+    case .focusLeft:
+      if s.focus == .flags { s.focus = .tables } else { s.focus = cycle(s.focus, -1) }
+    case .focusRight:
+      if s.focus == .tables { s.focus = .flags } else { s.focus = cycle(s.focus, 1) }
+    case .drillDown:
+      if s.selectedTaskArn != nil { s.focus = .tables }
+    case .filter:
+      s.focus = .tasks
+      s.filterEditing = true
+    case .back:
+      if !s.marked.isEmpty {
+        s.marked = []
+      } else if s.focus != .tasks {
+        s.focus = .tasks
+      } else if !s.filter.isEmpty {
+        s.filter = ""
+        s.recomputeTaskOrder()
+      }
+    case .start:
+      guard let t = s.selectedTask else { return noTask(&s) }
+      s.overlay = .startMenu(taskArn: t.arn, index: t.status == TaskStatus.ready ? 1 : 0)
+    case .stop:
+      guard let t = s.selectedTask else { return noTask(&s) }
+      s.overlay = .confirm(Confirmation(
+        command: .stop(arn: t.arn, task: t.identifier),
+        prompt: "Stop task \(t.identifier) (\(t.status))? Replication stops until it is resumed."))
+    case .reload:
+      guard let t = s.selectedTask else { return noTask(&s) }
+      let targets = reloadTargets(s)
+      guard !targets.isEmpty else {
+        setMessage(&s, "no table selected", .warn)
+        return []
+      }
+      s.overlay = .confirm(Confirmation(
+        command: .reload(arn: t.arn, task: t.identifier, tables: targets, option: .dataReload),
+        prompt: "Reload \(targets.count == 1 ? targets[0].qualifiedName : "\(targets.count) tables") of \(t.identifier)? Target rows are reloaded from the source."))
+    case .validate:
+      guard let t = s.selectedTask else { return noTask(&s) }
+      let targets = s.marked.isEmpty ? (s.selectedTables?.tables.map(\.ref) ?? []) : s.marked.sorted()
+      guard !targets.isEmpty else {
+        setMessage(&s, "no table statistics loaded yet for \(t.identifier)", .warn)
+        return []
+      }
+      return perform(&s, .reload(arn: t.arn, task: t.identifier, tables: targets, option: .validateOnly))
+    case .mark:
+      guard let ref = currentTableRef(s) else { return [] }
+      if s.marked.contains(ref) { s.marked.remove(ref) } else { s.marked.insert(ref) }
+      move(&s, 1)
+    case .markAll:
+      let all = Set(s.selectedTables?.tables.map(\.ref) ?? [])
+      s.marked = s.marked.count == all.count ? [] : all
+    case .refresh:
+      setMessage(&s, "refreshing…", .ok)
+      return [.refreshNow]
+    case .pause:
+      s.paused.toggle()
+      setMessage(&s, s.paused ? "polling paused (p to resume)" : "polling resumed", .ok)
+      return [.setPaused(s.paused)]
+    case .help:
+      s.overlay = .help(scroll: 0)
+    case .quit:
+      s.quitting = true
+      return [.quit]
+    case .sortNext:
+      let all = TaskSortColumn.allCases
+      let i = all.firstIndex(of: s.sort.column) ?? 0
+      s.sort = TaskSort(column: all[(i + 1) % all.count], descending: false)
+      s.recomputeTaskOrder()
+    case .sortReverse:
+      s.sort.descending.toggle()
+      s.recomputeTaskOrder()
+    case .sortByName: sortBy(&s, .name)
+    case .sortByStatus: sortBy(&s, .status)
+    case .sortByType: sortBy(&s, .type)
+    case .sortByProgress: sortBy(&s, .progress)
+    case .sortByLatency: sortBy(&s, .latency)
+    case .sortByFlags: sortBy(&s, .flags)
+    case .sortByHealth: sortBy(&s, .health)
+    case .followLog:
+      s.logFollow.toggle()
+      if s.logFollow { s.logScrollBack = 0 }
+    }
+    return []
+  }
+
+  private func sortBy(_ s: inout AppState, _ c: TaskSortColumn) {
+    if s.sort.column == c {
+      s.sort.descending.toggle()
+    } else {
+      // Numbers that mean "worse when larger" start descending.
+      s.sort = TaskSort(column: c, descending: [.latency, .flags, .health].contains(c))
+    }
+    s.recomputeTaskOrder()
+  }
+
+  private func noTask(_ s: inout AppState) -> [Effect] {
+    setMessage(&s, "no task selected", .warn)
+    return []
+  }
+
+  private func perform(_ s: inout AppState, _ c: ServiceCommand) -> [Effect] {
+    if s.readOnly {
+      setMessage(&s, "read-only mode: \(c.summary) refused", .warn)
+      return [.audit("refused (read-only) \(c.summary)")]
+    }
+    s.pending[c.taskArn] = c.summary
+    setMessage(&s, "\(c.summary)…", .ok)
+    return [.perform(c)]
+  }
+
+  private func reloadTargets(_ s: AppState) -> [TableRef] {
+    if !s.marked.isEmpty { return s.marked.sorted() }
+    return currentTableRef(s).map { [$0] } ?? []
+  }
+
+  private func currentTableRef(_ s: AppState) -> TableRef? {
+    if s.focus == .flags {
+      let f = s.selectedFlags
+      return f.isEmpty ? nil : f[min(s.flagCursor.index, f.count - 1)].table
+    }
+    return s.selectedTable
+  }
+
+  private func cycle(_ p: Pane, _ d: Int) -> Pane {
+    let all = Pane.allCases
+    let i = all.firstIndex(of: p) ?? 0
+    return all[(i + d + all.count) % all.count]
+  }
+
+  private func move(_ s: inout AppState, _ delta: Int) {
+    switch s.focus {
+    case .tasks:
+      guard !s.taskOrder.isEmpty else { return }
+      s.taskCursor.move(by: delta, count: s.taskOrder.count, visible: s.layout.visibleRows(.tasks))
+      s.selectTask(arn: s.tasks[s.taskOrder[s.taskCursor.index]].arn)
+      s.syncTableCursor()
+    case .tables:
+      let list = s.selectedTables?.tables ?? []
+      s.tableCursor.move(by: delta, count: list.count, visible: s.layout.visibleRows(.tables))
+      s.selectedTable = list.isEmpty ? nil : list[s.tableCursor.index].ref
+    case .flags:
+      s.flagCursor.move(by: delta, count: s.selectedFlags.count, visible: s.layout.visibleRows(.flags))
+    case .latency:
+      break
+    case .log:
+      // Up = back in time.
+      let maxBack = max(0, s.log.count - s.layout.visibleRows(.log))
+      let back = delta >= Int.max / 4 ? 0 : delta <= Int.min / 4 ? maxBack : s.logScrollBack - delta
+      s.logScrollBack = min(max(0, back), maxBack)
+      s.logFollow = s.logScrollBack == 0
+    }
+  }
+}
