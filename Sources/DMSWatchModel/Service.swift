@@ -138,7 +138,10 @@ extension DMSService {
 }
 
 /// Follows markers until none is returned; a marker that repeats is an error, not a loop.
-public func collectPages<T: Sendable>(maxPages: Int = 10_000, _ fetch: (String?) async throws -> Page<T>) async throws -> [T] {
+public func collectPages<T: Sendable>(
+  maxPages: Int = 10_000, isolation: isolated (any Actor)? = #isolation,
+  _ fetch: (String?) async throws -> Page<T>
+) async throws -> [T] {
   var out: [T] = []
   var marker: String? = nil
   var seen = Set<String>()

@@ -1,0 +1,80 @@
+import DMSWatchModel
+import Foundation
+
+/// Append-only JSON-lines audit trail of every action requested, refused, cancelled or finished.
+/// Each record is written and flushed immediately, so a SIGHUP or crash loses nothing already acted on.
+public final class AuditLog: @unchecked Sendable {
+  public struct Record: Codable, Equatable, Sendable {
+    public var time: String
+    public var user: String
+    public var source: String
+    public var event: String
+    public var detail: String
+  }
+
+  private let lock = NSLock()
+  private let handle: FileHandle?
+  public let path: String
+  private let user: String
+  private let source: String
+
+  /// Opens (creating directories, mode 0600) the audit file. A file that cannot be opened is reported by `openError`.
+  public init(path: String, source: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    self.path = path
+    self.source = source
+    self.user = environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
+    let fm = FileManager.default
+    let dir = (path as NSString).deletingLastPathComponent
+    try? fm.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    if !fm.fileExists(atPath: path) {
+      _ = fm.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+    }
+    let h = FileHandle(forWritingAtPath: path)
+    _ = try? h?.seekToEnd()
+    handle = h
+  }
+
+  public var isOpen: Bool { handle != nil }
+
+  public func record(_ event: String, _ detail: String, at date: Date) {
+    let r = Record(time: Format.iso(date), user: user, source: source, event: event, detail: Redactor.redact(detail))
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    guard var data = try? enc.encode(r) else { return }
+    data.append(0x0A)
+    lock.withLock {
+      guard let handle else { return }
+      try? handle.write(contentsOf: data)
+      try? handle.synchronize()
+    }
+  }
+
+  public func close() {
+    lock.withLock { try? handle?.close() }
+  }
+}
+
+/// Removes secrets from text bound for logs, the audit trail and the screen.
+public enum Redactor {
+  public static func redact(_ s: String) -> String {
+    var out = s
+    // AWS access key ids and anything that looks like a secret key or token assignment.
+    let patterns = [
+      #"(AKIA|ASIA)[A-Z0-9]{16}"#,
+      #"(?i)(aws_secret_access_key|secretaccesskey|aws_session_token|sessiontoken|x-amz-security-token|token|signature|sig|password|secret)(["']?\s*[=:]\s*["']?)[^\s"'&,}]+"#,
+      #"(https?://[^/\s]+)/[^\s"']*"#,
+    ]
+    for (i, p) in patterns.enumerated() {
+      guard let re = try? NSRegularExpression(pattern: p) else { continue }
+      let range = NSRange(out.startIndex..., in: out)
+      let template: String
+      switch i {
+      case 0: template = "$1****************"
+      case 1: template = "$1$2***"
+      default: template = "$1/***"
+      }
+      out = re.stringByReplacingMatches(in: out, range: range, withTemplate: template)
+    }
+    return out
+  }
+}
