@@ -58,7 +58,7 @@ let package = Package(
     .executableTarget(
       name: "dmswatch",
       dependencies: [
-        "DMSWatchApp", "TerminalBackend", "DMSWatchModel", "DMSWatchRender",
+        "DMSWatchApp", "TerminalBackend", "DMSWatchModel", "DMSWatchRender", "DMSSimulator",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),

@@ -1,0 +1,154 @@
+import ArgumentParser
+import DMSSimulator
+import DMSWatchApp
+import DMSWatchModel
+import DMSWatchRender
+import Foundation
+import TerminalBackend
+
+struct Dashboard: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "dashboard", abstract: "The full-screen dashboard (default).")
+
+  @OptionGroup var source: SourceOptions
+
+  @Flag(name: .customLong("read-only"), help: "Disable every action (start, stop, reload, revalidate).")
+  var readOnly = false
+
+  @Option(help: "Theme name (default, light, high-contrast, monochrome, colorblind, ansi16) or a path to a theme file.")
+  var theme: String = "default"
+
+  @Option(help: "Refresh interval in seconds (minimum 1).")
+  var refresh: Double?
+
+  @Option(name: .customLong("audit-log"), help: "Audit log path (default: $XDG_STATE_HOME/dmswatch/audit.log).")
+  var auditLog: String?
+
+  func validate() throws {
+    if let r = refresh, r < 1 || r > 3600 { throw ValidationError("--refresh must be between 1 and 3600 seconds") }
+  }
+
+  func run() throws {
+    let env = ProcessInfo.processInfo.environment
+    let paths = AppPaths.resolve(environment: env, executableDir: executableDir())
+    let noColor = !(env["NO_COLOR"] ?? "").isEmpty
+    // Everything that can fail on bad input is checked before the terminal is touched.
+    let loadedTheme: Theme
+    do {
+      loadedTheme = noColor ? ThemeLoader.monochrome() : try ThemeLoader.load(nameOrPath: theme, searchDirs: paths.themeDirs)
+    } catch {
+      printError("dmswatch: \(error)")
+      throw ExitCode(2)
+    }
+    guard source.demo else {
+      printError("dmswatch: the AWS backend is not available in this build yet; run with --demo to use the simulated fleet")
+      throw ExitCode(2)
+    }
+    let clock = SystemClock()
+    let fleet = SimulatedFleet(
+      config: SimulatorConfig(tasks: source.demoTasks, tablesPerTask: source.demoTables, seed: source.demoSeed), clock: clock)
+    let services = ServiceBundle(dms: fleet, metrics: fleet, logs: fleet, sourceLabel: "demo (simulated fleet, seed \(source.demoSeed))")
+    let audit = AuditLog(path: auditLog ?? paths.auditFile, source: "demo")
+    if !audit.isOpen {
+      printError("dmswatch: warning: cannot open the audit log at \(audit.path); actions will not be audited")
+    }
+    let poll = PollSettings.from(refresh: refresh ?? (source.demo ? 2 : 5))
+    let readOnly = self.readOnly
+    try MainActor.assumeIsolated {
+      try runDashboard(
+        theme: loadedTheme, noColor: noColor, services: services, clock: clock, audit: audit, poll: poll, readOnly: readOnly)
+    }
+  }
+}
+
+@MainActor
+func runDashboard(
+  theme: Theme, noColor: Bool, services: ServiceBundle, clock: any Clock, audit: AuditLog, poll: PollSettings, readOnly: Bool
+) throws {
+  let term: CursesTerminal
+  do {
+    term = try CursesTerminal(theme: theme, noColor: noColor)
+  } catch {
+    printError("dmswatch: \(error)")
+    throw ExitCode(2)
+  }
+  var state = AppState(now: clock.now(), pollInterval: poll.tasks)
+  state.readOnly = readOnly
+  let keyMap = KeyMap()
+  let controller = AppController(
+    state: state, services: services, clock: clock, reducer: Reducer(keyMap: keyMap), audit: audit, poll: poll)
+  audit.record("session", "dashboard started (\(services.sourceLabel)\(readOnly ? ", read-only" : ""))", at: clock.now())
+
+  func finish(_ code: Int32) -> Never {
+    controller.stop()
+    term.restore()
+    audit.record("session", "dashboard ended (exit \(code))", at: clock.now())
+    audit.close()
+    exit(code)
+  }
+
+  controller.onRender = {
+    let grid = DashboardRenderer.render(controller.state, keyMap: keyMap, charset: term.charset)
+    term.present(grid)
+  }
+  controller.onQuit = { finish(0) }
+
+  CursesTerminal.installSignalHandlers(
+    onTerminate: { sig in finish(128 + sig) },
+    onResize: {
+      let size = term.size
+      controller.dispatch(.resize(width: size.width, height: size.height))
+    },
+    onContinue: {
+      term.forceFullRepaint()
+      controller.renderNow()
+    })
+
+  let size = term.size
+  controller.dispatch(.resize(width: size.width, height: size.height))
+  controller.renderNow()
+
+  // Keys: stdin readable → read everything pending.
+  var emptyWakeups = 0
+  let input = DispatchSource.makeReadSource(fileDescriptor: STDIN_FILENO, queue: .main)
+  input.setEventHandler {
+    MainActor.assumeIsolated {
+      let events = term.readInput()
+      if events.isEmpty {
+        // Readable but nothing to read, repeatedly: the terminal went away (hang-up).
+        emptyWakeups += 1
+        if emptyWakeups > 200 { finish(129) }
+        return
+      }
+      emptyWakeups = 0
+      for e in events {
+        switch e {
+        case .key(.ctrl("z")):
+          term.suspend()
+          controller.renderNow()
+        case .key(.ctrl("l")):
+          term.forceFullRepaint()
+          controller.renderNow()
+        case .key(let k):
+          controller.dispatch(.key(k))
+        case .resize(let w, let h):
+          controller.dispatch(.resize(width: w, height: h))
+        }
+      }
+    }
+  }
+  input.resume()
+
+  // A one-second tick updates ages and expires messages.
+  let timer = DispatchSource.makeTimerSource(queue: .main)
+  timer.schedule(deadline: .now() + 1, repeating: 1, leeway: .milliseconds(100))
+  timer.setEventHandler {
+    MainActor.assumeIsolated { controller.dispatch(.tick(clock.now())) }
+  }
+  timer.resume()
+
+  controller.start()
+  withExtendedLifetime((input, timer)) {
+    dispatchMain()
+  }
+}

@@ -1,0 +1,199 @@
+import DMSWatchModel
+import Foundation
+import XCTest
+
+@testable import DMSWatchApp
+
+@MainActor
+final class AppControllerTests: XCTestCase {
+  var tmp: URL!
+
+  override func setUp() async throws {
+    tmp = FileManager.default.temporaryDirectory.appendingPathComponent("dmswatch-apptests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+  }
+
+  override func tearDown() async throws {
+    try? FileManager.default.removeItem(at: tmp)
+  }
+
+  func makeController(_ fake: FakeDMS, readOnly: Bool = false) -> (AppController, AuditLog, ManualClock) {
+    let clock = ManualClock()
+    let audit = AuditLog(path: tmp.appendingPathComponent("audit.log").path, source: "test", environment: ["USER": "oncall"])
+    var state = AppState(now: clock.now())
+    state.readOnly = readOnly
+    let c = AppController(
+      state: state, services: ServiceBundle(dms: fake, metrics: fake, logs: fake, sourceLabel: "fake"), clock: clock,
+      audit: audit, poll: PollSettings())
+    c.dispatch(.resize(width: 120, height: 40))
+    return (c, audit, clock)
+  }
+
+  func auditLines() throws -> [AuditLog.Record] {
+    let text = try String(contentsOf: tmp.appendingPathComponent("audit.log"), encoding: .utf8)
+    return try text.split(separator: "\n").map { try JSONDecoder().decode(AuditLog.Record.self, from: Data($0.utf8)) }
+  }
+
+  func waitUntil(_ cond: @escaping @MainActor () -> Bool, timeout: TimeInterval = 3) async {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !cond() && Date() < deadline { try? await Task.sleep(nanoseconds: 5_000_000) }
+  }
+
+  func testPollTasksLoadsAllPagesAndSelectsFirstTask() async throws {
+    let fake = FakeDMS(taskCount: 250)
+    let (c, _, _) = makeController(fake)
+    let poller = Poller(controller: c, services: c.services, clock: c.clock, settings: PollSettings())
+    await poller.pollTasks()
+    XCTAssertEqual(c.state.tasks.count, 250)
+    XCTAssertEqual(fake.callCount("DescribeReplicationTasks"), 3, "100 per page")
+    XCTAssertEqual(c.state.selectedTask?.identifier, "task-0")
+    XCTAssertEqual(c.state.instances.count, 1)
+    XCTAssertNotNil(c.state.sources[.tasks]?.lastSuccess)
+  }
+
+  func testStopAsksFirstAndNoDoesNothing() async throws {
+    let fake = FakeDMS(taskCount: 3)
+    let (c, _, _) = makeController(fake)
+    let poller = Poller(controller: c, services: c.services, clock: c.clock, settings: PollSettings())
+    await poller.pollTasks()
+    c.dispatch(.key(.char("x")))
+    guard case .confirm(let conf) = c.state.overlay else { return XCTFail("expected a confirmation") }
+    XCTAssertFalse(conf.yesSelected, "default is No")
+    c.dispatch(.key(.enter))  // Enter on the default button = No
+    XCTAssertEqual(c.state.overlay, .none)
+    try await Task.sleep(nanoseconds: 50_000_000)
+    XCTAssertEqual(fake.callCount("StopReplicationTask"), 0)
+    XCTAssertTrue(try auditLines().contains { $0.detail.contains("cancelled stop task-0") })
+  }
+
+  func testStopConfirmedCallsServiceAndAudits() async throws {
+    let fake = FakeDMS(taskCount: 3)
+    let (c, _, _) = makeController(fake)
+    let poller = Poller(controller: c, services: c.services, clock: c.clock, settings: PollSettings())
+    await poller.pollTasks()
+    c.dispatch(.key(.char("j")))
+    c.dispatch(.key(.char("x")))
+    c.dispatch(.key(.char("y")))
+    await waitUntil { fake.callCount("StopReplicationTask") == 1 && c.state.pending.isEmpty }
+    XCTAssertEqual(fake.tasks[1].status, "stopping")
+    XCTAssertTrue(c.state.message?.text.contains("stop task-1: requested") ?? false, "\(String(describing: c.state.message))")
+    let audit = try auditLines()
+    XCTAssertTrue(audit.contains { $0.event == "request" && $0.detail.contains("stop task-1") })
+    XCTAssertTrue(audit.contains { $0.event == "ok" && $0.detail.contains("stop task-1") })
+    XCTAssertEqual(audit.first?.user, "oncall")
+  }
+
+  func testServiceErrorIsShownNotAssumed() async throws {
+    let fake = FakeDMS(taskCount: 1)
+    fake.tasks[0].status = "stopped"
+    let (c, _, _) = makeController(fake)
+    let poller = Poller(controller: c, services: c.services, clock: c.clock, settings: PollSettings())
+    await poller.pollTasks()
+    c.dispatch(.key(.char("x")))
+    c.dispatch(.key(.char("y")))
+    await waitUntil { fake.callCount("StopReplicationTask") == 1 && c.state.pending.isEmpty }
+    XCTAssertEqual(c.state.message?.severity, .critical)
+    XCTAssertTrue(c.state.message?.text.contains("InvalidResourceStateFault") ?? false)
+    XCTAssertTrue(try auditLines().contains { $0.event == "failed" })
+  }
+
+  func testLostResponseIsReportedAsUnknown() async throws {
+    let fake = FakeDMS(taskCount: 1)
+    let (c, _, _) = makeController(fake)
+    let poller = Poller(controller: c, services: c.services, clock: c.clock, settings: PollSettings())
+    await poller.pollTasks()
+    fake.failNext["StopReplicationTask"] = ServiceError(kind: .timeout, code: "RequestTimeout", message: "no response in 30 s")
+    c.dispatch(.key(.char("x")))
+    c.dispatch(.key(.char("y")))
+    await waitUntil { fake.callCount("StopReplicationTask") == 1 && c.state.pending.isEmpty }
+    XCTAssertTrue(c.state.message?.text.contains("outcome unknown — verify") ?? false, "\(String(describing: c.state.message))")
+    XCTAssertTrue(try auditLines().contains { $0.event == "unknown" })
+  }
+
+  func testReadOnlyRefusesAndAudits() async throws {
+    let fake = FakeDMS(taskCount: 2)
+    let (c, _, _) = makeController(fake, readOnly: true)
+    let poller = Poller(controller: c, services: c.services, clock: c.clock, settings: PollSettings())
+    await poller.pollTasks()
+    for k: Key in [.char("x"), .char("s"), .char("v")] {
+      c.dispatch(.key(k))
+      XCTAssertEqual(c.state.overlay, .none)
+      XCTAssertTrue(c.state.message?.text.hasPrefix("read-only mode") ?? false)
+    }
+    try await Task.sleep(nanoseconds: 30_000_000)
+    XCTAssertEqual(fake.callCount("StopReplicationTask") + fake.callCount("StartReplicationTask") + fake.callCount("ReloadTables"), 0)
+    XCTAssertEqual(try auditLines().filter { $0.detail.contains("refused (read-only)") }.count, 3)
+  }
+
+  func testTablesFocusedTaskFirstAndMetricsBackfillHour() async throws {
+    let fake = FakeDMS(taskCount: 5)
+    let (c, _, _) = makeController(fake)
+    let poller = Poller(controller: c, services: c.services, clock: c.clock, settings: PollSettings())
+    await poller.pollTasks()
+    await poller.pollTables()
+    XCTAssertNotNil(c.state.tables["arn:aws:dms:us-east-1:1:task:RES0"], "focused task loaded")
+    await poller.pollMetrics()
+    XCTAssertEqual(fake.callCount("GetMetricData"), 1, "one call for all visible tasks")
+    XCTAssertEqual(c.state.metrics["arn:aws:dms:us-east-1:1:task:RES0"]?.currentLatency, 4)
+  }
+
+  func testTableErrorKeepsLastGoodData() async throws {
+    let fake = FakeDMS(taskCount: 1)
+    let (c, _, _) = makeController(fake)
+    let poller = Poller(controller: c, services: c.services, clock: c.clock, settings: PollSettings())
+    await poller.pollTasks()
+    await poller.pollTables()
+    fake.failNext["DescribeTableStatistics"] = ServiceError(kind: .throttled, code: "ThrottlingException", message: "Rate exceeded")
+    await poller.pollTables()
+    XCTAssertEqual(c.state.selectedTables?.tables.count, 1, "last good data kept")
+    XCTAssertEqual(c.state.sources[.tables]?.lastError, "ThrottlingException: Rate exceeded")
+  }
+
+  func testLogTailFollowsTokensAndMissingGroupSaysLoggingOff() async throws {
+    let fake = FakeDMS(taskCount: 1)
+    let (c, _, clock) = makeController(fake)
+    let poller = Poller(controller: c, services: c.services, clock: c.clock, settings: PollSettings())
+    await poller.pollTasks()
+    fake.logEvents = [LogEvent(timestamp: clock.now(), message: "2026-11-23T10:10:15 [SOURCE_CAPTURE  ]E:  boom (a.c:1)")]
+    await poller.pollLogs()
+    XCTAssertEqual(c.state.log.count, 1)
+    XCTAssertEqual(c.state.log.last?.severity, .error)
+    XCTAssertEqual(c.state.log.last?.component, "SOURCE_CAPTURE")
+    await poller.pollLogs()
+    XCTAssertEqual(c.state.log.count, 1, "token continues, no duplicates")
+    fake.missingLogGroup = true
+    await poller.pollLogs()
+    XCTAssertTrue(c.state.sources[.logs]?.lastError?.contains("task logging is off") ?? false)
+  }
+
+  func testBudgetNeverExceeded() async throws {
+    let clock = ManualClock()
+    let b = CallBudget(rate: 2, capacity: 5, clock: clock)
+    var taken = 0
+    for _ in 0..<20 where b.tryTake() { taken += 1 }
+    XCTAssertEqual(taken, 5, "burst")
+    clock.advance(1)
+    taken = 0
+    for _ in 0..<20 where b.tryTake() { taken += 1 }
+    XCTAssertEqual(taken, 2, "2 per second sustained")
+  }
+
+  func testRenderIsCoalesced() async throws {
+    let fake = FakeDMS(taskCount: 3)
+    let (c, _, clock) = makeController(fake)
+    var renders = 0
+    c.onRender = { renders += 1 }
+    for _ in 0..<50 { c.dispatch(.tick(clock.now())) }
+    await waitUntil { renders > 0 }
+    try await Task.sleep(nanoseconds: 20_000_000)
+    XCTAssertEqual(renders, 1)
+  }
+
+  func testRedactorHidesSecrets() {
+    let s = Redactor.redact("key AKIAABCDEFGHIJKLMNOP secret=abc123 https://hooks.slack.com/services/T0/B0/XYZ")
+    XCTAssertFalse(s.contains("ABCDEFGHIJKLMNOP"))
+    XCTAssertFalse(s.contains("abc123"))
+    XCTAssertFalse(s.contains("XYZ"))
+    XCTAssertTrue(s.contains("https://hooks.slack.com/***"))
+  }
+}
