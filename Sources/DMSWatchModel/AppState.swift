@@ -53,9 +53,14 @@ public struct TaskTables: Sendable, Equatable {
   public var worstByTable: [TableRef: Severity]
   public var loadedAt: Date?
   public var error: String?
+  /// How many tables DMS reported (kept when `tables` is dropped).
+  public var tableCount: Int
+  /// True when only the summary (flags, counts) is kept: unfocused tasks don't hold every row.
+  public private(set) var isSummary = false
 
   public init(tables: [TableStatistics] = [], loadedAt: Date? = nil) {
     self.tables = tables.sorted { $0.ref < $1.ref }
+    self.tableCount = tables.count
     self.flags = TableRules.flags(for: self.tables)
     var worst: [TableRef: Severity] = [:]
     for f in flags where f.severity > (worst[f.table] ?? .ok) { worst[f.table] = f.severity }
@@ -65,6 +70,13 @@ public struct TaskTables: Sendable, Equatable {
 
   /// Flags that count (unknown is shown but not counted as a problem).
   public var problemCount: Int { flags.filter { $0.severity >= .warn }.count }
+
+  /// Drops the rows, keeping flags and counts: memory stays bounded with thousands of tasks.
+  public mutating func summarize() {
+    guard !isSummary else { return }
+    tables = []
+    isSummary = true
+  }
 }
 
 /// CDC and throughput series of one task.
@@ -306,6 +318,7 @@ public struct AppState: Sendable {
 
   public mutating func selectTask(arn: String?) {
     if arn != selectedTaskArn {
+      if let old = selectedTaskArn { tables[old]?.summarize() }
       selectedTaskArn = arn
       marked = []
       selectedTable = nil

@@ -77,7 +77,7 @@ public struct Reducer: Sendable {
       r.redraw = true
     case .tablesLoaded(let arn, let list, let at):
       var tt = TaskTables(tables: list, loadedAt: at)
-      tt.error = nil
+      if arn != s.selectedTaskArn { tt.summarize() }
       s.tables[arn] = tt
       if arn == s.selectedTaskArn {
         s.sources[.tables]?.lastSuccess = at

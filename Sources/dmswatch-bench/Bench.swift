@@ -1,0 +1,209 @@
+import DMSSimulator
+import DMSWatchModel
+import DMSWatchRender
+import Foundation
+import TerminalBackend
+
+// The benchmark program (`make bench`): prints a table of figures and the machine it ran on.
+// Not a test: nothing here passes or fails; targets are printed next to the figures.
+
+struct Options {
+  var dmswatch = ".build/release/dmswatch"
+  var seconds = 60.0
+  var iterations = 300
+  init(_ args: [String]) {
+    var i = 1
+    while i < args.count {
+      switch args[i] {
+      case "--dmswatch": i += 1; if i < args.count { dmswatch = args[i] }
+      case "--seconds": i += 1; if i < args.count { seconds = Double(args[i]) ?? seconds }
+      case "--iterations": i += 1; if i < args.count { iterations = Int(args[i]) ?? iterations }
+      case "--quick": seconds = 10; iterations = 100
+      default: break
+      }
+      i += 1
+    }
+  }
+}
+
+func percentile(_ xs: [Double], _ p: Double) -> Double {
+  guard !xs.isEmpty else { return .nan }
+  let s = xs.sorted()
+  let idx = min(s.count - 1, max(0, Int((p / 100 * Double(s.count)).rounded(.up)) - 1))
+  return s[idx]
+}
+
+func ms(_ x: Double) -> String { String(format: "%.3f ms", x * 1000) }
+
+func machine() -> String {
+  var cpu = "unknown CPU"
+  if let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+    let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+    let v = line.split(separator: ":", maxSplits: 1).last
+  {
+    cpu = v.trimmingCharacters(in: .whitespaces)
+  }
+  let cores = ProcessInfo.processInfo.activeProcessorCount
+  let mem = Double(ProcessInfo.processInfo.physicalMemory) / 1_073_741_824
+  return "\(cpu), \(cores) cores, \(String(format: "%.0f", mem)) GiB, \(ProcessInfo.processInfo.operatingSystemVersionString)"
+}
+
+/// Builds dashboard state from the simulator through the same reducer the app uses.
+func loadState(tasks: Int, tables: Int, width: Int, height: Int, clock: ManualClock) async throws -> (AppState, SimulatedFleet) {
+  let fleet = SimulatedFleet(config: SimulatorConfig(tasks: tasks, tablesPerTask: tables, seed: 7), clock: clock)
+  var state = AppState(now: clock.now())
+  let reducer = Reducer()
+  _ = reducer.reduce(&state, .resize(width: width, height: height))
+  let instances = try await collectPages { try await fleet.describeReplicationInstances(marker: $0) }
+  let endpoints = try await collectPages { try await fleet.describeEndpoints(marker: $0) }
+  _ = reducer.reduce(&state, .instancesLoaded(instances, endpoints))
+  let all = try await fleet.allReplicationTasks()
+  _ = reducer.reduce(&state, .tasksLoaded(all, at: clock.now()))
+  // Every task's table statistics (summaries for the unfocused ones), the focused task in full.
+  for t in all {
+    let list = try await fleet.allTableStatistics(taskArn: t.arn)
+    _ = reducer.reduce(&state, .tablesLoaded(taskArn: t.arn, list, at: clock.now()))
+  }
+  // The last hour of metrics for the visible tasks.
+  let visible = Array(state.visibleTasks.prefix(state.layout.visibleRows(.tasks)))
+  var queries: [MetricQuery] = []
+  var idMap: [String: (String, String)] = [:]
+  for (ti, t) in visible.enumerated() {
+    guard let inst = state.instanceIdentifier(for: t) else { continue }
+    for (mi, m) in DMSMetric.all.enumerated() {
+      let id = "m\(ti)_\(mi)"
+      queries.append(MetricQuery(id: id, metricName: m, instanceIdentifier: inst, taskResourceId: t.resourceId))
+      idMap[id] = (t.arn, m)
+    }
+  }
+  let results = try await fleet.getMetricData(queries: queries, start: clock.now().addingTimeInterval(-3600), end: clock.now(), period: 60)
+  var byTask: [String: [String: [SeriesPoint]]] = [:]
+  for r in results { if let (arn, m) = idMap[r.id] { byTask[arn, default: [:]][m] = r.points } }
+  _ = reducer.reduce(&state, .metricsLoaded(byTask, at: clock.now()))
+  // A full log tail.
+  var entries: [LogEntry] = []
+  for i in 0..<10_000 {
+    entries.append(LogEntry(time: clock.now(), source: .log, severity: i % 50 == 0 ? .error : .info, component: "TARGET_APPLY", text: "line \(i) applied 500 changes to public.orders", task: all.first?.identifier))
+  }
+  _ = reducer.reduce(&state, .logLoaded(entries, at: clock.now()))
+  return (state, fleet)
+}
+
+func timeRender(_ state: AppState, iterations: Int) -> [Double] {
+  var out: [Double] = []
+  let km = KeyMap()
+  for _ in 0..<iterations {
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    let g = DashboardRenderer.render(state, keyMap: km, charset: .unicode)
+    let t1 = DispatchTime.now().uptimeNanoseconds
+    precondition(g.width > 0)
+    out.append(Double(t1 - t0) / 1e9)
+  }
+  return out
+}
+
+struct Row {
+  var figure: String
+  var value: String
+  var target: String
+}
+
+@main
+struct Bench {
+  static func main() async throws {
+    let opt = Options(CommandLine.arguments)
+    var rows: [Row] = []
+    print("dmswatch benchmark — \(Format.iso(Date()))")
+    print("machine: \(machine())")
+    print("")
+
+    // 1. Render time.
+    let clock = ManualClock()
+    let (big, fleet) = try await loadState(tasks: 1000, tables: 200, width: 200, height: 50, clock: clock)
+    let r1 = timeRender(big, iterations: opt.iterations)
+    rows.append(Row(figure: "1a render 200×50, 1,000 tasks × 200 tables (p50/p99)", value: "\(ms(percentile(r1, 50))) / \(ms(percentile(r1, 99)))", target: "—"))
+    var one = try await loadState(tasks: 1, tables: 20_000, width: 200, height: 50, clock: clock).0
+    one.focus = .tables
+    _ = Reducer().reduce(&one, .key(.pageDown))
+    let r1b = timeRender(one, iterations: opt.iterations)
+    rows.append(Row(figure: "1b render 200×50, 1 task × 20,000 tables (p50/p99)", value: "\(ms(percentile(r1b, 50))) / \(ms(percentile(r1b, 99)))", target: "—"))
+
+    // 2. Diff for a steady-state frame: a few counters and one sparkline changed.
+    var diffTimes: [Double] = []
+    var totalTimes: [Double] = []
+    var cellsChanged: [Int] = []
+    var state = big
+    let km = KeyMap()
+    var prev = DashboardRenderer.render(state, keyMap: km, charset: .unicode)
+    let reducer = Reducer()
+    for i in 0..<opt.iterations {
+      clock.advance(2)
+      if let t = state.selectedTask {
+        let list = try await fleet.allTableStatistics(taskArn: t.arn)
+        _ = reducer.reduce(&state, .tablesLoaded(taskArn: t.arn, list, at: clock.now()))
+        _ = reducer.reduce(&state, .metricsLoaded([t.arn: [DMSMetric.cdcLatencySource: [SeriesPoint(time: clock.now(), value: Double(i % 30))]]], at: clock.now()))
+      }
+      _ = reducer.reduce(&state, .tick(clock.now()))
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      let g = DashboardRenderer.render(state, keyMap: km, charset: .unicode)
+      let t1 = DispatchTime.now().uptimeNanoseconds
+      let runs = FrameDiff.runs(old: prev, new: g)
+      let t2 = DispatchTime.now().uptimeNanoseconds
+      cellsChanged.append(runs.reduce(0) { $0 + $1.cells.count })
+      diffTimes.append(Double(t2 - t1) / 1e9)
+      totalTimes.append(Double(t2 - t0) / 1e9)
+      prev = g
+    }
+    rows.append(Row(figure: "2 diff, steady-state frame (p50/p99)", value: "\(ms(percentile(diffTimes, 50))) / \(ms(percentile(diffTimes, 99))), \(Int(percentile(cellsChanged.map(Double.init), 50))) cells changed (p50)", target: "—"))
+    rows.append(Row(figure: "2b render + diff, steady state (p50/p99)", value: "\(ms(percentile(totalTimes, 50))) / \(ms(percentile(totalTimes, 99)))", target: "p99 ≤ 2 ms"))
+
+    // 3, 4, 7: the real binary in a pseudo-terminal.
+    let bin = opt.dmswatch
+    if FileManager.default.isExecutableFile(atPath: bin) {
+      var env = ProcessInfo.processInfo.environment
+      env["TERM"] = "xterm-256color"
+      env["LANG"] = env["LANG"].flatMap { $0.isEmpty ? nil : $0 } ?? "C.UTF-8"
+      env["XDG_STATE_HOME"] = NSTemporaryDirectory() + "dmswatch-bench-\(getpid())"
+      let args = ["--demo", "--demo-tasks", "1000", "--demo-tables", "200"]
+      // 7. First frame.
+      let first = try PtyProcess(path: bin, arguments: ["--demo"], environment: env, cols: 200, rows: 50)
+      let tTitles = first.waitFor(["TASKS", "TABLES", "FLAGS", "LATENCY", "LOG"], timeout: 10)
+      let tData = first.waitFor(["running"], timeout: 10)
+      first.terminate()
+      rows.append(Row(figure: "7 start → first frame (demo, 12 tasks)", value: tTitles.map(ms) ?? "not seen", target: "≤ 200 ms"))
+      rows.append(Row(figure: "7b start → first frame with task rows", value: tData.map(ms) ?? "not seen", target: "—"))
+
+      for full in [false, true] {
+        var e = env
+        if full { e["DMSWATCH_FULL_REPAINT"] = "1" }
+        let p = try PtyProcess(path: bin, arguments: args, environment: e, cols: 200, rows: 50)
+        p.keepOutput = false
+        p.pump(seconds: 5)  // start-up and first data
+        let cpu0 = p.cpuSeconds() ?? 0
+        let b0 = p.bytesRead
+        p.pump(seconds: opt.seconds)
+        let bytes = p.bytesRead - b0
+        let cpu = (p.cpuSeconds() ?? 0) - cpu0
+        let rss = p.peakRSSMiB()
+        p.terminate()
+        let rate = Double(bytes) / opt.seconds
+        if full {
+          rows.append(Row(figure: "3b bytes/s, forced full repaint every frame (comparison)", value: String(format: "%.0f B/s", rate), target: "—"))
+        } else {
+          rows.append(Row(figure: "3 bytes/s to the pty, 200×50, 1,000 tasks, \(Int(opt.seconds)) s", value: String(format: "%.0f B/s", rate), target: "≤ 2048 B/s"))
+          rows.append(Row(figure: "4 CPU of the process, 1,000 tasks, idle", value: String(format: "%.2f %% of a core", cpu / opt.seconds * 100), target: "≤ 1 %"))
+          rows.append(Row(figure: "4b peak RSS, 1,000 tasks × 200 tables", value: rss.map { String(format: "%.1f MiB", $0) } ?? "n/a", target: "≤ 40 MB"))
+        }
+      }
+    } else {
+      rows.append(Row(figure: "3/4/7 (real process in a pty)", value: "skipped: \(bin) not found (build it with swift build -c release)", target: ""))
+    }
+
+    let w0 = rows.map { $0.figure.count }.max() ?? 10
+    let w1 = rows.map { $0.value.count }.max() ?? 10
+    func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
+    print(pad("figure", w0) + "  " + pad("measured", w1) + "  target")
+    print(String(repeating: "-", count: w0 + w1 + 12))
+    for r in rows { print(pad(r.figure, w0) + "  " + pad(r.value, w1) + "  " + r.target) }
+  }
+}

@@ -1,0 +1,56 @@
+"""A small tmux driver for end-to-end screen tests: a private server socket per test."""
+import os
+import subprocess
+import time
+import uuid
+
+
+class Tmux:
+    def __init__(self, tmp_path):
+        self.tmp = tmp_path
+        self.socket = f"dmsw-{uuid.uuid4().hex[:10]}"
+        self.session = "t"
+
+    def cmd(self, *args, check=True):
+        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=check)
+
+    def start(self, command, width=120, height=40, env=None):
+        e = {k: v for k, v in os.environ.items() if k not in ("TMUX",)}
+        e.update(env or {})
+        wrapped = f"{command}; echo \"EXIT=$?\"; sleep 60"
+        subprocess.run(
+            ["tmux", "-L", self.socket, "-f", "/dev/null", "new-session", "-d", "-s", self.session,
+             "-x", str(width), "-y", str(height), wrapped],
+            check=True, env=e)
+        self.cmd("set-option", "-g", "status", "off", check=False)
+
+    def capture(self):
+        return self.cmd("capture-pane", "-p", "-t", self.session).stdout
+
+    def send(self, *keys):
+        self.cmd("send-keys", "-t", self.session, *keys)
+
+    def display(self, fmt):
+        return self.cmd("display-message", "-p", "-t", self.session, fmt).stdout.strip()
+
+    def resize(self, width, height):
+        self.cmd("resize-window", "-t", self.session, "-x", str(width), "-y", str(height), check=False)
+
+    def wait_for(self, predicate, timeout=15.0, interval=0.05):
+        deadline = time.time() + timeout
+        last = ""
+        while time.time() < deadline:
+            last = self.capture()
+            if predicate(last):
+                return last
+            time.sleep(interval)
+        raise AssertionError(f"timed out after {timeout}s; screen was:\n{last}")
+
+    def wait_text(self, text, timeout=15.0):
+        return self.wait_for(lambda s: text in s, timeout)
+
+    def pane_pid(self):
+        return int(self.display("#{pane_pid}") or 0)
+
+    def kill(self):
+        self.cmd("kill-server", check=False)
