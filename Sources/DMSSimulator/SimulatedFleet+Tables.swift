@@ -45,8 +45,8 @@ extension SimulatedFleet {
     let ins = 0.3 + 0.4 * H.u(k, Salt.rate, 2)
     var disc = Discrepancy.none
     if p.discrepancy != .none, t.hasCdc {
-      let primary = Int(H.h(t.key, Salt.discrepancy, 1) % UInt64(n))
-      let secondary = (primary + 1) % n
+      let primary = p.mixedValidation && n >= 6 ? 0 : Int(H.h(t.key, Salt.discrepancy, 1) % UInt64(n))
+      let secondary = p.mixedValidation && n >= 6 ? 4 : (primary + 1) % n
       switch p.discrepancy {
       case .both:
         if j == primary { disc = .missing } else if j == secondary { disc = .duplicate }
@@ -58,7 +58,7 @@ extension SimulatedFleet {
     }
     var tableError = false
     if p.tableErrors, t.hasLoad || t.hasCdc {
-      let chosen = Int(H.h(t.key, Salt.discrepancy, 3) % UInt64(n))
+      let chosen = p.mixedValidation && n >= 6 ? 5 : Int(H.h(t.key, Salt.discrepancy, 3) % UInt64(n))
       tableError = (j == chosen && disc == .none) || (disc == .none && H.u(k, Salt.discrepancy, 4) < 0.02)
     }
     var v = BaseValidation.off
@@ -142,6 +142,8 @@ extension SimulatedFleet {
         p.loadedRows = tr.rows * 37 / 100
         p.loadEnd = nil
       }
+    } else if t.epoch == 0, tr.tableError {
+      p.state = TableState.error
     }
     if let ov = t.overrides[j], let ra = ov.reloadAt, let rd = ov.reloadDone {
       p.loadStart = ra
@@ -203,7 +205,7 @@ extension SimulatedFleet {
     }
 
     s.fullLoadRows = ph.loadedRows
-    s.fullLoadErrorRows = ph.state == TableState.error ? tr.errorRows : 0
+    s.fullLoadErrorRows = ph.state == TableState.error && t.hasLoad ? tr.errorRows : 0
     s.fullLoadCondtnlChkFailedRows = seeded ? tr.condFailed : 0
     s.fullLoadStartTime = ph.loadStart
     s.fullLoadEndTime = ph.loadEnd

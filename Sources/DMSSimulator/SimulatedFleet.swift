@@ -141,7 +141,8 @@ extension SimulatedFleet {
       let src = endpoint("\(domain)-\(envPart)src-\(srcEngine)", "source", srcEngine, &endpointIndex)
       let tgt = endpoint("\(domain)-\(envPart)tgt-\(tgtEngine)", "target", tgtEngine, &endpointIndex)
 
-      let tableCount = config.tablesPerTask.map { max(1, $0) } ?? Self.realisticTableCount(key)
+      var tableCount = config.tablesPerTask.map { max(1, $0) } ?? Self.realisticTableCount(key)
+      if config.tablesPerTask == nil, role == .mixed || role == .missing { tableCount = max(tableCount, 8) }
       let loadDuration = 900 + 3600 * H.u(key, Salt.rate, 1)
       let cdcRate = 5 * pow(60, H.u(key, Salt.rate, 2))
       let task = SimTask(
@@ -213,6 +214,7 @@ extension SimulatedFleet {
       p.type = cdcType
       p.discrepancy = .missing
       p.validation = true
+      p.appliedUnreported = false
     case .loading:
       p.type = u(2) < 0.7 ? .fullLoadAndCdc : .fullLoad
       p.validation = true
@@ -224,12 +226,15 @@ extension SimulatedFleet {
       p.type = cdcType
       p.discrepancy = .duplicate
       p.highLatency = true
+      p.appliedUnreported = false
+      p.validation = false
     case .fullLoadDone:
       p.type = .fullLoad
     case .unreported:
       p.type = .fullLoadAndCdc
       p.appliedUnreported = true
       p.loggingOff = true
+      p.validation = false
     case .stoppedNormal:
       p.type = cdcType
     case .failedOracle:
@@ -246,6 +251,7 @@ extension SimulatedFleet {
       p.validation = true
       p.mixedValidation = true
       p.discrepancy = .both
+      p.appliedUnreported = false
     }
     return p
   }
