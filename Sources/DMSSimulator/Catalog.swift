@@ -71,6 +71,16 @@ enum Catalog {
     return engine == "oracle" ? name.uppercased() : name
   }
 
+  /// The C source file a capture line cites, by source engine.
+  static func captureFile(_ engine: String) -> String {
+    switch engine {
+    case "postgres", "aurora-postgresql": "postgres_endpoint_wal_engine.c:1876"
+    case "oracle": "oracdc_reader.c:2307"
+    case "sqlserver": "sqlserver_log_queue.c:1102"
+    default: "mysql_endpoint_capture.c:1432"
+    }
+  }
+
   static let stopNormal = "Stop Reason NORMAL"
   static let stopFatal = "Stop Reason FATAL_ERROR"
   static let stopRecoverable = "Stop Reason RECOVERABLE_ERROR"

@@ -140,7 +140,7 @@ extension SimulatedFleet {
         return Catalog.logLine(at, "SOURCE_CAPTURE", .error, "Error reading from source: connection reset by peer; reconnecting (sourcecapture.c:1322)")
       }
       if r < 0.35 {
-        return Catalog.logLine(at, "SOURCE_CAPTURE", .info, "Throughput monitor: Last DB time scanned: \(UTCFormat.logStamp(at.addingTimeInterval(-2))). #scanned events: \(n). (\(t.sourceEngine)_endpoint_capture.c:1876)")
+        return Catalog.logLine(at, "SOURCE_CAPTURE", .info, "Throughput monitor: Last DB time scanned: \(UTCFormat.logStamp(at.addingTimeInterval(-2))). #scanned events: \(n). (\(Catalog.captureFile(t.sourceEngine)))")
       }
       if r < 0.6 {
         return Catalog.logLine(at, "TARGET_APPLY", .info, "Applied \(n / 100) changes to \(1 + Int(h % 12)) tables in bulk apply (bulk_apply.c:2402)")

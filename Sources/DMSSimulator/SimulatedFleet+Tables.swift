@@ -35,7 +35,7 @@ extension SimulatedFleet {
   @inline(__always)
   func rows(_ k: UInt64) -> Int64 {
     let u = H.u(k, Salt.rows)
-    return Int64(1000 * pow(10, 4.7 * u * u))
+    return Int64(1000 * pow(10, 3.9 * u * u))
   }
 
   func traits(_ t: SimTask, _ j: Int) -> TableTraits {
