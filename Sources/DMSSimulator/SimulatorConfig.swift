@@ -1,0 +1,17 @@
+import Foundation
+
+/// Shape of the simulated fleet.
+public struct SimulatorConfig: Sendable, Equatable {
+  /// Number of replication tasks (default 12, tested to 5,000).
+  public var tasks: Int
+  /// Tables per task; nil = a realistic mix (most tasks 3–60 tables, a few up to 400).
+  public var tablesPerTask: Int?
+  /// Same seed and same clock times give identical answers.
+  public var seed: UInt64
+
+  public init(tasks: Int = 12, tablesPerTask: Int? = nil, seed: UInt64 = 1) {
+    self.tasks = tasks
+    self.tablesPerTask = tablesPerTask
+    self.seed = seed
+  }
+}
