@@ -13,6 +13,23 @@ public struct Readiness: Sendable, Equatable, Codable {
       self.passed = passed
       self.detail = detail
     }
+
+    enum CodingKeys: String, CodingKey { case name, passed, detail }
+
+    public init(from decoder: any Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      name = try c.decode(String.self, forKey: .name)
+      passed = try c.decodeIfPresent(Bool.self, forKey: .passed)
+      detail = try c.decode(String.self, forKey: .detail)
+    }
+
+    /// `passed` is always written: `null` means unknown.
+    public func encode(to encoder: any Encoder) throws {
+      var c = encoder.container(keyedBy: CodingKeys.self)
+      try c.encode(name, forKey: .name)
+      try c.encode(passed, forKey: .passed)
+      try c.encode(detail, forKey: .detail)
+    }
   }
 
   public var ready: Bool
