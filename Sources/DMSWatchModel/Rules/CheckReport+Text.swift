@@ -126,7 +126,7 @@ extension CheckReport {
     var current = ""
     let lead = text.prefix { $0 == " " }
     current = String(lead)
-    let words = text.dropFirst(lead.count).split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+    let words = text.dropFirst(lead.count).split(separator: " ", omittingEmptySubsequences: false).map(String.init)
     let pad = String(repeating: " ", count: indent)
     for var w in words {
       while true {
