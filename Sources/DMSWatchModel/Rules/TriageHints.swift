@@ -26,16 +26,23 @@ public struct HintRule: Sendable {
   public var id: String
   public var title: String
   /// Lowercased substrings; any one matches.
-  public var contains: [String]
+  public var contains: [String] {
+    didSet { needles = contains.map { Array($0.utf8) } }
+  }
+  /// `contains` as UTF-8 bytes, for the fast search.
+  var needles: [[UInt8]]
   public var regex: [NSRegularExpression]
   public var cause: String
   public var next: String
 
   /// Case-insensitive: any substring or any regex.
-  public func matches(_ text: String) -> Bool { matches(text, lowercased: text.lowercased()) }
+  public func matches(_ text: String) -> Bool {
+    Array(text.lowercased().utf8).withUnsafeBufferPointer { matches(text, lowercasedUTF8: $0) }
+  }
 
-  func matches(_ text: String, lowercased lower: String) -> Bool {
-    if contains.contains(where: { lower.contains($0) }) { return true }
+  func matches(_ text: String, lowercasedUTF8 hay: UnsafeBufferPointer<UInt8>) -> Bool {
+    for n in needles where ByteSearch.contains(hay, n) { return true }
+    if regex.isEmpty { return false }
     let range = NSRange(text.startIndex..<text.endIndex, in: text)
     return regex.contains { $0.firstMatch(in: text, options: [], range: range) != nil }
   }
@@ -93,7 +100,7 @@ public enum TriageHints {
           throw LoadError.badRegex(e.id, r)
         }
       }
-      return HintRule(id: e.id, title: e.title, contains: subs, regex: rx, cause: e.cause, next: e.next)
+      return HintRule(id: e.id, title: e.title, contains: subs, needles: subs.map { Array($0.utf8) }, regex: rx, cause: e.cause, next: e.next)
     }
   }
 
@@ -125,9 +132,14 @@ public enum TriageHints {
 
     var out: [Hint] = []
     var seen = Set<String>()
+    var scanned = Set<String>()
     for (source, text) in texts {
-      let lower = text.lowercased()
-      for rule in rules where !seen.contains(rule.id) && rule.matches(text, lowercased: lower) {
+      // Log lines repeat a lot; a text already scanned cannot add a new hint.
+      guard scanned.insert(text).inserted else { continue }
+      let hits = Array(text.lowercased().utf8).withUnsafeBufferPointer { hay in
+        rules.filter { !seen.contains($0.id) && $0.matches(text, lowercasedUTF8: hay) }
+      }
+      for rule in hits {
         seen.insert(rule.id)
         out.append(Hint(
           id: rule.id, title: rule.title, cause: rule.cause, nextStep: rule.next, source: source,
@@ -136,5 +148,27 @@ public enum TriageHints {
       if seen.count == rules.count { break }
     }
     return out
+  }
+}
+
+
+/// Substring search over bytes (memchr for the first byte, memcmp for the rest): the hint table is
+/// matched against thousands of log lines per refresh.
+enum ByteSearch {
+  static func contains(_ hay: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+    guard let first = needle.first else { return true }
+    guard needle.count <= hay.count, let base = hay.baseAddress else { return false }
+    return needle.withUnsafeBufferPointer { n -> Bool in
+      guard let nb = n.baseAddress else { return false }
+      let end = base + (hay.count - needle.count + 1)
+      var p = base
+      while p < end {
+        guard let raw = memchr(p, Int32(first), end - p) else { return false }
+        let h = UnsafePointer(raw.assumingMemoryBound(to: UInt8.self))
+        if memcmp(h, nb, needle.count) == 0 { return true }
+        p = h + 1
+      }
+      return false
+    }
   }
 }
