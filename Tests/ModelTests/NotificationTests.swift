@@ -102,6 +102,9 @@ final class RedactionTests: XCTestCase {
       ("https://example.com/plain/path?page=2", "https://example.com/plain/path?page=2"),
       ("http://127.0.0.1:5055/", "http://127.0.0.1:5055/"),
       ("not a url", "not a url"),
+      ("https://hooks.zapier.com/hooks/catch/123/abc/", "https://hooks.zapier.com/***"),
+      ("https://events.pagerduty.com/integration/KEY123/enqueue", "https://events.pagerduty.com/***"),
+      ("https://events.pagerduty.com/v2/enqueue", "https://events.pagerduty.com/v2/enqueue"),
     ]
     for (input, expected) in cases {
       XCTAssertEqual(Redact.url(input), expected, input)
