@@ -224,3 +224,30 @@ final class ReducerTests: XCTestCase {
     XCTAssertEqual(s.visibleTasks.map(\.identifier), ["billing"])
   }
 }
+
+final class AppStateRulesTests: XCTestCase {
+  func testSortByNameIsDeterministicForLocalizedEqualNames() {
+    var s = AppState(now: t0)
+    s.tasks = [makeTask("task-2"), makeTask("task-02"), makeTask("Task-2"), makeTask("a")]
+    for _ in 0..<20 {
+      s.tasks.shuffle()
+      s.recomputeTaskOrder()
+      XCTAssertEqual(s.visibleTasks.map(\.identifier), ["a", "task-2", "task-02", "Task-2"])
+    }
+  }
+
+  func testFindingsReadinessAndHintsFromState() {
+    var s = AppState(now: t0)
+    let r = Reducer()
+    let task = makeTask("orders", failure: "ORA-01291: missing logfile")
+    _ = r.reduce(&s, .tasksLoaded([task, makeTask("billing")], at: t0))
+    _ = r.reduce(&s, .tablesLoaded(taskArn: task.arn, [makeTable(applied: (1, 5, 1))], at: t0))
+    _ = r.reduce(&s, .metricsLoaded([task.arn: [DMSMetric.cdcLatencySource: [SeriesPoint(time: t0 - 60, value: 1), SeriesPoint(time: t0, value: 2)]]], at: t0))
+    _ = r.reduce(&s, .logLoaded([logLine("Connection timed out", at: t0 - 1), logLine("other", task: "billing", at: t0 - 1)], at: t0))
+    XCTAssertEqual(s.logEntries(for: task).map(\.text), ["Connection timed out"])
+    XCTAssertEqual(events(s.findings(for: task)), [FindingEvent.tableMissing, FindingEvent.taskErrorsLogged, FindingEvent.taskLastFailure])
+    XCTAssertEqual(s.readiness(for: task).failing.map(\.name), [ReadinessCriterion.noMissingDuplicate, ReadinessCriterion.noRecentErrors])
+    XCTAssertEqual(s.hints(for: task).map(\.id), ["oracle-missing-archived-log", "network-timeout"])
+    XCTAssertEqual(Set(s.allFindings().map(\.task)), ["orders", "billing"])
+  }
+}
