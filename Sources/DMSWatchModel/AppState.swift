@@ -357,10 +357,10 @@ public struct TaskHealth: Sendable, Equatable {
   public var summary: String
 
   public static func evaluate(task: ReplicationTask, tables: TaskTables?, metrics: TaskMetrics?, thresholds: Thresholds) -> TaskHealth {
-    if task.status == TaskStatus.failed {
+    if task.status == TaskStatus.failed || task.status == TaskStatus.failedMove {
       return TaskHealth(severity: .critical, summary: "failed: \(task.lastFailureMessage ?? task.stopReason ?? "no reason given")")
     }
-    if task.status == TaskStatus.stopped, let r = task.stopReason, r.contains("ERROR") || r.contains("LOW_") {
+    if task.status == TaskStatus.stopped, let r = task.stopReason, StopReason(r).isError {
       return TaskHealth(severity: .critical, summary: "stopped: \(r)")
     }
     if let e = task.stats?.tablesErrored, e > 0 {

@@ -6,7 +6,7 @@ public enum Format {
   public static func duration(_ seconds: Double) -> String {
     guard seconds.isFinite else { return "-" }
     let s = max(0, seconds)
-    if s < 10 { return String(format: "%.1fs", s) }
+    if s < 9.95 { return String(format: "%.1fs", s) }
     let total = Int(s.rounded())
     if total < 60 { return "\(total)s" }
     if total < 3600 { return "\(total / 60)m\(pad2(total % 60))s" }
@@ -32,7 +32,7 @@ public enum Format {
     let units: [(Double, String)] = [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
     for (v, u) in units where a >= v {
       let x = a / v
-      return sign + (x < 10 ? String(format: "%.1f", x) : String(Int(x))) + u
+      return sign + (x < 9.95 ? String(format: "%.1f", x) : String(max(10, Int(x)))) + u
     }
     return "\(n)"
   }
