@@ -37,7 +37,7 @@ public final class AuditLog: @unchecked Sendable {
   public var isOpen: Bool { handle != nil }
 
   public func record(_ event: String, _ detail: String, at date: Date) {
-    let r = Record(time: Format.iso(date), user: user, source: source, event: event, detail: Redactor.redact(detail))
+    let r = Record(time: Format.iso(date), user: user, source: source, event: event, detail: Redact.text(detail))
     let enc = JSONEncoder()
     enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     guard var data = try? enc.encode(r) else { return }
@@ -51,30 +51,5 @@ public final class AuditLog: @unchecked Sendable {
 
   public func close() {
     lock.withLock { try? handle?.close() }
-  }
-}
-
-/// Removes secrets from text bound for logs, the audit trail and the screen.
-public enum Redactor {
-  public static func redact(_ s: String) -> String {
-    var out = s
-    // AWS access key ids and anything that looks like a secret key or token assignment.
-    let patterns = [
-      #"(AKIA|ASIA)[A-Z0-9]{16}"#,
-      #"(?i)(aws_secret_access_key|secretaccesskey|aws_session_token|sessiontoken|x-amz-security-token|token|signature|sig|password|secret)(["']?\s*[=:]\s*["']?)[^\s"'&,}]+"#,
-      #"(https?://[^/\s]+)/[^\s"']*"#,
-    ]
-    for (i, p) in patterns.enumerated() {
-      guard let re = try? NSRegularExpression(pattern: p) else { continue }
-      let range = NSRange(out.startIndex..., in: out)
-      let template: String
-      switch i {
-      case 0: template = "$1****************"
-      case 1: template = "$1$2***"
-      default: template = "$1/***"
-      }
-      out = re.stringByReplacingMatches(in: out, range: range, withTemplate: template)
-    }
-    return out
   }
 }

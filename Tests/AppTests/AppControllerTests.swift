@@ -190,7 +190,7 @@ final class AppControllerTests: XCTestCase {
   }
 
   func testRedactorHidesSecrets() {
-    let s = Redactor.redact("key AKIAABCDEFGHIJKLMNOP secret=abc123 https://hooks.slack.com/services/T0/B0/XYZ")
+    let s = Redact.text("key AKIAABCDEFGHIJKLMNOP secret=abc123 https://hooks.slack.com/services/T0/B0/XYZ")
     XCTAssertFalse(s.contains("ABCDEFGHIJKLMNOP"))
     XCTAssertFalse(s.contains("abc123"))
     XCTAssertFalse(s.contains("XYZ"))

@@ -71,6 +71,7 @@ public enum Redact {
   // Patterns for free text. Compiled once; NSRegularExpression is immutable and Sendable.
   static let urlPattern = try? NSRegularExpression(pattern: #"[A-Za-z][A-Za-z0-9+.\-]*://[^\s"'<>`]+"#)
   static let slackTokenPattern = try? NSRegularExpression(pattern: #"\bxox[a-z]-[A-Za-z0-9-]+"#, options: [.caseInsensitive])
+  static let accessKeyPattern = try? NSRegularExpression(pattern: #"\b(AKIA|ASIA)[A-Z0-9]{16}\b"#)
   static let bearerPattern = try? NSRegularExpression(pattern: #"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=\-]{8,}"#, options: [.caseInsensitive])
   static let pairPattern = try? NSRegularExpression(
     pattern: #"\b([A-Za-z0-9_.\-]*(?:token|secret|password|passwd|signature|apikey|api_key|access_key|sig)[A-Za-z0-9_.\-]*)(\s*[=:]\s*)("[^"]*"|[^\s&"',;]+)"#,
@@ -80,6 +81,7 @@ public enum Redact {
   public static func text(_ s: String) -> String {
     var out = s
     if let rx = urlPattern { out = replace(rx, in: out) { m in url(m[0]) } }
+    if let rx = accessKeyPattern { out = replace(rx, in: out) { m in m[1] + mask } }
     if let rx = slackTokenPattern { out = replace(rx, in: out) { m in String(m[0].prefix(4)) + "-" + mask } }
     if let rx = bearerPattern { out = replace(rx, in: out) { m in m[1] + " " + mask } }
     if let rx = pairPattern {
