@@ -71,7 +71,7 @@ let package = Package(
     .testTarget(name: "ModelTests", dependencies: ["DMSWatchModel", "TestSupport"]),
     .testTarget(name: "RenderTests", dependencies: ["DMSWatchRender", "DMSWatchModel", "TestSupport"]),
     .testTarget(name: "SimulatorTests", dependencies: ["DMSSimulator", "DMSWatchModel", "TestSupport"]),
-    .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "CurlTransport", "DMSWatchModel"]),
+    .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "CurlTransport", "DMSWatchModel"], exclude: ["Fixtures"]),
     .testTarget(name: "AppTests", dependencies: ["DMSWatchApp", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]

@@ -1,0 +1,108 @@
+import DMSWatchModel
+import Foundation
+
+/// Everything the app decides about AWS access, usually from command-line flags.
+public struct AWSSettings: Sendable {
+  public var profile: String?
+  public var region: String?
+  /// Overrides every service endpoint (e.g. a moto server).
+  public var endpointURL: URL?
+  public var connectTimeout: TimeInterval
+  public var totalTimeout: TimeInterval
+  /// Calls STS GetCallerIdentity to label the session ("account / arn").
+  public var verifyIdentity: Bool
+  public var mfaPrompt: MFAPrompt?
+  /// Replaces the environment-derived retry policy (tests inject sleepers).
+  public var retry: RetryPolicy?
+  public var now: @Sendable () -> Date
+
+  public init(
+    profile: String? = nil, region: String? = nil, endpointURL: URL? = nil, connectTimeout: TimeInterval = 5, totalTimeout: TimeInterval = 30,
+    verifyIdentity: Bool = true, mfaPrompt: MFAPrompt? = nil, retry: RetryPolicy? = nil, now: @escaping @Sendable () -> Date = { Date() }
+  ) {
+    self.profile = profile
+    self.region = region
+    self.endpointURL = endpointURL
+    self.connectTimeout = connectTimeout
+    self.totalTimeout = totalTimeout
+    self.verifyIdentity = verifyIdentity
+    self.mfaPrompt = mfaPrompt
+    self.retry = retry
+    self.now = now
+  }
+}
+
+/// The clients of one AWS session.
+public struct AWSServices: Sendable {
+  public var dms: AWSDMSClient
+  public var metrics: AWSCloudWatchClient
+  public var logs: AWSLogsClient
+  public var sts: AWSSTSClient
+  public var sns: AWSSNSClient
+  public var region: String
+  public var credentials: CachingCredentialsProvider
+  /// Where the credentials came from.
+  public var credentialSource: String
+  /// For the header: `aws:<profile> <region> <account>/<arn tail>`.
+  public var identityLabel: String
+
+  public var bundle: ServiceBundle { ServiceBundle(dms: dms, metrics: metrics, logs: logs, sourceLabel: identityLabel) }
+}
+
+public enum AWSClientFactory {
+  public static func makeServices(settings: AWSSettings, environment env: [String: String], transport: any HTTPTransport) async throws
+    -> AWSServices
+  {
+    let files: AWSConfigFiles
+    do {
+      files = try AWSConfigFiles.load(environment: env)
+    } catch let e as CredentialsError {
+      throw ServiceError(kind: .credentials, code: "InvalidConfig", message: e.message)
+    }
+    let profileName = settings.profile ?? env["AWS_PROFILE"] ?? "default"
+    let profile = files.profile(profileName)
+    guard let region = AWSResolve.region(explicit: settings.region, environment: env, profile: profile) else {
+      throw ServiceError(
+        kind: .client, code: "NoRegion",
+        message: "no AWS region: pass --region, set AWS_REGION or AWS_DEFAULT_REGION, or add region to profile \(profileName)")
+    }
+    func endpoint(_ spec: ServiceSpec) throws -> URL {
+      if let u = try AWSResolve.endpoint(for: spec, explicit: settings.endpointURL, environment: env, profile: profile, files: files) {
+        return u
+      }
+      guard let d = spec.defaultEndpoint(region: region) else {
+        throw ServiceError(kind: .client, code: "InvalidRegion", message: "region '\(region)' does not make a valid host name")
+      }
+      return d
+    }
+    let stsURL = try endpoint(.sts)
+    let chain = CredentialChain(
+      environment: env, explicitProfile: settings.profile, files: files, region: region, transport: transport, stsEndpoint: stsURL,
+      mfaPrompt: settings.mfaPrompt, now: settings.now)
+    let creds: CachingCredentialsProvider
+    do {
+      creds = try await chain.resolve()
+    } catch let e as CredentialsError {
+      throw ServiceError(kind: .credentials, code: "InvalidConfig", message: e.message)
+    }
+    let retry = try settings.retry ?? RetryPolicy.from(environment: env, profile: profile ?? [:])
+    let quota = RetryQuota()
+    func caller(_ spec: ServiceSpec) throws -> AWSCaller {
+      AWSCaller(
+        spec: spec, endpoint: try endpoint(spec), region: region, credentials: creds, transport: transport, retry: retry, quota: quota,
+        now: settings.now)
+    }
+    let sts = AWSSTSClient(caller: try caller(.sts))
+    let source = try await creds.credentials().source
+    var label = "aws:\(profileName) \(region)"
+    if settings.verifyIdentity {
+      let id = try await sts.getCallerIdentity()
+      let tail = id.arn.split(separator: ":").last.map(String.init) ?? id.arn
+      label += " \(id.account)/\(tail)"
+    }
+    return AWSServices(
+      dms: AWSDMSClient(caller: try caller(.dms)), metrics: AWSCloudWatchClient(caller: try caller(.cloudwatch)),
+      logs: AWSLogsClient(caller: try caller(.logs)), sts: sts, sns: AWSSNSClient(caller: try caller(.sns)), region: region,
+      credentials: creds, credentialSource: source, identityLabel: label)
+  }
+}
