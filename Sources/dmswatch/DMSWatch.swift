@@ -41,7 +41,40 @@ struct SourceOptions: ParsableArguments {
   @Option(name: .customLong("endpoint-url"), help: "Endpoint URL for every AWS service (e.g. a local peer).")
   var endpointURL: String?
 
+  @Option(name: .customLong("connect-timeout"), help: "Connect timeout for AWS calls, seconds.")
+  var connectTimeout: Double = 5
+
+  @Option(name: .customLong("timeout"), help: "Total timeout for one AWS call, seconds.")
+  var timeout: Double = 30
+
+  func backendOptions(interactive: Bool) -> BackendOptions {
+    var o = BackendOptions()
+    o.demo = demo
+    o.demoTasks = demoTasks
+    o.demoTables = demoTables
+    o.demoSeed = demoSeed
+    o.profile = profile
+    o.region = region
+    o.endpointURL = endpointURL
+    o.connectTimeout = connectTimeout
+    o.totalTimeout = timeout
+    if interactive {
+      // MFA codes are asked for before the dashboard takes the terminal.
+      o.mfaPrompt = { serial in
+        FileHandle.standardError.write(Data("MFA code for \(serial): ".utf8))
+        guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+          throw BackendError(message: "no MFA code entered", exitCode: 3)
+        }
+        return line
+      }
+    }
+    return o
+  }
+
   func validate() throws {
+    guard connectTimeout > 0, connectTimeout <= 300, timeout > 0, timeout <= 3600 else {
+      throw ValidationError("--connect-timeout must be in (0, 300] and --timeout in (0, 3600] seconds")
+    }
     guard demoTasks >= 1, demoTasks <= 20_000 else {
       throw ValidationError("--demo-tasks must be between 1 and 20000")
     }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import DMSSimulator
 import DMSWatchApp
 import DMSWatchModel
 import DMSWatchRender
@@ -40,15 +39,17 @@ struct Dashboard: ParsableCommand {
       printError("dmswatch: \(error)")
       throw ExitCode(2)
     }
-    guard source.demo else {
-      printError("dmswatch: the AWS backend is not available in this build yet; run with --demo to use the simulated fleet")
-      throw ExitCode(2)
+    let backend: Backend
+    do {
+      let opts = source.backendOptions(interactive: true)
+      backend = try BackendFactory.blocking { try await BackendFactory.make(opts, environment: env, clock: SystemClock()) }
+    } catch let e as BackendError {
+      printError("dmswatch: \(e.message)")
+      throw ExitCode(e.exitCode)
     }
     let clock = SystemClock()
-    let fleet = SimulatedFleet(
-      config: SimulatorConfig(tasks: source.demoTasks, tablesPerTask: source.demoTables, seed: source.demoSeed), clock: clock)
-    let services = ServiceBundle(dms: fleet, metrics: fleet, logs: fleet, sourceLabel: "demo (simulated fleet, seed \(source.demoSeed))")
-    let audit = AuditLog(path: auditLog ?? paths.auditFile, source: "demo")
+    let services = backend.bundle
+    let audit = AuditLog(path: auditLog ?? paths.auditFile, source: backend.auditSource)
     if !audit.isOpen {
       printError("dmswatch: warning: cannot open the audit log at \(audit.path); actions will not be audited")
     }

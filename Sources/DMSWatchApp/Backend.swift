@@ -1,0 +1,90 @@
+import AWSClient
+import CurlTransport
+import DMSSimulator
+import DMSWatchModel
+import Foundation
+
+/// Where the data comes from: the simulated fleet or AWS. Shared by the dashboard and `check`.
+public struct BackendOptions: Sendable {
+  public var demo = false
+  public var demoTasks = 12
+  public var demoTables: Int?
+  public var demoSeed: UInt64 = 1
+  public var profile: String?
+  public var region: String?
+  public var endpointURL: String?
+  public var connectTimeout: TimeInterval = 5
+  public var totalTimeout: TimeInterval = 30
+  public var mfaPrompt: MFAPrompt?
+  public init() {}
+}
+
+public struct Backend: Sendable {
+  public var bundle: ServiceBundle
+  /// Present for AWS; nil in demo mode.
+  public var aws: AWSServices?
+  /// Present in demo mode.
+  public var fleet: SimulatedFleet?
+  /// The HTTP transport (for webhooks), shared with the AWS clients.
+  public var transport: any HTTPTransport
+  /// "demo" or the profile name, for the audit log.
+  public var auditSource: String
+}
+
+/// A backend that could not be set up: bad settings (exit 2) or AWS unreachable / no credentials (exit 3).
+public struct BackendError: Error, CustomStringConvertible {
+  public var message: String
+  public var exitCode: Int32
+  public var description: String { message }
+}
+
+public enum BackendFactory {
+  public static func make(_ o: BackendOptions, environment env: [String: String], clock: any Clock) async throws -> Backend {
+    let transport = CurlTransport(options: .init(connectTimeout: o.connectTimeout, totalTimeout: o.totalTimeout))
+    if o.demo {
+      let fleet = SimulatedFleet(config: SimulatorConfig(tasks: o.demoTasks, tablesPerTask: o.demoTables, seed: o.demoSeed), clock: clock)
+      return Backend(
+        bundle: ServiceBundle(dms: fleet, metrics: fleet, logs: fleet, sourceLabel: "demo (simulated fleet, seed \(o.demoSeed))"),
+        aws: nil, fleet: fleet, transport: transport, auditSource: "demo")
+    }
+    var endpoint: URL? = nil
+    if let e = o.endpointURL {
+      guard let u = URL(string: e), let scheme = u.scheme, ["http", "https"].contains(scheme), u.host != nil else {
+        throw BackendError(message: "--endpoint-url \"\(e)\" is not an http(s) URL", exitCode: 2)
+      }
+      endpoint = u
+    }
+    let settings = AWSSettings(
+      profile: o.profile, region: o.region, endpointURL: endpoint, connectTimeout: o.connectTimeout,
+      totalTimeout: o.totalTimeout, verifyIdentity: true, mfaPrompt: o.mfaPrompt)
+    do {
+      let aws = try await AWSClientFactory.makeServices(settings: settings, environment: env, transport: transport)
+      return Backend(bundle: aws.bundle, aws: aws, fleet: nil, transport: transport, auditSource: o.profile ?? env["AWS_PROFILE"] ?? "default")
+    } catch let e as ServiceError {
+      let code: Int32 = ["InvalidConfig", "NoRegion", "InvalidRegion"].contains(e.code) ? 2 : 3
+      throw BackendError(message: e.message.isEmpty ? e.description : e.message, exitCode: code)
+    }
+  }
+
+  /// Runs async set-up from synchronous code (before the main loop exists), without the main actor.
+  public static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let box = ResultBox<T>()
+    let sem = DispatchSemaphore(value: 0)
+    Task.detached {
+      do { box.set(.success(try await body())) } catch { box.set(.failure(error)) }
+      sem.signal()
+    }
+    sem.wait()
+    return try box.get()
+  }
+}
+
+final class ResultBox<T: Sendable>: @unchecked Sendable {
+  private let lock = NSLock()
+  private var result: Result<T, Error>?
+  func set(_ r: Result<T, Error>) { lock.withLock { result = r } }
+  func get() throws -> T {
+    guard let r = lock.withLock({ result }) else { throw BackendError(message: "internal: no result", exitCode: 70) }
+    return try r.get()
+  }
+}
