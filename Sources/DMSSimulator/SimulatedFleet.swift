@@ -353,3 +353,12 @@ extension SimulatedFleet {
     }
   }
 }
+
+extension SimulatedFleet {
+  /// The fleet as the three services a dashboard needs (`dmswatch --demo`).
+  public func serviceBundle(label: String? = nil) -> ServiceBundle {
+    ServiceBundle(
+      dms: self, metrics: self, logs: self,
+      sourceLabel: label ?? "demo: simulated fleet (\(config.tasks) tasks, seed \(config.seed))")
+  }
+}
