@@ -59,7 +59,7 @@ extension SimulatedFleet {
       } else {
         cursor = LogCursor(ms: Int64.min, tie: -1)
       }
-      let cap = min(10_000, max(1, limit))
+      let cap = limit <= 0 ? 10_000 : min(10_000, limit)
       let nowMs = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
       var lines = periodicLines(t, after: cursor, upTo: nowMs, limit: cap)
       lines.append(contentsOf: writtenLines(t, after: cursor, upTo: nowMs, limit: cap))
