@@ -90,6 +90,15 @@ enum Catalog {
 
   /// (LastFailureMessage, log lines) for a failed task.
   static func failure(kind: Int, task: String, engine: String, table: String) -> (String, [(String, LogSeverity, String)]) {
+    if kind == 4 {
+      let msg =
+        "Last Error Stream component 'st_1_\(task.uppercased().replacingOccurrences(of: "-", with: ""))' terminated. Target apply timed out waiting for the target database. Stop Reason RECOVERABLE_ERROR Error Level RECOVERABLE"
+      return (msg, [
+        ("TARGET_APPLY", .warning, "Apply of changes to \(table) is slow: statement timed out after 60 seconds (odbc_endpoint_imp.c:7814)"),
+        ("TARGET_APPLY", .error, "Failed to apply changes to target: timeout expired (bulk_apply.c:3021)"),
+        ("TASK_MANAGER", .error, "Stream component 'st_1' terminated (subtask 1 thread 1) (replicationtask.c:2883)"),
+      ])
+    }
     switch kind % 4 {
     case 0:
       let msg =

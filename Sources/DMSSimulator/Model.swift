@@ -167,6 +167,8 @@ final class SimTask {
   var logs: [LogLine] = []
   var nextTie = 1
   var loadRate: Double?
+  /// A scheduled spontaneous failure (one-shot) while running.
+  var failAt: Date?
   var statsCache: ReplicationTaskStats?
 
   init(

@@ -97,3 +97,44 @@ final class MoreLifecycleTests: XCTestCase {
     XCTAssertGreaterThan(compared, 2)
   }
 }
+
+final class SpontaneousAndConcurrencyTests: XCTestCase {
+  func testAHighLatencyTaskFailsOnItsOwnDuringTheDemo() async throws {
+    let (fleet, clock) = makeFleet()
+    let before = try await fleet.allReplicationTasks()
+    clock.advance(3700)
+    let after = try await fleet.allReplicationTasks()
+    let newlyFailed = zip(before, after).filter { $0.status == TaskStatus.running && $1.status == TaskStatus.failed }.map(\.1)
+    XCTAssertFalse(newlyFailed.isEmpty)
+    for t in newlyFailed {
+      XCTAssertEqual(t.stopReason, "Stop Reason RECOVERABLE_ERROR")
+      XCTAssertTrue(t.lastFailureMessage?.hasPrefix("Last Error") ?? false)
+      let stop = try XCTUnwrap(t.stats?.stopDate)
+      XCTAssertGreaterThan(stop, fleetStart.addingTimeInterval(1100))
+      let events = try await fleet.describeEvents(since: fleetStart, marker: nil, maxRecords: 100).items
+      XCTAssertTrue(events.contains { $0.sourceIdentifier == t.identifier && $0.categories == ["failure"] && $0.date == stop })
+    }
+  }
+
+  func testConcurrentCallersSeeConsistentState() async throws {
+    let (fleet, clock) = makeFleet(tasks: 100)
+    let tasks = try await fleet.allReplicationTasks()
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for (i, t) in tasks.enumerated() {
+        group.addTask {
+          if i % 3 == 0, t.status == TaskStatus.running { _ = try await fleet.stopReplicationTask(arn: t.arn) }
+          _ = try await fleet.allTableStatistics(taskArn: t.arn)
+          _ = try await fleet.describeEvents(since: fleetStart, marker: nil, maxRecords: 100)
+        }
+        if i % 10 == 0 { clock.advance(1) }
+      }
+      try await group.waitForAll()
+    }
+    clock.advance(30)
+    let after = try await fleet.allReplicationTasks()
+    XCTAssertEqual(after.count, 100)
+    XCTAssertFalse(after.contains { $0.status == TaskStatus.stopping })
+    let calls = fleet.callCounts()
+    XCTAssertGreaterThanOrEqual(calls["DescribeTableStatistics"] ?? 0, 100)
+  }
+}
