@@ -22,7 +22,7 @@ extension SimulatedFleet {
 
   func addLog(_ t: SimTask, at date: Date, _ component: String, _ sev: LogSeverity, _ text: String) {
     guard !t.profile.loggingOff else { return }
-    let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+    let ms = epochMs(date)
     t.logs.append(LogLine(ms: ms, tie: t.nextTie, text: Catalog.logLine(date, component, sev, text)))
     t.nextTie += 1
   }

@@ -301,3 +301,38 @@ final class LogsTests: XCTestCase {
     }
   }
 }
+
+final class RobustnessTests: XCTestCase {
+  func testHostileMarkersTokensAndDatesDoNotTrap() async throws {
+    let (fleet, _) = makeFleet()
+    let huge = Data("tasks:\(Int.max)".utf8).base64EncodedString()
+    await assertServiceError(.client, "InvalidParameterValueException") {
+      _ = try await fleet.describeReplicationTasks(marker: huge, maxRecords: 100)
+    }
+    let past = Data("tasks:5000".utf8).base64EncodedString()
+    let empty = try await fleet.describeReplicationTasks(marker: past, maxRecords: 100)
+    XCTAssertTrue(empty.items.isEmpty)
+    XCTAssertNil(empty.marker)
+
+    let tasks = try await fleet.allReplicationTasks()
+    let insts = try await fleet.describeReplicationInstances(marker: nil).items
+    let off = Set(fleet.tasksWithLoggingOff())
+    let t = try XCTUnwrap(tasks.first { $0.status == TaskStatus.running && !off.contains($0.identifier) })
+    let inst = try XCTUnwrap(insts.first { $0.arn == t.replicationInstanceArn }?.identifier)
+    let g = TaskLogNames.group(instanceIdentifier: inst)
+    let s = TaskLogNames.stream(taskResourceId: t.resourceId)
+    let far = try await fleet.getLogEvents(group: g, stream: s, startTime: Date(timeIntervalSince1970: 1e300), nextToken: nil, limit: 10)
+    XCTAssertTrue(far.events.isEmpty)
+    let end = try await fleet.getLogEvents(group: g, stream: s, startTime: nil, nextToken: "f/\(Int64.max)/0", limit: 10)
+    XCTAssertTrue(end.events.isEmpty)
+    XCTAssertEqual(end.nextForwardToken, "f/\(Int64.max)/0")
+    await assertServiceError(.client, "InvalidParameterException") {
+      _ = try await fleet.getLogEvents(group: g, stream: s, startTime: nil, nextToken: "nonsense", limit: 10)
+    }
+    let m = try await fleet.getMetricData(
+      queries: [MetricQuery(id: "a", metricName: DMSMetric.cdcLatencySource, instanceIdentifier: inst, taskResourceId: t.resourceId)],
+      start: .distantPast, end: .distantFuture, period: 3600)
+    XCTAssertFalse(m[0].points.isEmpty)
+    XCTAssertTrue(m[0].points.allSatisfy { $0.time <= fleetStart })
+  }
+}
