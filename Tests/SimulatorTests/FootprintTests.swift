@@ -46,3 +46,25 @@ final class FootprintTests: XCTestCase {
     XCTAssertLessThan(per, 50, "generous bound for debug builds")
   }
 }
+
+final class CallCostTests: XCTestCase {
+  func testFiveHundredMetricQueriesForAnHourAreCheap() async throws {
+    let (fleet, clock) = makeFleet(tasks: 200)
+    let tasks = try await fleet.allReplicationTasks()
+    let insts = try await fleet.describeReplicationInstances(marker: nil).items
+    var queries: [MetricQuery] = []
+    for t in tasks where queries.count < 500 {
+      let inst = try XCTUnwrap(insts.first { $0.arn == t.replicationInstanceArn }?.identifier)
+      for m in [DMSMetric.cdcLatencySource, DMSMetric.cdcLatencyTarget, DMSMetric.cdcThroughputRowsTarget] where queries.count < 500 {
+        queries.append(MetricQuery(id: "q\(queries.count)", metricName: m, instanceIdentifier: inst, taskResourceId: t.resourceId))
+      }
+    }
+    let start = Date()
+    let r = try await fleet.getMetricData(queries: queries, start: clock.now().addingTimeInterval(-3600), end: clock.now(), period: 60)
+    let ms = Date().timeIntervalSince(start) * 1000
+    print("GetMetricData 500 queries x 1 h: \(Int(ms)) ms, \(r.reduce(0) { $0 + $1.points.count }) points")
+    XCTAssertEqual(r.count, 500)
+    XCTAssertGreaterThan(r.reduce(0) { $0 + $1.points.count }, 500 * 30)
+    XCTAssertLessThan(ms, 2000)
+  }
+}
