@@ -232,6 +232,9 @@ extension SimulatedFleet {
           s.validationPendingRecords = max(0, ph.loadedRows + ins - Int64(Double(ph.loadedRows) * now.timeIntervalSince(va) / max(1, vd.timeIntervalSince(va))))
         } else if tr.validation == .noPrimaryKey {
           s.validationState = ValidationState.noPrimaryKey
+        } else if ph.state == TableState.error {
+          s.validationState = ValidationState.tableError
+          s.validationStateDetails = "Validation stopped: table is in error"
         } else if mismatched {
           s.validationState = ValidationState.mismatchedRecords
           s.validationFailedRecords = failed
