@@ -72,6 +72,7 @@ let package = Package(
     .testTarget(name: "RenderTests", dependencies: ["DMSWatchRender", "DMSWatchModel", "TestSupport"]),
     .testTarget(name: "SimulatorTests", dependencies: ["DMSSimulator", "DMSWatchModel", "TestSupport"]),
     .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "CurlTransport", "DMSWatchModel"]),
+    .testTarget(name: "TerminalBackendTests", dependencies: ["TerminalBackend", "DMSWatchRender", "DMSWatchModel"]),
     .testTarget(name: "AppTests", dependencies: ["DMSWatchApp", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]

@@ -95,18 +95,25 @@ static inline int dmsw_put_cell_checked(WINDOW *w, int y, int x, const wchar_t *
 // ---- Crash / exit restore (async-signal-safe) -------------------------------------------------
 // Precomputed reset: leave the alternate screen, show the cursor, reset attributes.
 static const char dmsw_reset_sequence[] = "\033[?1049l\033[?25h\033[0m\r\n";
-static volatile sig_atomic_t dmsw_restore_armed = 0;
-static struct termios dmsw_saved_termios;
-static volatile sig_atomic_t dmsw_have_termios = 0;
-static struct sigaction dmsw_previous_actions[65];
-static char dmsw_alt_stack[65536];
+
+// Swift compiles a header's inline functions into every object file that uses them, so state
+// shared between them must be one symbol: a weak, explicitly initialised global.
+struct dmsw_restore_state {
+  volatile sig_atomic_t armed;
+  volatile sig_atomic_t have_termios;
+  int installed;
+  struct termios termios;
+  struct sigaction previous[65];
+  char alt_stack[65536];
+};
+__attribute__((weak)) struct dmsw_restore_state dmsw_restore = { 0 };
 
 static void dmsw_emergency_restore(void) {
-  if (!dmsw_restore_armed) return;
-  dmsw_restore_armed = 0;
+  if (!dmsw_restore.armed) return;
+  dmsw_restore.armed = 0;
   ssize_t r = write(STDOUT_FILENO, dmsw_reset_sequence, sizeof(dmsw_reset_sequence) - 1);
   (void)r;
-  if (dmsw_have_termios) tcsetattr(STDIN_FILENO, TCSANOW, &dmsw_saved_termios);
+  if (dmsw_restore.have_termios) tcsetattr(STDIN_FILENO, TCSANOW, &dmsw_restore.termios);
 }
 
 static void dmsw_crash_handler(int sig, siginfo_t *info, void *ctx) {
@@ -114,7 +121,7 @@ static void dmsw_crash_handler(int sig, siginfo_t *info, void *ctx) {
   int saved_errno = errno;
   dmsw_emergency_restore();
   // Hand the signal to whoever had it before (the Swift runtime's backtracer, or the default action).
-  if (sig > 0 && sig < 65) sigaction(sig, &dmsw_previous_actions[sig], NULL);
+  if (sig > 0 && sig < 65) sigaction(sig, &dmsw_restore.previous[sig], NULL);
   errno = saved_errno;
   // A hardware fault re-triggers on return with its real siginfo; a sent signal (or a trap that
   // resumes after the trapping instruction) has to be raised again.
@@ -123,25 +130,24 @@ static void dmsw_crash_handler(int sig, siginfo_t *info, void *ctx) {
 
 // Saves the terminal modes to restore on a crash (call before curses changes them).
 static inline void dmsw_save_termios(void) {
-  if (tcgetattr(STDIN_FILENO, &dmsw_saved_termios) == 0) dmsw_have_termios = 1;
+  if (tcgetattr(STDIN_FILENO, &dmsw_restore.termios) == 0) dmsw_restore.have_termios = 1;
 }
 
-static inline void dmsw_set_restore_armed(int on) { dmsw_restore_armed = on ? 1 : 0; }
-static inline int dmsw_restore_is_armed(void) { return dmsw_restore_armed; }
+static inline void dmsw_set_restore_armed(int on) { dmsw_restore.armed = on ? 1 : 0; }
+static inline int dmsw_restore_is_armed(void) { return dmsw_restore.armed; }
 
 static void dmsw_atexit_restore(void) {
-  if (!dmsw_restore_armed) return;
-  dmsw_restore_armed = 0;
+  if (!dmsw_restore.armed) return;
+  dmsw_restore.armed = 0;
   if (!isendwin()) endwin();
 }
 
 static inline int dmsw_install_crash_handlers(void) {
-  static int installed = 0;
-  if (installed) return 0;
-  installed = 1;
+  if (dmsw_restore.installed) return 0;
+  dmsw_restore.installed = 1;
   stack_t ss;
-  ss.ss_sp = dmsw_alt_stack;
-  ss.ss_size = sizeof(dmsw_alt_stack);
+  ss.ss_sp = dmsw_restore.alt_stack;
+  ss.ss_size = sizeof(dmsw_restore.alt_stack);
   ss.ss_flags = 0;
   sigaltstack(&ss, NULL);
   const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGABRT, SIGTRAP, SIGFPE };
@@ -151,7 +157,7 @@ static inline int dmsw_install_crash_handlers(void) {
     sa.sa_sigaction = dmsw_crash_handler;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
-    if (sigaction(sigs[i], &sa, &dmsw_previous_actions[sigs[i]]) != 0) return -1;
+    if (sigaction(sigs[i], &sa, &dmsw_restore.previous[sigs[i]]) != 0) return -1;
   }
   atexit(dmsw_atexit_restore);
   return 0;

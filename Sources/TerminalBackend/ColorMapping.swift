@@ -92,6 +92,13 @@ public enum ColorMapper {
 
   /// The closest of the first `count` (8 or 16) ANSI colours.
   static func nearestANSI(_ r: Int, _ g: Int, _ b: Int, count: Int) -> Int {
+    // Greys go to black/grey/white: plain RGB distance would pick a colour (mid grey → yellow).
+    if max(r, g, b) - min(r, g, b) < 32 {
+      let candidates = count >= 16 ? [0, 8, 7, 15] : [0, 7]
+      var best = 0
+      for k in candidates where distance((r, g, b), ansiRGB[k]) < distance((r, g, b), ansiRGB[best]) { best = k }
+      return best
+    }
     var best = 0
     var bestDistance = Int.max
     for k in 0..<min(count, ansiRGB.count) {
@@ -190,7 +197,7 @@ public struct Palette: Sendable {
       if style.dim { attributes.insert(.dim) }
       if mode == .mono {
         // Without colour a coloured background (selection, buttons) must still stand out.
-        if style.bg != .default { attributes.formSymmetricDifference(.reverse) }
+        if style.bg != .default { attributes.insert(.reverse) }
         paints[role] = RolePaint(pair: 0, attributes: attributes)
         continue
       }
