@@ -174,8 +174,23 @@ public enum DashboardRenderer {
       g.put(text, x: mx, y: y, role: role, maxWidth: w)
       limit = mx - 2
     }
+    // Help and quit always stay visible: other hints give way first.
+    func width(_ p: (String, String)) -> Int { DrawText.width(cs.keyLabel(p.0)) + 1 + DrawText.width(p.1) + 2 }
+    let essential = pairs.filter { $0.1 == "help" || $0.1 == "quit" }
+    var budget = limit - r.x - 1 - essential.reduce(0) { $0 + width($1) }
+    var shown: [(String, String)] = []
+    for p in pairs {
+      if p.1 == "help" || p.1 == "quit" {
+        shown.append(p)
+      } else if width(p) <= budget {
+        shown.append(p)
+        budget -= width(p)
+      } else {
+        budget = 0
+      }
+    }
     var x = r.x + 1
-    for (key, label) in pairs {
+    for (key, label) in shown {
       let k = cs.keyLabel(key)
       let w = DrawText.width(k) + 1 + DrawText.width(label)
       guard x + w <= limit else { break }

@@ -95,24 +95,28 @@ extension Grid {
     let minX = r.x + 2, maxX = r.x + r.width - 2  // exclusive
     var rx = maxX
     let space = Cell(" ", role: frameRole)
+    // Right: " a b " ending before the corner's dash.
+    var first = true
     for seg in right.reversed() {
       let w = DrawText.width(seg.text)
       guard w > 0 else { continue }
-      let start = rx - w - 2
+      let start = rx - w - (first ? 2 : 1)
       guard start >= minX + 8 || (left.isEmpty && start >= minX) else { break }
       set(start, y, space)
       put(seg.text, x: start + 1, y: y, role: seg.role, maxWidth: w)
-      set(start + 1 + w, y, space)
+      if first { set(start + 1 + w, y, space) }
       rx = start
+      first = false
     }
+    // Left: " a b " after the corner's dash, truncated before the right labels.
     var lx = minX
     for seg in left {
-      let avail = rx - lx - 2
+      let avail = rx - lx - 3
       guard avail >= 1 else { break }
       set(lx, y, space)
       let used = put(seg.text, x: lx + 1, y: y, role: seg.role, maxWidth: avail, ellipsis: cs.ellipsis)
       set(lx + 1 + used, y, space)
-      lx += used + 2
+      lx += used + 1
       if used == 0 { break }
     }
   }

@@ -138,8 +138,10 @@ public struct Grid: Sendable, Equatable {
         // Attach combining marks to the previous cell.
         if col > 0, x + col - 1 >= 0 {
           var prev = self[x + col - 1, y]
-          if !prev.isContinuation, prev.char != " " {
-            prev.char = Character(String(prev.char) + String(ch))
+          // Only when the result is still one grapheme (a zero-width space or format character is dropped).
+          let combined = String(prev.char) + String(ch)
+          if !prev.isContinuation, prev.char != " ", combined.count == 1, let merged = combined.first {
+            prev.char = merged
             self[x + col - 1, y] = prev
           }
         }

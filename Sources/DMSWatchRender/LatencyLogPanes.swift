@@ -81,7 +81,7 @@ extension DashboardRenderer {
           &g, values: sampled[i], x: sparkX, y: yBottom, rows: yBottom - yTop + 1, scale: scale,
           thresholds: s.thresholds, charset: cs)
       }
-      let tail = i == 0 ? "max \(Format.duration(scale))" : "-1h\(cs.separatorText)now"
+      let tail = i == 0 ? "max \(thresholdLabel(scale))" : "-1h\(cs.separatorText)now"
       g.put(tail, x: sparkX + sparkW + 1, y: yTop, width: tailW, role: .dim, align: .left, ellipsis: cs.ellipsis)
     }
   }
@@ -112,7 +112,7 @@ extension DashboardRenderer {
     let first = max(0, last - visible + 1)
     let right0 = inner.x + inner.width
     let taskW = inner.width >= 120 ? 24 : (inner.width >= 90 ? 16 : 12)
-    let compW = inner.width >= 120 ? 16 : 10
+    let compW = inner.width >= 120 ? 16 : (inner.width >= 90 ? 14 : 10)
     for (row, i) in (first...max(first, last)).enumerated() where i <= last {
       let e = s.log[i]
       let y = inner.y + row

@@ -61,24 +61,39 @@ extension DashboardRenderer {
   }
 
   static func drawHelp(_ g: inout Grid, _ s: AppState, _ keyMap: KeyMap, _ cs: Charset, scroll: Int) {
-    let lines = helpLines(keyMap, readOnly: s.readOnly, cs)
-    let r = overlayRect(g, width: 84, height: lines.count + 2)
+    let entries = helpLines(keyMap, readOnly: s.readOnly, cs)
+    let r0 = overlayRect(g, width: 84, height: g.height)
+    let keyW = min(16, max(6, r0.inner.width / 4))
+    let textW = max(8, r0.inner.width - keyW - 4)
+    // Long descriptions wrap under themselves instead of being cut.
+    var rows: [(key: String, text: String, role: Role)] = []
+    for e in entries {
+      if e.key.isEmpty {
+        rows.append(e)
+        continue
+      }
+      for (i, part) in DrawText.wrap(e.text, width: textW).enumerated() {
+        rows.append((i == 0 ? e.key : " ", part, e.role))
+      }
+    }
+    let r = overlayRect(g, width: 84, height: rows.count + 2)
     let inner = r.inner
     guard inner.height > 0, inner.width > 2 else { return }
-    let maxScroll = max(0, lines.count - inner.height)
+    let maxScroll = max(0, rows.count - inner.height)
     let top = min(max(0, scroll), maxScroll)
-    let footer = maxScroll > 0 ? "\(top + 1)-\(min(lines.count, top + inner.height))/\(lines.count)" : nil
+    let footer = maxScroll > 0 ? "\(top + 1)-\(min(rows.count, top + inner.height))/\(rows.count)" : nil
     drawOverlayBox(&g, r, title: "HELP: keys", footer: footer, cs)
-    let keyW = min(16, max(6, inner.width / 4))
     for row in 0..<inner.height {
       let i = top + row
-      guard i < lines.count else { break }
-      let line = lines[i]
+      guard i < rows.count else { break }
+      let line = rows[i]
       let y = inner.y + row
       if line.key.isEmpty {
         g.put(line.text, x: inner.x + 1, y: y, role: line.role, maxWidth: inner.width - 2, ellipsis: cs.ellipsis)
       } else {
-        g.put(line.key, x: inner.x + 2, y: y, width: keyW, role: .hintKey, align: .left, ellipsis: cs.ellipsis)
+        if line.key != " " {
+          g.put(line.key, x: inner.x + 2, y: y, width: keyW, role: .hintKey, align: .left, ellipsis: cs.ellipsis)
+        }
         let tx = inner.x + 3 + keyW
         g.put(line.text, x: tx, y: y, role: line.role, maxWidth: inner.x + inner.width - 1 - tx, ellipsis: cs.ellipsis)
       }

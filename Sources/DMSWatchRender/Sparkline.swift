@@ -58,13 +58,12 @@ public enum Sparkline {
     return .sparkLow
   }
 
-  /// A scale maximum that reads well (1, 2, 5 × 10ⁿ seconds, at least 1 s).
+  /// A scale maximum that reads well as a duration (1s, 2s, 5s, 10s, 15s, 30s, 1m, 2m, 5m, …, at least 1 s).
   static func niceMax(_ v: Double) -> Double {
     guard v.isFinite, v > 1 else { return 1 }
-    var base = 1.0
-    while base * 10 < v { base *= 10 }
-    for m in [1.0, 2.0, 5.0, 10.0] where base * m >= v { return base * m }
-    return base * 10
+    let steps: [Double] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 28_800, 43_200, 86_400]
+    if let s = steps.first(where: { $0 >= v }) { return s }
+    return (v / 86_400).rounded(.up) * 86_400
   }
 
   /// Draws `values` as bars `rows` high with the bottom row at `y`.

@@ -135,11 +135,17 @@ extension DashboardRenderer {
   }
 
   /// `captured/applied`, coloured: error when they differ, unknown when applied is not reported.
-  static func appliedText(_ captured: Int64?, _ applied: Int64?) -> (String, Role) {
+  /// A difference is never hidden by rounding: exact counts when they fit, else the difference (`-12`, `+10`).
+  static func appliedText(_ captured: Int64?, _ applied: Int64?, width: Int) -> (String, Role) {
     guard let captured else { return (applied.map { "-/\(Format.count($0))" } ?? "-", .dim) }
     guard let applied else { return ("\(Format.count(captured))/?", captured > 0 ? .unknown : .dim) }
     let text = "\(Format.count(captured))/\(Format.count(applied))"
-    if applied != captured { return (text, .error) }
+    if applied != captured {
+      let exact = "\(captured)/\(applied)"
+      if exact.count <= width { return (exact, .error) }
+      let d = applied - captured
+      return ((d > 0 ? "+" : "") + Format.count(d) + (d > 0 ? " dup" : " miss"), .error)
+    }
     return (text, captured == 0 ? .dim : .text)
   }
 
@@ -161,10 +167,10 @@ extension DashboardRenderer {
       case .rows:
         text = Format.count(t.fullLoadRows)
         role = (t.fullLoadErrorRows ?? 0) > 0 ? .error : .text
-      case .ins: (text, role) = appliedText(t.inserts, t.appliedInserts)
-      case .upd: (text, role) = appliedText(t.updates, t.appliedUpdates)
-      case .del: (text, role) = appliedText(t.deletes, t.appliedDeletes)
-      case .ddl: (text, role) = appliedText(t.ddls, t.appliedDdls)
+      case .ins: (text, role) = appliedText(t.inserts, t.appliedInserts, width: w)
+      case .upd: (text, role) = appliedText(t.updates, t.appliedUpdates, width: w)
+      case .del: (text, role) = appliedText(t.deletes, t.appliedDeletes, width: w)
+      case .ddl: (text, role) = appliedText(t.ddls, t.appliedDdls, width: w)
       case .validation: (text, role) = validationText(t)
       case .updated:
         if let u = t.lastUpdateTime {

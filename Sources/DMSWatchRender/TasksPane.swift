@@ -9,7 +9,7 @@ extension DashboardRenderer {
   /// Terminal width from which each task row carries a CDC latency sparkline.
   public static let sparklineMinWidth = 160
 
-  static func taskColumns(layoutWidth: Int, inner: Rect) -> [Column<TaskColumn>] {
+  static func taskColumns(layoutWidth: Int, inner: Rect, sorted: TaskColumn) -> [Column<TaskColumn>] {
     var cols: [Column<TaskColumn>] = [
       Column(.pending, "", min: 1, max: 1, priority: 0),
       Column(.name, "NAME", min: 14, max: 48, priority: 1),
@@ -24,9 +24,14 @@ extension DashboardRenderer {
       Column(.flags, "FLAGS", min: 5, max: 5, priority: 5, align: .right),
       Column(.health, "HEALTH", min: 12, max: 200, priority: 3),
     ]
+    // The sorted column's header has room for its arrow.
+    for i in cols.indices where cols[i].id == sorted {
+      cols[i].minWidth = max(cols[i].minWidth, cols[i].title.count + 1)
+      cols[i].maxWidth = max(cols[i].maxWidth, cols[i].minWidth)
+    }
     return Column.fit(
       cols, width: inner.width, x: inner.x,
-      growth: [(.name, 30), (.health, 50), (.type, 17), (.status, 11), (.tables, 14), (.spark, 30), (.name, 48)])
+      growth: [(.name, 20), (.health, 30), (.name, 30), (.health, 50), (.type, 17), (.status, 11), (.tables, 14), (.spark, 30), (.name, 48)])
   }
 
   static func sortColumn(_ c: TaskSortColumn) -> TaskColumn {
@@ -46,8 +51,8 @@ extension DashboardRenderer {
     let inner = r.inner
     let focused = s.focus == .tasks
     let order = s.taskOrder
-    let cols = taskColumns(layoutWidth: s.layout.width, inner: inner)
     let sortCol = sortColumn(s.sort.column)
+    let cols = taskColumns(layoutWidth: s.layout.width, inner: inner, sorted: sortCol)
     let arrow = s.sort.descending ? cs.down : cs.up
 
     var title: [Segment] = [Segment(order.count == s.tasks.count ? "\(s.tasks.count)" : "\(order.count)/\(s.tasks.count)", .dim)]
