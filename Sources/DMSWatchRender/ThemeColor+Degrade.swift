@@ -22,12 +22,18 @@ extension ThemeColor {
   static func distance(_ a: (Int, Int, Int), _ b: (Int, Int, Int)) -> Int {
     let rm = (a.0 + b.0) / 2
     let dr = a.0 - b.0, dg = a.1 - b.1, db = a.2 - b.2
-    return ((512 + rm) * dr * dr >> 8) + 4 * dg * dg + ((767 - rm) * db * db >> 8)
+    return (((512 + rm) * dr * dr) >> 8) + 4 * dg * dg + (((767 - rm) * db * db) >> 8)
   }
 
+  /// The nearest palette entry; a grey only ever maps to a grey (never to a tinted colour).
   static func nearest(_ c: (Int, Int, Int), in indices: ClosedRange<Int>) -> Int {
     var best = indices.lowerBound, bestD = Int.max
+    let neutral = max(c.0, c.1, c.2) - min(c.0, c.1, c.2) <= 24
     for i in indices {
+      if neutral {
+        let p = rgb(ofIndex: i)
+        if max(p.0, p.1, p.2) - min(p.0, p.1, p.2) > 24 { continue }
+      }
       let d = distance(c, rgb(ofIndex: i))
       if d < bestD {
         best = i

@@ -81,6 +81,10 @@ public enum ThemeLoader {
 
   /// Parses theme YAML. `name` names the source in errors and is the theme name unless the file sets `name:`.
   public static func parse(_ yaml: String, name: String) throws -> Theme {
+    if let line = unquotedHexLine(yaml) {
+      throw ThemeError(.wrongType, source: name, line: line,
+        "hex colours must be quoted (\"#rrggbb\"): an unquoted # starts a YAML comment")
+    }
     let root: Node?
     do {
       root = try Yams.compose(yaml: yaml)
@@ -207,6 +211,28 @@ public enum ThemeLoader {
   }
 
   static func line(_ n: Node) -> Int { n.mark?.line ?? 0 }
+
+  /// The first line with `key: #abc…` (a colour YAML would silently read as a comment), or nil.
+  static func unquotedHexLine(_ yaml: String) -> Int? {
+    for (i, raw) in yaml.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      let line = Array(raw)
+      if raw.drop(while: { $0 == " " }).first == "#" { continue }
+      var j = 0
+      while j < line.count {
+        if line[j] == ":" {
+          var k = j + 1
+          while k < line.count, line[k] == " " || line[k] == "\t" { k += 1 }
+          if k > j + 1, k < line.count, line[k] == "#" {
+            var h = k + 1
+            while h < line.count, line[h].isHexDigit { h += 1 }
+            if h - k - 1 >= 3 { return i + 1 }
+          }
+        }
+        j += 1
+      }
+    }
+    return nil
+  }
 
   static func syntaxError(_ e: YamlError, source: String) -> ThemeError {
     switch e {
