@@ -202,6 +202,18 @@ extension DashboardRenderer {
     }
   }
 
+  /// The flag's detail with the difference first, so truncation keeps the fact that matters.
+  static func flagDetail(_ f: TableFlag) -> String {
+    switch f.kind {
+    case .missing(let op), .duplicate(let op):
+      guard let e = f.expected, let a = f.actual else { return f.detail }
+      let d = a - e
+      return "\(d > 0 ? "+" : "")\(d) \(op.label): \(e) captured, \(a) applied"
+    default:
+      return f.detail
+    }
+  }
+
   static func drawFlags(_ g: inout Grid, _ s: AppState, _ cs: Charset) {
     let r = s.layout.flags
     let inner = r.inner
@@ -262,7 +274,7 @@ extension DashboardRenderer {
         case .table:
           g.put(f.table.qualifiedName, x: c.x, y: y, width: w, role: override ?? .text, align: .left, ellipsis: cs.ellipsis)
         case .detail:
-          g.put(f.detail, x: c.x, y: y, width: w, role: override ?? .dim, align: .left, ellipsis: cs.ellipsis)
+          g.put(flagDetail(f), x: c.x, y: y, width: w, role: override ?? .dim, align: .left, ellipsis: cs.ellipsis)
         }
       }
     }
