@@ -118,18 +118,34 @@ public enum DashboardRenderer {
       g.put(seg.text, x: rx, y: y, role: seg.role, maxWidth: w)
       rx -= 1
     }
-    // Middle: refresh age of each data source, as many as fit.
+    // Middle: refresh age of each data source; short labels when the long ones do not all fit.
     x += 2
+    var items: [(long: String, short: String, value: String, role: Role)] = []
     for src in DataSource.allCases {
       guard let st = s.sources[src] else { continue }
-      let value: String = st.age(now: s.now).map { Format.age($0) } ?? "-"
+      let value = (st.age(now: s.now).map { Format.age($0) } ?? "-") + (st.lastError != nil ? "!" : "")
       let role: Role = st.lastError != nil ? .error : (st.isStale(now: s.now) ? .warn : .header)
-      let label = src.shortLabel + " "
-      let w = DrawText.width(label) + DrawText.width(value) + (st.lastError != nil ? 1 : 0)
+      items.append((src.shortLabel, shortSourceLabel(src), value, role))
+    }
+    let longW = items.reduce(0) { $0 + DrawText.width($1.long) + 1 + DrawText.width($1.value) + 2 }
+    let useLong = x + longW - 2 < rx
+    for item in items {
+      let label = (useLong ? item.long : item.short) + " "
+      let w = DrawText.width(label) + DrawText.width(item.value)
       guard x + w < rx else { break }
       x += g.put(label, x: x, y: y, role: .dim)
-      x += g.put(value + (st.lastError != nil ? "!" : ""), x: x, y: y, role: role)
-      x += 2
+      x += g.put(item.value, x: x, y: y, role: item.role)
+      x += useLong ? 2 : 1
+    }
+  }
+
+  static func shortSourceLabel(_ s: DataSource) -> String {
+    switch s {
+    case .tasks: "tsk"
+    case .tables: "tbl"
+    case .metrics: "met"
+    case .logs: "log"
+    case .events: "evt"
     }
   }
 

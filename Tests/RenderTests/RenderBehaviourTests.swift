@@ -27,6 +27,22 @@ final class RenderBehaviourTests: XCTestCase {
         XCTAssertEqual(g.height, h)
         XCTAssertEqual(g.integrityProblems(), [], "\(w)x\(h)")
       }
+      let overlays: [Overlay] = [
+        .help(scroll: 0), .help(scroll: 1000), .startMenu(taskArn: F.arn("crm-replica"), index: 2),
+        .startMenu(taskArn: "gone", index: 0),
+        .confirm(Confirmation(command: .stop(arn: "a", task: "t"), prompt: String(repeating: "a very long prompt ", count: 30))),
+      ]
+      for o in overlays {
+        s.overlay = o
+        for cs in [Charset.unicode, .ascii] {
+          let g = F.render(s, charset: cs)
+          XCTAssertEqual(g.integrityProblems(), [], "\(w)x\(h) \(o)")
+          if !s.layout.tooSmall, case .confirm = o {
+            XCTAssertTrue(g.contains("[ No ]"), "buttons survive a long prompt at \(w)x\(h)")
+          }
+        }
+      }
+      s.overlay = .none
     }
   }
 
@@ -233,6 +249,15 @@ final class RenderBehaviourTests: XCTestCase {
     XCTAssertTrue(g.rowText(0).contains("READ-ONLY"))
     XCTAssertTrue(g.rowText(0).contains("STALE"))
     XCTAssertTrue(g.rowText(0).contains("08:00:00"))
+    // Every source's age still fits at 100 columns, with short labels.
+    s.readOnly = false
+    s.paused = false
+    s.layout = Layout(width: 100, height: 30)
+    g = F.render(s)
+    for label in ["tsk 3s", "tbl 3s", "met 10m", "log 3s", "evt 3s"] {
+      XCTAssertTrue(g.rowText(0).contains(label), "\(label) in \(g.rowText(0))")
+    }
+    XCTAssertEqual(cell(g, "met 10m", offset: 4)?.role, .warn, "a stale source's age is a warning")
   }
 
   func testHintsAndMessages() {

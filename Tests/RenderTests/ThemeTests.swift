@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import DMSWatchModel
 @testable import DMSWatchRender
+import TestSupport
 
 final class ThemeTests: XCTestCase {
   /// The repository's themes/ directory, found from this file's path.
@@ -214,5 +215,26 @@ final class ThemeTests: XCTestCase {
     XCTAssertEqual(hc.degraded(toColors: 2).styles, Theme.monochrome().styles)
     XCTAssertEqual(hc.degraded(toColors: 2).name, "high-contrast")
     XCTAssertEqual(hc.degraded(toColors: 1 << 24), hc)
+  }
+}
+
+final class SnapshotSupportTests: XCTestCase {
+  func testLineDiffShowsOnlyChangedLines() {
+    let d = lineDiff(expected: "|a|\n|b|\n|c|", actual: "|a|\n|B|\n|c|\n|d|")
+    XCTAssertEqual(d.components(separatedBy: "\n"), ["   2 - |b|", "   2 + |B|", "   4 + |d|", "(expected 3 lines, got 4)"])
+    XCTAssertEqual(lineDiff(expected: "|x|", actual: "|x|"), "")
+  }
+
+  func testSnapshotsLiveOutsideTheTestTarget() {
+    let url = snapshotURL(named: "dashboard-80x24", file: "/repo/Tests/RenderTests/SnapshotTests.swift")
+    XCTAssertEqual(url.path, "/repo/Tests/__Snapshots__/RenderTests/dashboard-80x24.txt")
+  }
+
+  func testGridSnapshotKeepsTrailingBlanksAndPaneCut() {
+    var g = Grid(width: 6, height: 2)
+    g.put("ab", x: 0, y: 0, role: .text)
+    g.put("注", x: 3, y: 1, role: .text)
+    XCTAssertEqual(g.snapshot(), "|ab    |\n|   注 |")
+    XCTAssertEqual(g.snapshot(of: Rect(x: 1, y: 1, width: 4, height: 1)), "|  注|")
   }
 }
