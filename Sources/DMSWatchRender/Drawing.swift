@@ -127,6 +127,23 @@ extension Grid {
     put(text, x: r.x + max(0, (r.width - w) / 2), y: y, role: role, maxWidth: r.width, ellipsis: cs.ellipsis)
   }
 
+  /// After drawing over `r`, blanks half-covered wide characters just outside its left and right edges,
+  /// so a wide character never loses its continuation cell (or a continuation its lead).
+  mutating func repairEdges(of r: Rect) {
+    let y0 = max(0, r.y), y1 = min(height, r.y + r.height)
+    guard y0 < y1 else { return }
+    for y in y0..<y1 {
+      let lx = r.x - 1
+      if lx >= 0, lx < width, !self[lx, y].isContinuation, CharWidth.of(self[lx, y].char) == 2 {
+        self[lx, y] = Cell(" ", role: self[lx, y].role)
+      }
+      let rx = r.x + r.width
+      if rx >= 0, rx < width, self[rx, y].isContinuation {
+        self[rx, y] = Cell(" ", role: self[rx, y].role)
+      }
+    }
+  }
+
   /// Replaces everything that is not printable ASCII, for terminals without UTF-8.
   mutating func asciiOnly() {
     for y in 0..<height {

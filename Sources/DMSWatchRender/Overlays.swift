@@ -11,6 +11,7 @@ extension DashboardRenderer {
 
   static func drawOverlayBox(_ g: inout Grid, _ r: Rect, title: String, footer: String?, _ cs: Charset) {
     g.fill(r, Cell(" ", role: .overlay))
+    g.repairEdges(of: r)
     g.drawFrame(r, role: .frameFocused, charset: cs)
     g.frameLabels(r, y: r.y, left: [Segment(title, .overlayTitle)], right: [], frameRole: .frameFocused, charset: cs)
     if let footer {

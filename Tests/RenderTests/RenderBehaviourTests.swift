@@ -469,7 +469,7 @@ final class RenderBehaviourTests: XCTestCase {
   func testHostileNamesKeepAlignment() {
     var s = F.dashboard(width: 200, height: 50)
     let hostile = [
-      "注文テーブル同期タスク", "emoji-🚀🔥-task", "cafe\u{301}-combining-e\u{301}\u{301}", "esc-\u{1b}[31mred\u{1b}[0m-\u{7}bell",
+      String(repeating: "注文テーブル同期タスク", count: 12), "emoji-🚀🔥-task", "cafe\u{301}-combining-e\u{301}\u{301}", "esc-\u{1b}[31mred\u{1b}[0m-\u{7}bell",
       "bidi-\u{202e}lieve\u{202c}-\u{2066}x", "tab\tand\nnewline\r", String(repeating: "very-long-name-", count: 20), "zero\u{200b}width",
     ]
     for (i, name) in hostile.enumerated() where i < s.tasks.count { s.tasks[i].identifier = name }
@@ -494,6 +494,17 @@ final class RenderBehaviourTests: XCTestCase {
         }
       }
     }
+    // Overlays drawn over wide characters cut them cleanly.
+    for (w, h) in [(80, 24), (121, 33), (200, 50)] {
+      s.layout = Layout(width: w, height: h)
+      s.focus = .tasks
+      for o in [Overlay.help(scroll: 3), .startMenu(taskArn: F.arn("orders-cdc"), index: 1),
+                .confirm(Confirmation(command: .stop(arn: "a", task: hostile[0]), prompt: "Stop \(hostile.joined(separator: " "))?"))] {
+        s.overlay = o
+        XCTAssertEqual(F.render(s).integrityProblems(), [], "\(w)x\(h) \(o)")
+      }
+    }
+    s.overlay = .none
     s.layout = Layout(width: 200, height: 50)
     let g = F.render(s)
     let longRow = (0..<g.height).map { g.rowText($0) }.first { $0.contains("very-long-name-very-long-name-") } ?? ""
