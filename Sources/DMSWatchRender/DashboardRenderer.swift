@@ -5,9 +5,25 @@ import DMSWatchModel
 /// Long lists draw only their visible window, so the cost follows the screen size, not the data size.
 public enum DashboardRenderer {
   public static func render(_ state: AppState, keyMap: KeyMap, charset: Charset) -> Grid {
+    var g = Grid(width: state.layout.width, height: state.layout.height)
+    render(state, keyMap: keyMap, charset: charset, into: &g)
+    return g
+  }
+
+  /// The same frame drawn into `grid`, reusing its storage when the size is unchanged (no allocation per frame).
+  public static func render(_ state: AppState, keyMap: KeyMap, charset: Charset, into grid: inout Grid) {
     let layout = state.layout
-    var g = Grid(width: layout.width, height: layout.height)
-    guard g.width > 0, g.height > 0 else { return g }
+    if grid.width == layout.width, grid.height == layout.height {
+      grid.fill(Rect(x: 0, y: 0, width: grid.width, height: grid.height), .blank)
+    } else {
+      grid = Grid(width: layout.width, height: layout.height)
+    }
+    guard grid.width > 0, grid.height > 0 else { return }
+    draw(state, keyMap: keyMap, charset: charset, into: &grid)
+  }
+
+  static func draw(_ state: AppState, keyMap: KeyMap, charset: Charset, into g: inout Grid) {
+    let layout = state.layout
     if layout.tooSmall {
       drawTooSmall(&g, charset: charset)
     } else {
@@ -26,7 +42,6 @@ public enum DashboardRenderer {
       }
     }
     if charset.isASCII { g.asciiOnly() }
-    return g
   }
 
   /// The message shown when the terminal is below `Layout.minWidth`×`Layout.minHeight`.

@@ -192,7 +192,7 @@ extension DashboardRenderer {
         continue
       case .flags:
         if let tt {
-          let n = tt.problemCount
+          let n = problemCount(tt)
           text = "\(n)"
           role = n == 0 ? .ok : (tt.flags.first?.severity == .critical ? .error : .warn)
         } else {
@@ -211,6 +211,19 @@ extension DashboardRenderer {
       }
       g.put(text, x: c.x, y: y, width: w, role: override ?? role, align: c.align, ellipsis: cs.ellipsis)
     }
+  }
+
+  /// `TaskTables.problemCount` in O(log n): flags are kept worst first, so the flags that count
+  /// (warn and critical) are a prefix. Falls back to counting when the order does not hold.
+  static func problemCount(_ tt: TaskTables) -> Int {
+    let f = tt.flags
+    guard let first = f.first, let last = f.last, first.severity >= last.severity else { return tt.problemCount }
+    var lo = 0, hi = f.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if f[mid].severity >= .warn { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
   }
 
   /// Total CDC latency (source + target) over the last hour, one row high.

@@ -534,6 +534,18 @@ final class RenderBehaviourTests: XCTestCase {
     XCTAssertTrue(g.rowText(s.layout.tables.y).contains("20000"))
   }
 
+  func testProblemCountMatchesModel() {
+    for tt in F.dashboard(width: 80, height: 24).tables.values {
+      XCTAssertEqual(DashboardRenderer.problemCount(tt), tt.problemCount)
+    }
+    let many = TaskTables(tables: (0..<500).map { i in
+      F.stats("s", "t\(i)") { $0.inserts = 10; $0.appliedInserts = i % 3 == 0 ? 9 : (i % 3 == 1 ? nil : 10)
+        $0.validationState = i % 5 == 0 ? ValidationState.pendingRecords : ValidationState.validated }
+    })
+    XCTAssertEqual(DashboardRenderer.problemCount(many), many.problemCount)
+    XCTAssertEqual(DashboardRenderer.problemCount(TaskTables()), 0)
+  }
+
   func testFiveThousandTasks() {
     var s = F.dashboard(width: 200, height: 50)
     s.tasks = (0..<5000).map { i in F.task(String(format: "task-%04d", i), i % 7 == 0 ? TaskStatus.failed : TaskStatus.running, .cdc) }
