@@ -238,3 +238,26 @@ final class SnapshotSupportTests: XCTestCase {
     XCTAssertEqual(g.snapshot(of: Rect(x: 1, y: 1, width: 4, height: 1)), "|  注|")
   }
 }
+
+final class GridPutTests: XCTestCase {
+  /// The ASCII fast path and the general path agree on clipping and ellipsis.
+  func testPutClipsAndEllipsises() {
+    for text in ["", "a", "abcdef", "abcdefghij", "abc\u{e9}fghij", "ab注cdefgh"] {
+      for limit in 1...8 {
+        for e in [nil, Character("…")] {
+          var g = Grid(width: 12, height: 1)
+          let used = g.put(text, x: 2, y: 0, role: .text, maxWidth: limit, ellipsis: e)
+          XCTAssertLessThanOrEqual(used, limit, "\(text) \(limit)")
+          let w = CharWidth.of(text)
+          if w <= limit { XCTAssertEqual(used, w, "\(text) \(limit)") }
+          if w > limit, e != nil { XCTAssertTrue(g.rowText(0).contains("…"), "\(text) \(limit): \(g.rowText(0))") }
+          XCTAssertEqual(g.rowText(0).prefix(2), "  ")
+        }
+      }
+    }
+    var g = Grid(width: 5, height: 1)
+    XCTAssertEqual(g.put("abcdefgh", x: -2, y: 0, role: .text), 7, "columns from x, including the clipped ones")
+    XCTAssertEqual(g.rowText(0), "cdefg")
+    XCTAssertEqual(g.put("zz", x: 5, y: 0, role: .text), 0)
+  }
+}
