@@ -28,6 +28,17 @@ final class SnapshotTests: XCTestCase {
     }
   }
 
+  /// Roles (colours) of the whole dashboard: selection, status colours, badges, sparkline bands.
+  func testDashboardRoles() {
+    for (w, h) in Self.sizes {
+      var s = Fixtures.dashboard(width: w, height: h)
+      s.readOnly = true
+      s.sources[.logs]?.lastSuccess = Fixtures.now.addingTimeInterval(-100)
+      s.message = StatusMessage(text: "read-only mode: stop is disabled", severity: .warn, expires: Fixtures.now.addingTimeInterval(5))
+      assertSnapshot(text: Fixtures.render(s).roleSnapshot(), named: "roles-dashboard-\(w)x\(h)")
+    }
+  }
+
   func testDashboardASCII() {
     let g = Fixtures.render(Fixtures.dashboard(width: 80, height: 24), charset: .ascii)
     assertSnapshot(g, named: "dashboard-ascii-80x24")

@@ -261,3 +261,12 @@ final class GridPutTests: XCTestCase {
     XCTAssertEqual(g.put("zz", x: 5, y: 0, role: .text), 0)
   }
 }
+
+final class RoleSnapshotTests: XCTestCase {
+  func testRoleLettersAreUnique() {
+    XCTAssertEqual(Set(roleLetters.values).count, Role.allCases.count)
+    var g = Grid(width: 3, height: 1)
+    g.put("x", x: 1, y: 0, role: .error)
+    XCTAssertEqual(g.roleSnapshot(), "roles: E=error\n| E |")
+  }
+}

@@ -69,3 +69,36 @@ extension Grid {
     }.joined(separator: "\n")
   }
 }
+
+/// One letter per role, in `Role.allCases` order, for role snapshots.
+public let roleLetters: [Role: Character] = {
+  let letters = Array("tdfFiIhHcSsmoWEuBRTPlLXg1234KkvVbN")
+  var out: [Role: Character] = [:]
+  for (i, r) in Role.allCases.enumerated() { out[r] = i < letters.count ? letters[i] : "?" }
+  return out
+}()
+
+extension Grid {
+  /// The roles of a rectangle as `|row|` lines, one letter per cell (blank cells with the text role are spaces),
+  /// preceded by the legend of the letters used, so colouring regressions show up in a snapshot diff.
+  public func roleSnapshot(of r: Rect? = nil) -> String {
+    let r = r ?? Rect(x: 0, y: 0, width: width, height: height)
+    var used = Set<Role>()
+    var rows: [String] = []
+    for y in max(0, r.y)..<min(height, r.y + r.height) {
+      var line = ""
+      for x in max(0, r.x)..<min(width, r.x + r.width) {
+        let c = self[x, y]
+        if c.role == .text && c.char == " " && !c.isContinuation {
+          line.append(" ")
+        } else {
+          used.insert(c.role)
+          line.append(roleLetters[c.role] ?? "?")
+        }
+      }
+      rows.append("|" + line + "|")
+    }
+    let legend = Role.allCases.filter { used.contains($0) }.map { "\(roleLetters[$0] ?? "?")=\($0.rawValue)" }.joined(separator: " ")
+    return "roles: " + legend + "\n" + rows.joined(separator: "\n")
+  }
+}
