@@ -69,6 +69,16 @@ public enum ThemeLoader {
       "no such theme (built-in: \(builtinNames.joined(separator: ", "))\(dirs))")
   }
 
+  /// No colours, attributes only: the theme for `NO_COLOR` (same as `Theme.monochrome()`).
+  public static func monochrome() -> Theme { Theme.monochrome() }
+
+  /// The theme to draw with: monochrome when `NO_COLOR` is set and not empty (no-color.org), else the requested
+  /// theme (default: `default`) degraded to the terminal's colour count.
+  public static func select(nameOrPath: String?, environment: [String: String], searchDirs: [String], colors: Int) throws -> Theme {
+    if let v = environment["NO_COLOR"], !v.isEmpty { return Theme.monochrome() }
+    return try load(nameOrPath: nameOrPath ?? "default", searchDirs: searchDirs).degraded(toColors: colors)
+  }
+
   static func loadFile(_ path: String) throws -> Theme {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw ThemeError(.unreadable, source: path, line: 0, "cannot read theme file")

@@ -159,6 +159,15 @@ final class ThemeTests: XCTestCase {
     }
   }
 
+  func testSelectHonoursNoColor() throws {
+    XCTAssertEqual(try ThemeLoader.select(nameOrPath: "default", environment: ["NO_COLOR": "1"], searchDirs: [], colors: 256), Theme.monochrome())
+    XCTAssertEqual(ThemeLoader.monochrome(), Theme.monochrome())
+    let d = try ThemeLoader.select(nameOrPath: nil, environment: ["NO_COLOR": ""], searchDirs: [], colors: 16)
+    XCTAssertEqual(d.name, "default")
+    XCTAssertTrue([ThemeColor.ansi(4), .ansi(12)].contains(d.style(for: .selected).bg), "selection stays blue")
+    XCTAssertThrowsError(try ThemeLoader.select(nameOrPath: "nope", environment: [:], searchDirs: [], colors: 256))
+  }
+
   // MARK: degradation
 
   func testColourDegradation() {
