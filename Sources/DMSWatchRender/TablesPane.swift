@@ -30,7 +30,7 @@ extension DashboardRenderer {
   /// Title segments shared by TABLES and FLAGS: the selected task's identifier.
   static func taskTitle(_ s: AppState) -> [Segment] {
     guard let arn = s.selectedTaskArn else { return [] }
-    let id = s.tasks.first(where: { $0.arn == arn })?.identifier ?? ReplicationTask.resourceId(fromArn: arn)
+    let id = selectedTask(s)?.identifier ?? ReplicationTask.resourceId(fromArn: arn)
     return [Segment(id, .text)]
   }
 
