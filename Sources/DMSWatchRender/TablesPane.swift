@@ -58,7 +58,7 @@ extension DashboardRenderer {
     let focused = s.focus == .tables
     let tt = s.selectedTables
     var title = taskTitle(s)
-    if let tt, !tt.tables.isEmpty { title.append(Segment("\(tt.tables.count)", .dim)) }
+    if let tt, !tt.tables.isEmpty { title.append(Segment("\(tt.tables.count) table\(tt.tables.count == 1 ? "" : "s")", .dim)) }
     if !s.marked.isEmpty { title.append(Segment("\(s.marked.count) marked", .marked)) }
     let error = (tt?.tables.isEmpty ?? true) ? nil : tt?.error
     drawPaneFrame(&g, s, .tables, cs, title: title, right: tablesAge(s), error: error)

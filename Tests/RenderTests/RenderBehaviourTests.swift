@@ -531,7 +531,7 @@ final class RenderBehaviourTests: XCTestCase {
     XCTAssertEqual(g[row.x, row.y].role, .selected)
     XCTAssertTrue(g.contains("15k/15k"))
     XCTAssertFalse(g.contains("s.t00000"))
-    XCTAssertTrue(g.rowText(s.layout.tables.y).contains("20000"))
+    XCTAssertTrue(g.rowText(s.layout.tables.y).contains("20000 tables"))
   }
 
   func testProblemCountMatchesModel() {
