@@ -71,9 +71,14 @@ public struct TaskTables: Sendable, Equatable {
   /// Flags that count (unknown is shown but not counted as a problem).
   public var problemCount: Int { flags.filter { $0.severity >= .warn }.count }
 
-  /// Drops the rows, keeping flags and counts: memory stays bounded with thousands of tasks.
-  public mutating func summarize() {
+  /// Table-based readiness criteria, judged before the rows were dropped (summaries only).
+  public private(set) var summaryCriteria: [Readiness.Criterion]?
+
+  /// Drops the rows, keeping flags, counts and the table-based readiness verdicts:
+  /// memory stays bounded with thousands of tasks.
+  public mutating func summarize(config: RuleConfig = RuleConfig()) {
     guard !isSummary else { return }
+    summaryCriteria = Readiness.tableCriteria(tables: self, config: config)
     tables = []
     isSummary = true
   }
