@@ -167,7 +167,7 @@ public enum DashboardRenderer {
   static func isThrottled(_ s: AppState) -> Bool {
     s.sources.values.contains { st in
       guard let e = st.lastError else { return false }
-      return e.contains("Throttl") || e.contains("Rate exceeded")
+      return DrawText.contains(e, "Throttl") || DrawText.contains(e, "Rate exceeded")
     }
   }
 
