@@ -78,9 +78,13 @@ public enum DashboardRenderer {
   }
 
   /// Age of a source's data for a frame: `12s`, or a STALE badge, or loading / no data.
-  static func ageSegments(_ s: AppState, _ source: DataSource, loadedAt: Date?? = nil) -> [Segment] {
+  static func ageSegments(_ s: AppState, _ source: DataSource) -> [Segment] {
+    ageSegments(s, source, last: s.sources[source]?.lastSuccess)
+  }
+
+  /// Age segments for data loaded at `last` (e.g. the selected task's tables), judged by the source's interval.
+  static func ageSegments(_ s: AppState, _ source: DataSource, last: Date?) -> [Segment] {
     guard let status = s.sources[source] else { return [] }
-    let last: Date? = loadedAt ?? status.lastSuccess
     guard let last else {
       return [Segment(status.lastError == nil ? "loading" : "no data", status.lastError == nil ? .dim : .error)]
     }
@@ -167,7 +171,7 @@ public enum DashboardRenderer {
   static func isThrottled(_ s: AppState) -> Bool {
     s.sources.values.contains { st in
       guard let e = st.lastError else { return false }
-      return e.contains("Throttl") || e.contains("Rate exceeded")
+      return DrawText.contains(e, "Throttl") || DrawText.contains(e, "Rate exceeded")
     }
   }
 

@@ -162,6 +162,19 @@ extension Grid {
 }
 
 enum DrawText {
+  /// Substring test on UTF-8 bytes (pure Swift; Foundation's `String.contains` has crashed on Linux for some inputs).
+  static func contains(_ haystack: String, _ needle: String) -> Bool {
+    let h = Array(haystack.utf8), n = Array(needle.utf8)
+    guard !n.isEmpty else { return true }
+    guard h.count >= n.count else { return false }
+    for i in 0...(h.count - n.count) where h[i] == n[0] {
+      var j = 1
+      while j < n.count, h[i + j] == n[j] { j += 1 }
+      if j == n.count { return true }
+    }
+    return false
+  }
+
   /// Display width after sanitising, as `Grid.put` will draw it.
   static func width(_ s: String) -> Int { CharWidth.of(SafeText.clean(s)) }
 

@@ -195,6 +195,6 @@ public struct Grid: Sendable, Equatable {
 
   /// True when the text appears on some row.
   public func contains(_ text: String) -> Bool {
-    (0..<height).contains { rowText($0).contains(text) }
+    (0..<height).contains { DrawText.contains(rowText($0), text) }
   }
 }

@@ -36,8 +36,7 @@ extension DashboardRenderer {
 
   /// Frame age of the selected task's tables.
   static func tablesAge(_ s: AppState) -> [Segment] {
-    guard let tt = s.selectedTables, tt.loadedAt != nil else { return ageSegments(s, .tables, loadedAt: .some(nil)) }
-    return ageSegments(s, .tables, loadedAt: .some(tt.loadedAt))
+    ageSegments(s, .tables, last: s.selectedTables?.loadedAt)
   }
 
   /// Body text when there is nothing to list, or nil.
