@@ -279,8 +279,8 @@ public struct AppState: Sendable {
         idx.append(i)
         continue
       }
-      let hit = t.identifier.lowercased().contains(lowered) || t.status.lowercased().contains(lowered)
-        || t.migrationType.lowercased().contains(lowered)
+      let hit = TextSearch.contains(t.identifier.lowercased(), lowered) || TextSearch.contains(t.status, lowered)
+        || TextSearch.contains(t.migrationType, lowered)
       if hit != invert { idx.append(i) }
     }
     let sort = self.sort
@@ -393,5 +393,26 @@ public struct TaskHealth: Sendable, Equatable {
       return TaskHealth(severity: .unknown, summary: "\(task.status)…")
     default: return TaskHealth(severity: .unknown, summary: task.status)
     }
+  }
+}
+
+/// Substring search in pure Swift over Unicode scalars (Foundation's `contains` on Linux can crash
+/// on some scalar sequences, and a filter is typed by the user).
+public enum TextSearch {
+  public static func contains(_ haystack: String, _ needle: String) -> Bool {
+    if needle.isEmpty { return true }
+    let h = Array(haystack.unicodeScalars)
+    let n = Array(needle.unicodeScalars)
+    guard n.count <= h.count else { return false }
+    var i = 0
+    while i + n.count <= h.count {
+      if h[i] == n[0] {
+        var j = 1
+        while j < n.count && h[i + j] == n[j] { j += 1 }
+        if j == n.count { return true }
+      }
+      i += 1
+    }
+    return false
   }
 }

@@ -229,7 +229,10 @@ public struct Reducer: Sendable {
         if !s.filter.isEmpty { s.filter.removeLast() }
         s.recomputeTaskOrder()
       case .char(let c):
-        if s.filter.count < 128 { s.filter.append(c) }
+        // Printable characters only: control and format characters never reach the filter.
+        if s.filter.count < 128, c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7f && $0.properties.generalCategory != .control && $0.properties.generalCategory != .format }) {
+          s.filter.append(c)
+        }
         s.recomputeTaskOrder()
       default: break
       }

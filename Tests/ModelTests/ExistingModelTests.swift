@@ -283,3 +283,26 @@ final class SummaryTablesTests: XCTestCase {
     XCTAssertEqual(s.tables[a.arn] == nil, true)
   }
 }
+
+final class FilterSafetyTests: XCTestCase {
+  func testTextSearch() {
+    XCTAssertTrue(TextSearch.contains("orders-cdc", "cdc"))
+    XCTAssertFalse(TextSearch.contains("a_", "_\u{0}"))
+    XCTAssertFalse(TextSearch.contains("Å\u{FE0F}_", "_\u{0}"))
+    XCTAssertTrue(TextSearch.contains("x", ""))
+    XCTAssertFalse(TextSearch.contains("", "x"))
+  }
+
+  func testFilterIgnoresControlCharactersAndNeverCrashes() {
+    var s = AppState(now: Date(timeIntervalSince1970: 0))
+    let r = Reducer()
+    let tasks = ["Å\u{FE0F}_x", "orders-cdc", "billing"].enumerated().map {
+      ReplicationTask(identifier: $0.element, arn: "arn:aws:dms:us-east-1:1:task:T\($0.offset)", status: "running", migrationType: "cdc")
+    }
+    _ = r.reduce(&s, .tasksLoaded(tasks, at: s.now))
+    _ = r.reduce(&s, .key(.char("/")))
+    for c: Character in ["_", "\u{0}", "\u{1b}", "\u{202e}"] { _ = r.reduce(&s, .key(.char(c))) }
+    XCTAssertEqual(s.filter, "_")
+    XCTAssertEqual(s.visibleTasks.map(\.identifier), ["Å\u{FE0F}_x"])
+  }
+}
