@@ -226,6 +226,8 @@ public struct AppState: Sendable {
   public var readOnly = false
   public var sourceLabel = ""
   public var message: StatusMessage?
+  /// Why the focused task has no log tail (e.g. task logging is off); informational, not an error.
+  public var logNotice: String?
   public var layout = Layout(width: 80, height: 24)
   public var now: Date
   public var quitting = false
@@ -325,6 +327,7 @@ public struct AppState: Sendable {
     if arn != selectedTaskArn {
       if let old = selectedTaskArn { tables[old]?.summarize() }
       selectedTaskArn = arn
+      logNotice = nil
       marked = []
       selectedTable = nil
       tableCursor = ListCursor()

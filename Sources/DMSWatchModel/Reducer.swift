@@ -10,6 +10,8 @@ public enum AppAction: Sendable {
   case tablesLoaded(taskArn: String, [TableStatistics], at: Date)
   case metricsLoaded([String: [String: [SeriesPoint]]], at: Date)
   case logLoaded([LogEntry], at: Date)
+  /// The focused task's log stream does not exist (task logging off): a notice, not a failure.
+  case logUnavailable(taskArn: String, notice: String, at: Date)
   case eventsLoaded([LogEntry], at: Date)
   case sourceFailed(DataSource, message: String, at: Date, taskArn: String? = nil)
   case commandFinished(ServiceCommand, error: String?, outcomeUnknown: Bool = false, at: Date)
@@ -100,8 +102,14 @@ public struct Reducer: Sendable {
       r.redraw = true
     case .logLoaded(let entries, let at):
       appendLog(&s, entries)
+      s.logNotice = nil
       s.sources[.logs]?.lastSuccess = at
       s.sources[.logs]?.lastError = nil
+      r.redraw = true
+    case .logUnavailable(let arn, let notice, let at):
+      s.sources[.logs]?.lastSuccess = at
+      s.sources[.logs]?.lastError = nil
+      if arn == s.selectedTaskArn { s.logNotice = notice }
       r.redraw = true
     case .eventsLoaded(let entries, let at):
       appendLog(&s, entries)

@@ -63,7 +63,8 @@ public enum DashboardRenderer {
 
   /// Frame of a pane with its title, extra title segments, right-hand segments and an optional error.
   static func drawPaneFrame(
-    _ g: inout Grid, _ s: AppState, _ pane: Pane, _ cs: Charset, title: [Segment], right: [Segment], error: String?
+    _ g: inout Grid, _ s: AppState, _ pane: Pane, _ cs: Charset, title: [Segment], right: [Segment], error: String?,
+    note: String? = nil
   ) {
     let r = s.layout.rect(for: pane)
     let focused = s.focus == pane
@@ -74,6 +75,8 @@ public enum DashboardRenderer {
     g.frameLabels(r, y: r.y, left: left, right: right, frameRole: frameRole, charset: cs)
     if let error, r.height >= 3 {
       g.frameLabels(r, y: r.y + r.height - 1, left: [Segment("! " + oneLine(error), .error)], right: [], frameRole: frameRole, charset: cs)
+    } else if let note, r.height >= 3 {
+      g.frameLabels(r, y: r.y + r.height - 1, left: [Segment(oneLine(note), .warn)], right: [], frameRole: frameRole, charset: cs)
     }
   }
 

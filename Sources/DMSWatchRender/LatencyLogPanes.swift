@@ -102,7 +102,7 @@ extension DashboardRenderer {
     }
     right += ageSegments(s, .logs)
     let error = s.sources[.logs]?.lastError ?? s.sources[.events]?.lastError
-    drawPaneFrame(&g, s, .log, cs, title: [Segment("\(n)", .dim)], right: right, error: error)
+    drawPaneFrame(&g, s, .log, cs, title: [Segment("\(n)", .dim)], right: right, error: error, note: s.logNotice)
     guard inner.height >= 1, inner.width >= 1 else { return }
     if n == 0 {
       drawEmpty(&g, inner, s.sources[.logs]?.lastSuccess == nil ? "waiting for task logs and events\(cs.ellipsisText)" : "no log lines yet", role: .dim, cs)
