@@ -1,0 +1,69 @@
+import AWSClient
+import DMSWatchModel
+import Foundation
+import XCTest
+
+final class RetryTests: XCTestCase {
+  func testBackoffFormulaAndEnvironment() throws {
+    let p = RetryPolicy(sleeper: { _ in }, random: { 0.5 })
+    XCTAssertEqual(p.delay(afterAttempt: 1), 0.5)
+    XCTAssertEqual(p.delay(afterAttempt: 2), 1.0)
+    XCTAssertEqual(p.delay(afterAttempt: 5), 8.0)
+    XCTAssertEqual(p.delay(afterAttempt: 9), 10.0, "capped at 20 s × rand")
+    XCTAssertEqual(try RetryPolicy.from(environment: [:]).maxAttempts, 3)
+    XCTAssertEqual(try RetryPolicy.from(environment: ["AWS_MAX_ATTEMPTS": "7"]).maxAttempts, 7)
+    XCTAssertEqual(try RetryPolicy.from(environment: [:], profile: ["max_attempts": "2"]).maxAttempts, 2)
+    XCTAssertEqual(try RetryPolicy.from(environment: ["AWS_RETRY_MODE": "legacy"]).maxAttempts, 5)
+    XCTAssertThrowsError(try RetryPolicy.from(environment: ["AWS_MAX_ATTEMPTS": "zero"]))
+    XCTAssertThrowsError(try RetryPolicy.from(environment: ["AWS_RETRY_MODE": "yolo"]))
+  }
+
+  func testThrottlingRetriedWithJitteredSleepsThenSucceeds() async throws {
+    let sleeps = Box<[TimeInterval]>([])
+    let t = FakeTransport { _, n in
+      n < 3 ? FakeTransport.json(#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#, status: 400) : FakeTransport.json(#"{"Endpoints":[]}"#)
+    }
+    let quota = RetryQuota()
+    let retry = RetryPolicy(maxAttempts: 3, sleeper: { s in sleeps.value.append(s) }, random: { 0.25 })
+    let dms = AWSDMSClient(caller: testCaller(.dms, t, retry: retry, quota: quota))
+    _ = try await dms.describeEndpoints(marker: nil)
+    XCTAssertEqual(t.requests.count, 3)
+    XCTAssertEqual(sleeps.value, [0.25, 0.5])
+    let avail = await quota.available
+    XCTAssertEqual(avail, 500, "the 10 tokens the retries took are refunded on success")
+    // Each attempt is signed afresh (same date here, so same signature, but never stale headers).
+    XCTAssertEqual(t.requests.map { $0.headers.keys.filter { $0.lowercased() == "authorization" }.count }, [1, 1, 1])
+  }
+
+  func testNonRetryableErrorsFailFastAndAttemptsAreBounded() async throws {
+    let t = FakeTransport { _, _ in FakeTransport.json(#"{"__type":"ResourceNotFoundFault","message":"x"}"#, status: 400) }
+    let dms = AWSDMSClient(caller: testCaller(.dms, t))
+    await assertThrowsKind(.notFound) { _ = try await dms.describeEndpoints(marker: nil) }
+    XCTAssertEqual(t.requests.count, 1)
+
+    let t2 = FakeTransport { _, _ in HTTPResponse(status: 503, body: Data()) }
+    let dms2 = AWSDMSClient(caller: testCaller(.dms, t2, retry: RetryPolicy(maxAttempts: 4, sleeper: { _ in })))
+    await assertThrowsKind(.server) { _ = try await dms2.describeEndpoints(marker: nil) }
+    XCTAssertEqual(t2.requests.count, 4)
+
+    let t3 = FakeTransport { _, _ in throw ServiceError(kind: .timeout, code: "Timeout", message: "slow") }
+    let dms3 = AWSDMSClient(caller: testCaller(.dms, t3))
+    await assertThrowsKind(.timeout) { _ = try await dms3.describeEndpoints(marker: nil) }
+    XCTAssertEqual(t3.requests.count, 3)
+  }
+
+  func testQuotaExhaustionStopsRetries() async throws {
+    let quota = RetryQuota(capacity: 12)
+    let t = FakeTransport { _, _ in throw ServiceError(kind: .network, code: "Curl7", message: "refused") }
+    let dms = AWSDMSClient(caller: testCaller(.dms, t, retry: RetryPolicy(maxAttempts: 10, sleeper: { _ in }), quota: quota))
+    await assertThrowsKind(.network) { _ = try await dms.describeEndpoints(marker: nil) }
+    XCTAssertEqual(t.requests.count, 3, "12 tokens pay for two retries of cost 5")
+    let left = await quota.available
+    XCTAssertEqual(left, 2)
+    let t2 = FakeTransport { _, _ in throw ServiceError(kind: .timeout, code: "Timeout", message: "slow") }
+    let q2 = RetryQuota(capacity: 12)
+    let dms2 = AWSDMSClient(caller: testCaller(.dms, t2, retry: RetryPolicy(maxAttempts: 10, sleeper: { _ in }), quota: q2))
+    await assertThrowsKind(.timeout) { _ = try await dms2.describeEndpoints(marker: nil) }
+    XCTAssertEqual(t2.requests.count, 2, "a timeout retry costs 10")
+  }
+}
