@@ -115,6 +115,7 @@ extension AWSCaller {
   public func send(_ operation: String, _ unsigned: HTTPRequest) async throws -> HTTPResponse {
     var attempt = 0
     var spent = 0
+    var expiredOnce = false
     while true {
       attempt += 1
       let creds: AWSCredentials
@@ -139,14 +140,17 @@ extension AWSCaller {
       } catch {
         failure = ServiceError(kind: .network, code: "TransportError", message: String(describing: error))
       }
-      if failure.kind == .credentials, let c = credentials as? CachingCredentialsProvider,
-        failure.code.hasPrefix("ExpiredToken")
+      // Expired temporary credentials: drop the cache and try once more with fresh ones.
+      var refreshed = false
+      if failure.kind == .credentials, failure.code.hasPrefix("ExpiredToken") || failure.code == "RequestExpired",
+        let c = credentials as? CachingCredentialsProvider, !expiredOnce
       {
         await c.invalidate()
+        expiredOnce = true
+        refreshed = true
       }
-      guard retry.mode != .legacy || attempt < retry.maxAttempts, attempt < retry.maxAttempts,
-        RetryPolicy.isRetryable(failure)
-      else { throw failure }
+      guard attempt < retry.maxAttempts, refreshed || RetryPolicy.isRetryable(failure) else { throw failure }
+      if refreshed { continue }
       guard let cost = await quota.acquire(for: failure) else { throw failure }
       spent += cost
       try await retry.sleeper(retry.delay(afterAttempt: attempt))

@@ -66,4 +66,34 @@ final class RetryTests: XCTestCase {
     await assertThrowsKind(.timeout) { _ = try await dms2.describeEndpoints(marker: nil) }
     XCTAssertEqual(t2.requests.count, 2, "a timeout retry costs 10")
   }
+
+  struct CountingProvider: CredentialsProvider {
+    let n = Box(0)
+    func credentials() async throws -> AWSCredentials {
+      n.value += 1
+      return AWSCredentials(accessKeyId: "ASIAGEN\(n.value)", secretAccessKey: "s", sessionToken: "t", expiration: Date().addingTimeInterval(3600))
+    }
+  }
+
+  func testExpiredTokenDropsCachedCredentialsAndRetriesOnce() async throws {
+    let t = FakeTransport { req, _ in
+      req.header("authorization")?.contains("ASIAGEN1/") == true
+        ? FakeTransport.json(#"{"__type":"ExpiredTokenException","message":"The security token included in the request is expired"}"#, status: 400)
+        : FakeTransport.json(#"{"Endpoints":[]}"#)
+    }
+    let cache = CachingCredentialsProvider(CountingProvider())
+    let caller = AWSCaller(
+      spec: .dms, endpoint: URL(string: "https://example.test")!, region: "eu-west-1", credentials: cache, transport: t,
+      retry: RetryPolicy(sleeper: { _ in }))
+    _ = try await AWSDMSClient(caller: caller).describeEndpoints(marker: nil)
+    XCTAssertEqual(t.requests.count, 2)
+    XCTAssertTrue(t.requests[1].header("authorization")?.contains("ASIAGEN2/") ?? false)
+    // Always expired: exactly one refresh, then the typed error.
+    let t2 = FakeTransport { _, _ in FakeTransport.json(#"{"__type":"ExpiredTokenException","message":"expired"}"#, status: 400) }
+    let caller2 = AWSCaller(
+      spec: .dms, endpoint: URL(string: "https://example.test")!, region: "eu-west-1", credentials: CachingCredentialsProvider(CountingProvider()),
+      transport: t2, retry: RetryPolicy(sleeper: { _ in }))
+    await assertThrowsKind(.credentials) { _ = try await AWSDMSClient(caller: caller2).describeEndpoints(marker: nil) }
+    XCTAssertEqual(t2.requests.count, 2)
+  }
 }
