@@ -132,7 +132,8 @@ extension CurlTransport {
     set(dmsw_curl_setopt_long(raw, dmsw_opt_ssl_verifyhost(), 2))
     set(dmsw_curl_setopt_long(raw, dmsw_opt_followlocation(), 0))
     set(dmsw_curl_setopt_long(raw, dmsw_opt_tcp_keepalive(), 1))
-    set("http,https".withCString { dmsw_curl_setopt_ptr(raw, dmsw_opt_protocols_str(), $0) })
+    // Best effort: CURLOPT_PROTOCOLS_STR needs libcurl ≥ 7.85 (older ones answer UNKNOWN_OPTION).
+    _ = "http,https".withCString { dmsw_curl_setopt_ptr(raw, dmsw_opt_protocols_str(), $0) }
     set("".withCString { dmsw_curl_setopt_ptr(raw, dmsw_opt_accept_encoding(), $0) })
     set(dmsw_curl_setopt_long(raw, dmsw_opt_connecttimeout_ms(), Int(options.connectTimeout * 1000)))
     let total = req.timeout ?? options.totalTimeout
