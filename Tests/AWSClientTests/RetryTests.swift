@@ -96,4 +96,51 @@ final class RetryTests: XCTestCase {
     await assertThrowsKind(.credentials) { _ = try await AWSDMSClient(caller: caller2).describeEndpoints(marker: nil) }
     XCTAssertEqual(t2.requests.count, 2)
   }
+
+  func testNewRetries2026OptIn() async throws {
+    var p = try RetryPolicy.from(environment: ["AWS_NEW_RETRIES_2026": "true"])
+    p.random = { 0.5 }
+    XCTAssertTrue(p.newRetries2026)
+    XCTAssertEqual(p.delay(afterAttempt: 1, throttled: true), 0.5)
+    XCTAssertEqual(p.delay(afterAttempt: 1, throttled: false), 0.025, accuracy: 1e-9)
+    XCTAssertEqual(p.delay(afterAttempt: 3, throttled: false), 0.1, accuracy: 1e-9)
+    XCTAssertEqual(p.delay(afterAttempt: 1, throttled: true, retryAfter: 2), 2, "retry-after honoured")
+    XCTAssertEqual(p.delay(afterAttempt: 1, throttled: true, retryAfter: 60), 5.5, "adds at most 5 s")
+    XCTAssertEqual(RetryPolicy(random: { 0.5 }).delay(afterAttempt: 1, throttled: false, retryAfter: 60), 0.5, "ignored in standard mode")
+    let q = RetryQuota(capacity: 20)
+    let c1 = await q.acquire(for: ServiceError(kind: .server, code: "X", message: ""), newRetries: true)
+    let c2 = await q.acquire(for: ServiceError(kind: .throttled, code: "Throttling", message: ""), newRetries: true)
+    XCTAssertEqual(c1, 14)
+    XCTAssertEqual(c2, 5)
+
+    let sleeps = Box<[TimeInterval]>([])
+    let t = FakeTransport { _, n in
+      n == 1 ? FakeTransport.json(#"{"__type":"ThrottlingException","message":"slow down"}"#, status: 400, headers: ["x-amz-retry-after": "1500"])
+        : FakeTransport.json(#"{"Endpoints":[]}"#)
+    }
+    var policy = p
+    policy.sleeper = { s in sleeps.value.append(s) }
+    _ = try await AWSDMSClient(caller: testCaller(.dms, t, retry: policy)).describeEndpoints(marker: nil)
+    XCTAssertEqual(sleeps.value, [1.5])
+  }
+
+  func testClockSkewCorrectedFromDateHeader() async throws {
+    // The local clock (testCaller: 2027-01-15T08:00:00Z) is 2 hours behind the service.
+    let server = Date(timeIntervalSince1970: 1_800_000_000 + 7200)
+    let t = FakeTransport { req, _ in
+      let sent = req.header("x-amz-date") ?? ""
+      if sent != "20270115T100000Z" {
+        return FakeTransport.json(
+          #"{"__type":"InvalidSignatureException","message":"Signature expired: \#(sent) is now earlier than 20270115T095500Z"}"#, status: 400,
+          headers: ["date": "Fri, 15 Jan 2027 10:00:00 GMT"])
+      }
+      return FakeTransport.json(#"{"Endpoints":[]}"#)
+    }
+    let dms = AWSDMSClient(caller: testCaller(.dms, t))
+    _ = try await dms.describeEndpoints(marker: nil)
+    XCTAssertEqual(t.requests.count, 2)
+    XCTAssertEqual(t.requests[1].header("x-amz-date"), SigV4Signer.amzDateString(server))
+    _ = try await dms.describeEndpoints(marker: nil)
+    XCTAssertEqual(t.requests.count, 3, "the learnt offset sticks")
+  }
 }
