@@ -118,4 +118,16 @@ final class CurlTransportTests: XCTestCase {
     unsetenv("NO_PROXY")
     await assertThrowsKind(.network) { _ = try await CurlTransport().send(HTTPRequest(method: "GET", url: srv.url.appendingPathComponent("echo"))) }
   }
+
+  func testTLSVerificationIsAlwaysOn() async throws {
+    let srv = try PeerServer(script: "http_fixture.py", extraArgs: ["--tls"])
+    defer { srv.stop() }
+    do {
+      _ = try await CurlTransport().send(HTTPRequest(method: "GET", url: URL(string: "https://127.0.0.1:\(srv.port)/echo")!))
+      XCTFail("a self-signed certificate must be refused")
+    } catch let e as ServiceError {
+      XCTAssertEqual(e.kind, .network)
+      XCTAssertTrue(e.message.lowercased().contains("certificate"), e.message)
+    }
+  }
 }

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """A loopback HTTP server for CurlTransport tests. Also answers absolute-form (proxy) requests.
 
-    python3 http_fixture.py PORT
+    python3 http_fixture.py PORT [--tls]
+
+With --tls it serves HTTPS with a fresh self-signed certificate (made with the openssl CLI), so
+clients that verify certificates must refuse it.
 
 GET/POST/PUT /echo      -> JSON {method, path, headers, body, proxied}
 GET /gzip               -> gzip-encoded JSON (Content-Encoding: gzip) if the client accepts it
@@ -62,4 +65,15 @@ class H(BaseHTTPRequestHandler):
 
 if __name__ == "__main__":
     ThreadingHTTPServer.daemon_threads = True
-    ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+    server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+    if "--tls" in sys.argv:
+        import ssl
+        import subprocess
+        import tempfile
+        d = tempfile.mkdtemp(prefix="dmswatch-tls-")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{d}/k.pem", "-out", f"{d}/c.pem",
+                        "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(f"{d}/c.pem", f"{d}/k.pem")
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    server.serve_forever()
