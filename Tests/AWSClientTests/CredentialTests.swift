@@ -302,4 +302,53 @@ final class CredentialTests: XCTestCase {
     XCTAssertEqual(ServiceSpec.cloudwatch.defaultEndpoint(region: "eu-west-1")?.absoluteString, "https://monitoring.eu-west-1.amazonaws.com")
     XCTAssertEqual(ServiceSpec.logs.defaultEndpoint(region: "cn-north-1")?.absoluteString, "https://logs.cn-north-1.amazonaws.com.cn")
   }
+
+  func testIMDSv1FallbackUnlessDisabled() async throws {
+    let imds = FakeTransport { req, _ in
+      let path = String(req.url.absoluteString.dropFirst("http://127.0.0.1:1".count))
+      switch (req.method, path) {
+      case ("PUT", _): return HTTPResponse(status: 405)
+      case ("GET", "/latest/meta-data/iam/security-credentials/"):
+        XCTAssertNil(req.header("x-aws-ec2-metadata-token"))
+        return HTTPResponse(status: 200, body: Data("r".utf8))
+      case ("GET", "/latest/meta-data/iam/security-credentials/r"):
+        return HTTPResponse(status: 200, body: Data(#"{"AccessKeyId":"ASIAV1","SecretAccessKey":"s","Token":"t"}"#.utf8))
+      default: return HTTPResponse(status: 404)
+      }
+    }
+    let base = ["HOME": home.path, "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:1"]
+    let c = try await chain(base, transport: imds).resolve().credentials()
+    XCTAssertEqual(c.accessKeyId, "ASIAV1")
+    do {
+      _ = try await chain(base.merging(["AWS_EC2_METADATA_V1_DISABLED": "true"]) { _, b in b }, transport: imds).resolve()
+      XCTFail("v1 disabled")
+    } catch {
+      XCTAssertTrue(String(describing: error).contains("IMDS token request returned HTTP 405"), "\(error)")
+    }
+  }
+
+  struct FlakyProvider: CredentialsProvider {
+    let calls = Box(0)
+    func credentials() async throws -> AWSCredentials {
+      calls.value += 1
+      if calls.value > 1 { throw CredentialsError("refresh endpoint down") }
+      return AWSCredentials(accessKeyId: "ASIAOLD", secretAccessKey: "s", expiration: Date().addingTimeInterval(120))
+    }
+  }
+
+  func testCacheKeepsValidCredentialsWhenRefreshFails() async throws {
+    let p = FlakyProvider()
+    let cache = CachingCredentialsProvider(p, refreshAhead: 300)
+    let a = try await cache.credentials()
+    let b = try await cache.credentials()
+    XCTAssertEqual(b, a, "inside the refresh window a failed refresh falls back to still-valid credentials")
+    XCTAssertEqual(p.calls.value, 2)
+    let expired = CachingCredentialsProvider(p, refreshAhead: 300, now: { Date().addingTimeInterval(600) })
+    do {
+      _ = try await expired.credentials()
+      XCTFail()
+    } catch {
+      XCTAssertTrue(String(describing: error).contains("refresh endpoint down"))
+    }
+  }
 }
