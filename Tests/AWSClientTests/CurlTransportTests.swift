@@ -98,7 +98,7 @@ final class CurlTransportTests: XCTestCase {
     let srv = try fixture()
     defer { srv.stop() }
     // XCTest runs test methods one at a time, so changing the process environment here is safe.
-    let saved: [(String, String?)] = ["http_proxy", "NO_PROXY", "no_proxy"].map { k in (k, getenv(k).map { String(cString: $0) }) }
+    let saved: [(String, String?)] = ["http_proxy", "NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy"].map { k in (k, getenv(k).map { String(cString: $0) }) }
     defer { for (k, v) in saved { if let v { setenv(k, v, 1) } else { unsetenv(k) } } }
     unsetenv("no_proxy")
     unsetenv("NO_PROXY")
@@ -117,6 +117,25 @@ final class CurlTransportTests: XCTestCase {
     XCTAssertEqual(try echo(direct)["proxied"], .bool(false))
     unsetenv("NO_PROXY")
     await assertThrowsKind(.network) { _ = try await CurlTransport().send(HTTPRequest(method: "GET", url: srv.url.appendingPathComponent("echo"))) }
+
+    // HTTPS_PROXY (upper case is honoured for https): curl asks the proxy for a CONNECT tunnel,
+    // which the fixture refuses. The target is a loopback literal so nothing leaves the host.
+    unsetenv("https_proxy")
+    setenv("HTTPS_PROXY", srv.url.absoluteString, 1)
+    do {
+      _ = try await CurlTransport().send(HTTPRequest(method: "GET", url: URL(string: "https://127.0.0.2:9/")!))
+      XCTFail("the tunnel is refused")
+    } catch let e as ServiceError {
+      XCTAssertEqual(e.kind, .network)
+      XCTAssertTrue(e.message.contains("CONNECT") || e.message.contains("403"), e.message)
+    }
+    setenv("NO_PROXY", "127.0.0.2", 1)
+    do {
+      _ = try await CurlTransport().send(HTTPRequest(method: "GET", url: URL(string: "https://127.0.0.2:9/")!))
+      XCTFail("nothing listens on port 9")
+    } catch let e as ServiceError {
+      XCTAssertFalse(e.message.contains("CONNECT"), "NO_PROXY bypasses HTTPS_PROXY: \(e.message)")
+    }
   }
 
   func testTLSVerificationIsAlwaysOn() async throws {

@@ -62,6 +62,10 @@ class H(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = handle_any
 
+    def do_CONNECT(self):
+        # A proxy that refuses every tunnel, so tests can see HTTPS_PROXY was used.
+        self.reply(403, b"tunnel refused by dmswatch fixture", {"X-Fixture": "connect"})
+
 
 if __name__ == "__main__":
     ThreadingHTTPServer.daemon_threads = True
