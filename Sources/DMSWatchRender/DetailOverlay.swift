@@ -3,7 +3,7 @@ import Foundation
 
 extension DashboardRenderer {
   /// Lines of the task detail: identity, failure, readiness checklist, findings, triage hints.
-  static func detailLines(_ s: AppState, task t: ReplicationTask, width: Int, _ cs: Charset) -> [(text: String, role: Role)] {
+  public static func detailLines(_ s: AppState, task t: ReplicationTask, width: Int, _ cs: Charset) -> [(text: String, role: Role)] {
     var out: [(String, Role)] = []
     func line(_ text: String, _ role: Role = .overlay) {
       for part in DrawText.wrap(text, width: max(8, width)) { out.append((part, role)) }
