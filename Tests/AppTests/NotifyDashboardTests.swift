@@ -111,4 +111,19 @@ final class NotifyDashboardTests: XCTestCase {
     await n.waitForIdle()
     XCTAssertTrue(t.requests.isEmpty)
   }
+
+  func testMakeFromConfigAndEnvironment() async throws {
+    var o = BackendOptions()
+    o.demo = true
+    o.demoTasks = 2
+    let opts = o
+    let backend = try await BackendFactory.make(opts, environment: [:], clock: ManualClock())
+    var cfg = AppConfig()
+    XCTAssertNil(try DashboardNotifier.make(config: cfg, environment: [:], backend: backend, clock: ManualClock()))
+    cfg.webhooks = [WebhookTarget(url: "http://127.0.0.1:9/a", format: .slack)]
+    cfg.notifyMinInterval = 60
+    let n = try XCTUnwrap(DashboardNotifier.make(config: cfg, environment: ["NOTIFIER_URL": "http://127.0.0.1:9/b"], backend: backend, clock: ManualClock()))
+    XCTAssertEqual(n.targets, [.webhook(url: "http://127.0.0.1:9/a", format: .slack), .webhook(url: "http://127.0.0.1:9/b", format: .compat)])
+    XCTAssertThrowsError(try DashboardNotifier.make(config: cfg, environment: ["NOTIFIER_URL": "nope"], backend: backend, clock: ManualClock()))
+  }
 }

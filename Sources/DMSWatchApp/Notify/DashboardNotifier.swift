@@ -87,3 +87,22 @@ public final class DashboardNotifier {
     onChange?()
   }
 }
+
+extension DashboardNotifier {
+  /// The dashboard's notifier from the config file (`notifications:`) and `NOTIFIER_URL`; nil when there
+  /// is no target. SNS uses the AWS session (none in demo mode: SNS deliveries then fail with a reason).
+  /// `notifications.min_interval` sets the per-finding interval. Throws `NotificationTargetError` for a
+  /// bad `NOTIFIER_URL` or topic.
+  public static func make(
+    config: AppConfig, environment: [String: String], backend: Backend, clock: any Clock, log: @escaping @Sendable (String) -> Void = { _ in }
+  ) throws -> DashboardNotifier? {
+    let targets = try NotificationTarget.resolve(config: config, webhooks: [], webhookFormat: .json, snsTopics: [], environment: environment)
+    guard !targets.isEmpty else { return nil }
+    let notifier = Notifier(
+      transport: backend.transport, sns: backend.aws?.sns,
+      snsUnavailable: backend.aws == nil ? "SNS needs an AWS session (not available in demo mode)" : "no AWS session for SNS", log: log)
+    var gate = NotificationGate.Config()
+    if let m = config.notifyMinInterval { gate.perFindingInterval = m }
+    return DashboardNotifier(notifier: notifier, targets: targets, clock: clock, gate: gate)
+  }
+}
