@@ -93,14 +93,23 @@ struct Check: ParsableCommand {
     defer { log.close() }
     let clock = SystemClock()
 
+    // --max-time bounds everything that talks to AWS: setting up the session and the check itself.
+    let started = Date()
     let backend: Backend
     do {
       let bo = backendOptions
-      backend = try BackendFactory.blocking { try await BackendFactory.make(bo, environment: env, clock: clock) }
+      let limit = settings.maxTime
+      backend = try BackendFactory.blocking {
+        try await withDeadline(limit) { try await BackendFactory.make(bo, environment: env, clock: clock) }
+      }
     } catch let e as BackendError {
       log.write("cannot start: \(e.message)")
       printError("dmswatch check: \(Redact.text(e.message))")
       throw ExitCode(e.exitCode)
+    } catch let e as DeadlineExceeded {
+      log.write("failed: \(e) setting up the AWS session")
+      printError("dmswatch check: --max-time \(Int(settings.maxTime)) s exceeded setting up the AWS session; AWS too slow or unreachable")
+      throw ExitCode(3)
     }
 
     log.write("check started (\(backend.bundle.sourceLabel), \(options.tasks.isEmpty ? "all tasks" : "\(options.tasks.count) tasks requested"))")
@@ -115,7 +124,7 @@ struct Check: ParsableCommand {
 
     let outcome: CheckOutcome
     do {
-      let limit = settings.maxTime
+      let limit = max(1, settings.maxTime - Date().timeIntervalSince(started))
       outcome = try BackendFactory.blocking { try await withDeadline(limit) { try await runner.run() } }
     } catch let e as CheckFailure {
       log.write("failed: \(e.message)")
@@ -123,7 +132,7 @@ struct Check: ParsableCommand {
       throw ExitCode(e.exitCode)
     } catch let e as DeadlineExceeded {
       log.write("failed: \(e)")
-      printError("dmswatch check: \(e) (--max-time); AWS too slow or unreachable")
+      printError("dmswatch check: --max-time \(Int(settings.maxTime)) s exceeded; AWS too slow or unreachable")
       throw ExitCode(3)
     }
 

@@ -229,3 +229,42 @@ def test_config_check_ok_and_errors(dmswatch_bin, tmp_path):
 
     p = run_check(dmswatch_bin, tmp_path, "config", "check", "--bogus")
     assert p.returncode == 2
+
+
+def test_max_time_bounds_a_silent_aws(dmswatch_bin, tmp_path):
+    """An endpoint that accepts connections and never answers: --max-time ends the run with exit 3."""
+    import threading
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    port = srv.getsockname()[1]
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        srv.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                c, _ = srv.accept()
+                held.append(c)
+            except OSError:
+                pass
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    try:
+        env = base_env(tmp_path, AWS_ACCESS_KEY_ID="AKIAIOSFODNN7EXAMPLE", AWS_SECRET_ACCESS_KEY="x")
+        start = time.monotonic()
+        p = run_check(dmswatch_bin, tmp_path, "check", "--region", "us-east-1", "--endpoint-url", f"http://127.0.0.1:{port}",
+                      "--timeout", "60", "--max-time", "3", env=env, timeout=60)
+        elapsed = time.monotonic() - start
+        assert p.returncode == 3, (p.returncode, p.stderr)
+        assert "--max-time 3 s exceeded" in p.stderr
+        assert elapsed < 15
+        assert held, "the binary did connect to the silent endpoint"
+    finally:
+        stop.set()
+        t.join()
+        for c in held:
+            c.close()
+        srv.close()
