@@ -176,6 +176,11 @@ struct Check: ParsableCommand {
     log: LineLog
   ) {
     let items = NotificationPlan.forCheck(report, targets: targets)
+    if targets.contains(where: { if case .webhook(_, .compat) = $0 { true } else { false } }) {
+      for t in report.tasks where t.findings.contains(where: { $0.event == FindingEvent.taskTablesUnknown }) {
+        log.write("no compat notification for \(t.identifier): its table statistics are unknown")
+      }
+    }
     guard !items.isEmpty else { return }
     let needsSNS = targets.contains { if case .sns = $0 { true } else { false } }
     let transport = backend.transport
