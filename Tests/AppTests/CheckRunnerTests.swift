@@ -314,4 +314,22 @@ final class CheckRunnerTests: XCTestCase {
     let v = try await withDeadline(5) { 42 }
     XCTAssertEqual(v, 42)
   }
+
+  func testConfigThresholdsReachTheRules() async throws {
+    let cfg = try AppConfig.parse("thresholds:\n  latency_warn: 3\n  latency_critical: 100\n  low_throughput: 5\n  stall_minutes: 7\n  readiness_minutes: 9\n")
+    let rc = cfg.ruleConfig
+    XCTAssertEqual(rc.latencyWarnSeconds, 3)
+    XCTAssertEqual(rc.latencyCriticalSeconds, 100)
+    XCTAssertEqual(rc.minThroughputRowsPerSecond, 5)
+    XCTAssertEqual(rc.stallMinutes, 7)
+    XCTAssertEqual(rc.readinessWindowMinutes, 9)
+    let fake = CheckFakeService(taskCount: 1)
+    let out = try await fakeRunner(fake) { $0.ruleConfig = rc }.run()
+    let f = try XCTUnwrap(out.report.tasks[0].findings.first { $0.event == FindingEvent.taskLatencyHigh })
+    XCTAssertEqual(f.severity, .warn)
+    XCTAssertEqual(f.value, 4)
+    XCTAssertEqual(f.threshold, 3)
+    XCTAssertEqual(out.report.exitCode(failOn: .warn), 1)
+    XCTAssertEqual(out.report.exitCode(failOn: .critical), 0)
+  }
 }
