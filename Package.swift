@@ -62,9 +62,11 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),
+    // Pseudo-terminal spawning for the benchmark (C: fork/exec with a controlling tty).
+    .target(name: "CPty"),
     .executableTarget(
       name: "dmswatch-bench",
-      dependencies: ["DMSWatchApp", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "TerminalBackend", "AWSClient"],
+      dependencies: ["CPty", "DMSWatchApp", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "TerminalBackend", "AWSClient"],
       swiftSettings: strict),
     .target(name: "TestSupport", dependencies: ["DMSWatchModel", "DMSWatchRender"], path: "Tests/TestSupport"),
 
@@ -72,6 +74,7 @@ let package = Package(
     .testTarget(name: "RenderTests", dependencies: ["DMSWatchRender", "DMSWatchModel", "TestSupport"]),
     .testTarget(name: "SimulatorTests", dependencies: ["DMSSimulator", "DMSWatchModel", "TestSupport"]),
     .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "CurlTransport", "DMSWatchModel"], exclude: ["Fixtures"]),
+    .testTarget(name: "TerminalBackendTests", dependencies: ["TerminalBackend", "DMSWatchRender", "DMSWatchModel"]),
     .testTarget(name: "AppTests", dependencies: ["DMSWatchApp", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]

@@ -48,6 +48,8 @@ public final class AWSCaller: Sendable {
   public let retry: RetryPolicy
   public let quota: RetryQuota
   public let now: @Sendable () -> Date
+  /// Server time minus local time, learnt from a skew error's Date header.
+  let clockSkew = SkewBox()
 
   public init(
     spec: ServiceSpec, endpoint: URL, region: String, credentials: any CredentialsProvider, transport: any HTTPTransport,
@@ -115,6 +117,8 @@ extension AWSCaller {
   public func send(_ operation: String, _ unsigned: HTTPRequest) async throws -> HTTPResponse {
     var attempt = 0
     var spent = 0
+    var expiredOnce = false
+    var skewFixedOnce = false
     while true {
       attempt += 1
       let creds: AWSCredentials
@@ -125,8 +129,10 @@ extension AWSCaller {
       } catch {
         throw ServiceError(kind: .credentials, code: "NoCredentials", message: String(describing: error))
       }
-      let signed = SigV4Signer(service: spec.signingName, region: region).sign(unsigned, credentials: creds, date: now())
+      let date = now().addingTimeInterval(clockSkew.value)
+      let signed = SigV4Signer(service: spec.signingName, region: region).sign(unsigned, credentials: creds, date: date)
       let failure: ServiceError
+      var retryAfter: TimeInterval? = nil
       do {
         let resp = try await transport.send(signed)
         if (200..<300).contains(resp.status) {
@@ -134,22 +140,66 @@ extension AWSCaller {
           return resp
         }
         failure = AWSErrorMapper.error(from: resp, service: spec.signingName)
+        retryAfter = resp.header("x-amz-retry-after").flatMap(Double.init).map { $0 / 1000 }
+        // A local clock far from the service's: sign with the server's time and try once more.
+        if !skewFixedOnce, Self.isSkewError(failure), let server = resp.header("date").flatMap(Self.httpDate) {
+          let offset = server.timeIntervalSince(now())
+          if abs(offset - clockSkew.value) > 60, attempt < retry.maxAttempts {
+            clockSkew.value = offset
+            skewFixedOnce = true
+            continue
+          }
+        }
       } catch let e as ServiceError {
         failure = e
       } catch {
         failure = ServiceError(kind: .network, code: "TransportError", message: String(describing: error))
       }
-      if failure.kind == .credentials, let c = credentials as? CachingCredentialsProvider,
-        failure.code.hasPrefix("ExpiredToken")
+      // Expired temporary credentials: drop the cache and try once more with fresh ones.
+      var refreshed = false
+      if failure.kind == .credentials, failure.code.hasPrefix("ExpiredToken") || failure.code == "RequestExpired",
+        let c = credentials as? CachingCredentialsProvider, !expiredOnce
       {
         await c.invalidate()
+        expiredOnce = true
+        refreshed = true
       }
-      guard retry.mode != .legacy || attempt < retry.maxAttempts, attempt < retry.maxAttempts,
-        RetryPolicy.isRetryable(failure)
-      else { throw failure }
-      guard let cost = await quota.acquire(for: failure) else { throw failure }
+      guard attempt < retry.maxAttempts, refreshed || RetryPolicy.isRetryable(failure) else { throw failure }
+      if refreshed { continue }
+      guard let cost = await quota.acquire(for: failure, newRetries: retry.newRetries2026) else { throw failure }
       spent += cost
-      try await retry.sleeper(retry.delay(afterAttempt: attempt))
+      try await retry.sleeper(retry.delay(afterAttempt: attempt, throttled: failure.kind == .throttled, retryAfter: retryAfter))
     }
+  }
+
+  static let skewCodes: Set<String> = [
+    "RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture", "InvalidSignatureException", "SignatureDoesNotMatch",
+    "AuthFailure",
+  ]
+
+  static func isSkewError(_ e: ServiceError) -> Bool {
+    guard skewCodes.contains(e.code) else { return false }
+    if e.code == "RequestTimeTooSkewed" || e.code == "RequestInTheFuture" || e.code == "RequestExpired" { return true }
+    let m = e.message.lowercased()
+    return m.contains("expired") || m.contains("skew") || m.contains("in the future")
+  }
+
+  /// RFC 7231 `Date` header (`Mon, 23 Nov 2026 10:10:15 GMT`).
+  static func httpDate(_ s: String) -> Date? {
+    let f = DateFormatter()
+    f.locale = Locale(identifier: "en_US_POSIX")
+    f.timeZone = TimeZone(identifier: "GMT")
+    f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+    return f.date(from: s)
+  }
+}
+
+/// The learnt clock offset, shared by all calls of one caller.
+final class SkewBox: @unchecked Sendable {
+  private let lock = NSLock()
+  private var v: TimeInterval = 0
+  var value: TimeInterval {
+    get { lock.withLock { v } }
+    set { lock.withLock { v = newValue } }
   }
 }

@@ -219,6 +219,7 @@ public struct CredentialChain: Sendable {
     if environment["AWS_EC2_METADATA_DISABLED"]?.lowercased() == "true" { return .skip("disabled by AWS_EC2_METADATA_DISABLED") }
     let raw = environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"] ?? "http://169.254.169.254"
     guard let u = URL(string: raw) else { return .skip("AWS_EC2_METADATA_SERVICE_ENDPOINT '\(raw)' is not a URL") }
-    return .use(IMDSProvider(endpoint: u, transport: transport))
+    return .use(
+      IMDSProvider(endpoint: u, transport: transport, v1Disabled: environment["AWS_EC2_METADATA_V1_DISABLED"]?.lowercased() == "true"))
   }
 }

@@ -203,6 +203,8 @@ public struct IMDSProvider: CredentialsProvider {
   public var endpoint: URL
   public var transport: any HTTPTransport
   public var timeout: TimeInterval = 1
+  /// `AWS_EC2_METADATA_V1_DISABLED=true`: no fallback to token-less IMDSv1.
+  public var v1Disabled = false
 
   public func credentials() async throws -> AWSCredentials {
     let base = endpoint.absoluteString.hasSuffix("/") ? String(endpoint.absoluteString.dropLast()) : endpoint.absoluteString
@@ -212,9 +214,14 @@ public struct IMDSProvider: CredentialsProvider {
     }
     let tok = try await transport.send(
       HTTPRequest(method: "PUT", url: try url("/latest/api/token"), headers: ["x-aws-ec2-metadata-token-ttl-seconds": "21600"], timeout: timeout))
-    guard tok.status == 200 else { throw CredentialsError("IMDS token request returned HTTP \(tok.status)") }
-    let token = String(decoding: tok.body, as: UTF8.self)
-    let h = ["x-aws-ec2-metadata-token": token]
+    var h: [String: String] = [:]
+    if tok.status == 200 {
+      h["x-aws-ec2-metadata-token"] = String(decoding: tok.body, as: UTF8.self)
+    } else if [403, 404, 405].contains(tok.status), !v1Disabled {
+      // IMDSv1-only instances (or a hop limit the PUT cannot cross): continue without a token.
+    } else {
+      throw CredentialsError("IMDS token request returned HTTP \(tok.status)")
+    }
     let roles = try await transport.send(
       HTTPRequest(method: "GET", url: try url("/latest/meta-data/iam/security-credentials/"), headers: h, timeout: timeout))
     guard roles.status == 200,

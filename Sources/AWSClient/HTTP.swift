@@ -52,3 +52,19 @@ public struct HTTPResponse: Sendable, Equatable {
 public protocol HTTPTransport: Sendable {
   func send(_ req: HTTPRequest) async throws -> HTTPResponse
 }
+
+extension HTTPRequest: CustomStringConvertible, CustomDebugStringConvertible {
+  /// Headers that carry secrets; their values never appear in descriptions or logs.
+  public static let secretHeaders: Set<String> = [
+    "authorization", "x-amz-security-token", "x-amz-sso_bearer_token", "x-aws-ec2-metadata-token",
+  ]
+
+  public var description: String {
+    let hs = headers.keys.sorted().map { k in
+      "\(k): \(Self.secretHeaders.contains(k.lowercased()) ? "<redacted>" : headers[k] ?? "")"
+    }
+    return "\(method) \(url.absoluteString) [\(hs.joined(separator: ", "))] \(body.count) bytes"
+  }
+
+  public var debugDescription: String { description }
+}

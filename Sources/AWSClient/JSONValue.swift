@@ -210,7 +210,7 @@ public enum Timestamp {
   /// ISO 8601 (`2026-11-23T10:10:15.809629`, `…Z`, `…+02:00`, date and time with a space) or epoch seconds.
   public static func parse(_ raw: String) -> Date? {
     let s = raw.trimmingCharacters(in: .whitespaces)
-    if let d = Double(s), s.first.map({ $0.isNumber || $0 == "-" }) == true, !s.contains("-") || s.hasPrefix("-") {
+    if let d = Double(s), d.isFinite, s.first.map({ $0.isNumber || $0 == "-" }) == true, !s.dropFirst().contains("-") {
       return Date(timeIntervalSince1970: d)
     }
     let b = Array(s.utf8)

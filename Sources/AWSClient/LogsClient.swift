@@ -27,8 +27,9 @@ extension AWSLogsClient {
     return LogEvent(timestamp: Date(timeIntervalSince1970: ms / 1000), message: v["message"]?.string ?? "")
   }
 
-  /// GetLogEvents with startFromHead. The returned `nextForwardToken` is nil when the page reached
-  /// the end (the service echoed the token we sent), so callers resume from the last token they kept.
+  /// GetLogEvents with startFromHead. At the end of the stream the service echoes the token it was
+  /// sent (and no events); keep polling with that token to tail new events. `startTime` applies
+  /// only to the first call (no token).
   public func getLogEvents(group: String, stream: String, startTime: Date?, nextToken: String?, limit: Int) async throws -> LogEventsPage {
     var b = JSONObjectBuilder()
     b.set("logGroupName", group)
@@ -39,9 +40,7 @@ extension AWSLogsClient {
     b.set("startFromHead", true)
     let out = try await caller.json("GetLogEvents", b.value)
     let events = try (out["events"]?.array ?? []).map(Self.event)
-    var next = out["nextForwardToken"]?.string
-    if next != nil, next == nextToken, events.isEmpty { next = nextToken }
-    return LogEventsPage(events: events, nextForwardToken: next)
+    return LogEventsPage(events: events, nextForwardToken: out["nextForwardToken"]?.string ?? nextToken)
   }
 
   /// FilterLogEvents over stream names (≤100) or a prefix.

@@ -7,6 +7,9 @@ public struct RetryPolicy: Sendable {
   public var mode: Mode
   public var maxAttempts: Int
   public var maxBackoff: TimeInterval = 20
+  /// `AWS_NEW_RETRIES_2026=true`: base 1 s for throttling and 0.05 s otherwise, retry cost 14
+  /// (5 for throttling), and `x-amz-retry-after` honoured (adding at most 5 s).
+  public var newRetries2026 = false
   public var sleeper: @Sendable (TimeInterval) async throws -> Void
   public var random: @Sendable () -> Double
 
@@ -33,6 +36,7 @@ public struct RetryPolicy: Sendable {
       p.mode = m
       if m == .legacy { p.maxAttempts = 5 }
     }
+    p.newRetries2026 = env["AWS_NEW_RETRIES_2026"]?.lowercased() == "true"
     if let raw = env["AWS_MAX_ATTEMPTS"] ?? profile["max_attempts"] {
       guard let n = Int(raw.trimmingCharacters(in: .whitespaces)), n >= 1 else {
         throw ServiceError(kind: .client, code: "InvalidConfiguration", message: "max attempts '\(raw)' is not a positive integer")
@@ -42,10 +46,13 @@ public struct RetryPolicy: Sendable {
     return p
   }
 
-  /// Delay before attempt `attempt + 1` after `attempt` failed (attempt counts from 1).
-  public func delay(afterAttempt attempt: Int) -> TimeInterval {
-    let base = min(pow(2.0, Double(attempt - 1)), maxBackoff)
-    return random() * base
+  /// Delay before attempt `attempt + 1` after `attempt` failed (attempt counts from 1):
+  /// `rand(0,1) * min(scale * 2^(attempt-1), 20)`.
+  public func delay(afterAttempt attempt: Int, throttled: Bool = true, retryAfter: TimeInterval? = nil) -> TimeInterval {
+    let scale = newRetries2026 ? (throttled ? 1.0 : 0.05) : 1.0
+    let jittered = random() * min(scale * pow(2.0, Double(attempt - 1)), maxBackoff)
+    guard newRetries2026, let ra = retryAfter, ra > jittered else { return jittered }
+    return min(ra, jittered + 5)
   }
 
   public static func isRetryable(_ e: ServiceError) -> Bool {
@@ -70,8 +77,13 @@ public actor RetryQuota {
   }
 
   /// Takes the cost of one retry; nil when the bucket cannot pay (no retry then).
-  public func acquire(for e: ServiceError) -> Int? {
-    let cost = e.kind == .timeout ? Self.timeoutCost : Self.retryCost
+  public func acquire(for e: ServiceError, newRetries: Bool = false) -> Int? {
+    let cost: Int
+    if newRetries {
+      cost = e.kind == .throttled ? 5 : 14
+    } else {
+      cost = e.kind == .timeout ? Self.timeoutCost : Self.retryCost
+    }
     guard available >= cost else { return nil }
     available -= cost
     return cost

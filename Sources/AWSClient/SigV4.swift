@@ -65,6 +65,9 @@ extension SigV4Signer {
     for k in req.headers.keys where k.lowercased() == lower { req.headers[k] = nil }
   }
 
+  /// `yyyyMMdd'T'HHmmss'Z'` in UTC.
+  public static func amzDateString(_ date: Date) -> String { amzDate(date) }
+
   static func amzDate(_ date: Date) -> String {
     var cal = Calendar(identifier: .gregorian)
     cal.timeZone = TimeZone(identifier: "UTC") ?? TimeZone(secondsFromGMT: 0) ?? cal.timeZone

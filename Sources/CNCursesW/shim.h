@@ -15,6 +15,9 @@
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <curses.h>
+#include <term.h>
+#include <pthread.h>
+#include <errno.h>
 
 extern int wcwidth(wchar_t c);
 
@@ -62,5 +65,133 @@ static inline int dmsw_winsize(int fd, int *rows, int *cols) {
   if (ioctl(fd, TIOCGWINSZ, &ws) != 0) return -1;
   *rows = ws.ws_row; *cols = ws.ws_col;
   return 0;
+}
+// ---- TerminalBackend additions ----------------------------------------------------------------
+static inline FILE *dmsw_stdout(void) { return stdout; }
+static inline FILE *dmsw_stdin(void) { return stdin; }
+static inline int dmsw_clearok_curscr(void) { return clearok(curscr, TRUE); }
+static inline int dmsw_curs_set(int v) { return curs_set(v); }
+
+// Whether a terminfo entry exists for `name`, without touching the terminal and without ncurses'
+// exit-on-error path: 1 found, 0 not found, -1 no terminfo database.
+static inline int dmsw_terminfo_status(const char *name) {
+  int err = 0;
+  TERMINAL *saved = cur_term;
+  if (setupterm(name, -1, &err) != OK) { set_curterm(saved); return err == 0 ? 0 : -1; }
+  TERMINAL *probe = cur_term;
+  set_curterm(saved);
+  if (probe != saved) del_curterm(probe);
+  return 1;
+}
+
+// Like dmsw_put_cell, but tells a rejected character (-2: setcchar refused it) apart from
+// an add error (ERR: e.g. the bottom-right corner, which curses still draws).
+static inline int dmsw_put_cell_checked(WINDOW *w, int y, int x, const wchar_t *wch, attr_t attrs, short pair) {
+  cchar_t cc;
+  if (setcchar(&cc, wch, attrs, pair, NULL) != OK) return -2;
+  return mvwadd_wch(w, y, x, &cc);
+}
+
+// ---- Crash / exit restore (async-signal-safe) -------------------------------------------------
+// Precomputed reset: leave the alternate screen, show the cursor, reset attributes.
+static const char dmsw_reset_sequence[] = "\033[?1049l\033[?25h\033[0m\r\n";
+
+// Swift compiles a header's inline functions into every object file that uses them, so state
+// shared between them must be one symbol: a weak, explicitly initialised global.
+struct dmsw_restore_state {
+  volatile sig_atomic_t armed;
+  volatile sig_atomic_t have_termios;
+  int installed;
+  struct termios termios;
+  struct sigaction previous[65];
+  char alt_stack[65536];
+};
+__attribute__((weak)) struct dmsw_restore_state dmsw_restore = { 0 };
+
+static void dmsw_emergency_restore(void) {
+  if (!dmsw_restore.armed) return;
+  dmsw_restore.armed = 0;
+  ssize_t r = write(STDOUT_FILENO, dmsw_reset_sequence, sizeof(dmsw_reset_sequence) - 1);
+  (void)r;
+  if (dmsw_restore.have_termios) tcsetattr(STDIN_FILENO, TCSANOW, &dmsw_restore.termios);
+}
+
+static void dmsw_crash_handler(int sig, siginfo_t *info, void *ctx) {
+  (void)ctx;
+  int saved_errno = errno;
+  dmsw_emergency_restore();
+  // Hand the signal to whoever had it before (the Swift runtime's backtracer, or the default action).
+  if (sig > 0 && sig < 65) sigaction(sig, &dmsw_restore.previous[sig], NULL);
+  errno = saved_errno;
+  // A hardware fault re-triggers on return with its real siginfo; a sent signal (or a trap that
+  // resumes after the trapping instruction) has to be raised again.
+  if (info == NULL || info->si_code <= 0 || sig == SIGTRAP || sig == SIGABRT) raise(sig);
+}
+
+// Saves the terminal modes to restore on a crash (call before curses changes them).
+static inline void dmsw_save_termios(void) {
+  if (tcgetattr(STDIN_FILENO, &dmsw_restore.termios) == 0) dmsw_restore.have_termios = 1;
+}
+
+static inline void dmsw_set_restore_armed(int on) { dmsw_restore.armed = on ? 1 : 0; }
+static inline int dmsw_restore_is_armed(void) { return dmsw_restore.armed; }
+
+static void dmsw_atexit_restore(void) {
+  if (!dmsw_restore.armed) return;
+  dmsw_restore.armed = 0;
+  if (!isendwin()) endwin();
+}
+
+static inline int dmsw_install_crash_handlers(void) {
+  if (dmsw_restore.installed) return 0;
+  dmsw_restore.installed = 1;
+  stack_t ss;
+  ss.ss_sp = dmsw_restore.alt_stack;
+  ss.ss_size = sizeof(dmsw_restore.alt_stack);
+  ss.ss_flags = 0;
+  sigaltstack(&ss, NULL);
+  const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGABRT, SIGTRAP, SIGFPE };
+  for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = dmsw_crash_handler;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(sigs[i], &sa, &dmsw_restore.previous[sigs[i]]) != 0) return -1;
+  }
+  atexit(dmsw_atexit_restore);
+  return 0;
+}
+
+// ---- Signals delivered through DispatchSource ------------------------------------------------
+// Ignore the default action and block the signal in this thread (threads created later inherit
+// the mask), so the kernel queues it for the dispatch source's signalfd instead of discarding it.
+static inline int dmsw_ignore_and_block(int sig) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = SIG_IGN;
+  sigemptyset(&sa.sa_mask);
+  if (sigaction(sig, &sa, NULL) != 0) return -1;
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  return pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+// Stops the process group with the default SIGTSTP action and returns after SIGCONT, leaving the
+// SIGTSTP disposition and mask as they were.
+static inline void dmsw_stop_self(void) {
+  struct sigaction dfl, old;
+  memset(&dfl, 0, sizeof(dfl));
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  sigaction(SIGTSTP, &dfl, &old);
+  sigset_t set, oldmask;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTSTP);
+  pthread_sigmask(SIG_UNBLOCK, &set, &oldmask);
+  kill(0, SIGTSTP);
+  pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+  sigaction(SIGTSTP, &old, NULL);
 }
 #endif

@@ -3,7 +3,7 @@ import CCurl
 import DMSWatchModel
 import Foundation
 
-/// libcurl behind `HTTPTransport`. Blocking transfers run on a private concurrent queue, never on
+/// libcurl behind `HTTPTransport`. Blocking transfers run on a private bounded queue, never on
 /// the caller's thread or the main actor. Easy handles are pooled per host and handed out
 /// exclusively, so one handle is never used by two threads; reuse keeps connections alive.
 /// TLS peer and host verification are always on; proxies come from the environment
@@ -14,16 +14,22 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     public var totalTimeout: TimeInterval
     public var maxResponseBytes: Int
     public var maxIdlePerHost: Int
-    public init(connectTimeout: TimeInterval = 5, totalTimeout: TimeInterval = 30, maxResponseBytes: Int = 32 << 20, maxIdlePerHost: Int = 4) {
+    /// Transfers running at once; more wait in line (bounds the blocking threads).
+    public var maxConcurrentTransfers: Int
+    public init(
+      connectTimeout: TimeInterval = 5, totalTimeout: TimeInterval = 30, maxResponseBytes: Int = 32 << 20, maxIdlePerHost: Int = 4,
+      maxConcurrentTransfers: Int = 8
+    ) {
       self.connectTimeout = connectTimeout
       self.totalTimeout = totalTimeout
       self.maxResponseBytes = maxResponseBytes
       self.maxIdlePerHost = maxIdlePerHost
+      self.maxConcurrentTransfers = max(1, maxConcurrentTransfers)
     }
   }
 
   public let options: Options
-  private let queue = DispatchQueue(label: "dmswatch.curl", attributes: .concurrent)
+  private let queue: OperationQueue
   private let lock = NSLock()
   // Guarded by `lock`.
   private var idle: [String: [OpaquePointer]] = [:]
@@ -32,6 +38,9 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
   public init(options: Options = Options()) {
     CurlGlobal.ensureInitialized()
     self.options = options
+    queue = OperationQueue()
+    queue.name = "dmswatch.curl"
+    queue.maxConcurrentOperationCount = options.maxConcurrentTransfers
   }
 
   deinit {
@@ -43,7 +52,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
 
   public func send(_ req: HTTPRequest) async throws -> HTTPResponse {
     try await withCheckedThrowingContinuation { (cont: CheckedContinuation<HTTPResponse, any Error>) in
-      queue.async {
+      queue.addOperation {
         cont.resume(with: Result { try self.perform(req) })
       }
     }
@@ -123,7 +132,8 @@ extension CurlTransport {
     set(dmsw_curl_setopt_long(raw, dmsw_opt_ssl_verifyhost(), 2))
     set(dmsw_curl_setopt_long(raw, dmsw_opt_followlocation(), 0))
     set(dmsw_curl_setopt_long(raw, dmsw_opt_tcp_keepalive(), 1))
-    set("http,https".withCString { dmsw_curl_setopt_ptr(raw, dmsw_opt_protocols_str(), $0) })
+    // Best effort: CURLOPT_PROTOCOLS_STR needs libcurl ≥ 7.85 (older ones answer UNKNOWN_OPTION).
+    _ = "http,https".withCString { dmsw_curl_setopt_ptr(raw, dmsw_opt_protocols_str(), $0) }
     set("".withCString { dmsw_curl_setopt_ptr(raw, dmsw_opt_accept_encoding(), $0) })
     set(dmsw_curl_setopt_long(raw, dmsw_opt_connecttimeout_ms(), Int(options.connectTimeout * 1000)))
     let total = req.timeout ?? options.totalTimeout

@@ -50,25 +50,27 @@ enum Catalog {
     }
   }
 
-  /// Schema name of a table, in the source engine's style.
-  static func schema(engine: String, domain: String, table: Int, key: UInt64) -> String {
+  /// Schema name of a task's tables, in the source engine's style (postgres-style tasks put
+  /// every ninth table in `archive`).
+  static func schema(engine: String, domain: String, key: UInt64) -> (String, Bool) {
     switch engine {
-    case "oracle": return H.u(key, Salt.name, 7) < 0.7 ? domain.uppercased() : "APP"
-    case "sqlserver": return "dbo"
-    case "mysql", "mariadb", "aurora": return domain.replacingOccurrences(of: "-", with: "_") + "_db"
-    default: return table % 9 == 8 ? "archive" : (H.u(key, Salt.name, 7) < 0.5 ? "public" : domain)
+    case "oracle": return (H.u(key, Salt.name, 7) < 0.7 ? domain.uppercased() : "APP", false)
+    case "sqlserver": return ("dbo", false)
+    case "mysql", "mariadb", "aurora": return (domain + "_db", false)
+    default: return (H.u(key, Salt.name, 7) < 0.5 ? "public" : domain, true)
     }
   }
 
+  static let upperWords = tableWords.map { $0.uppercased() }
+
   /// Table name j: unique within a task; blocks beyond the word list look like yearly partitions.
-  static func table(engine: String, index j: Int, key: UInt64) -> String {
+  static func table(upper: Bool, index j: Int, offset: Int) -> String {
     let n = tableWords.count
-    let offset = Int(H.h(key, Salt.name, 3) % UInt64(n))
-    let word = tableWords[(j * 37 + offset) % n]
+    let i = (j * 37 + offset) % n
+    let word = upper ? upperWords[i] : tableWords[i]
     let block = j / n
-    var name = word
-    if block > 0 { name += block <= 7 ? "_\(2018 + block)" : "_p\(block)" }
-    return engine == "oracle" ? name.uppercased() : name
+    if block == 0 { return word }
+    return word + (block <= 7 ? "_\(2018 + block)" : (upper ? "_P\(block)" : "_p\(block)"))
   }
 
   /// The C source file a capture line cites, by source engine.
@@ -88,6 +90,15 @@ enum Catalog {
 
   /// (LastFailureMessage, log lines) for a failed task.
   static func failure(kind: Int, task: String, engine: String, table: String) -> (String, [(String, LogSeverity, String)]) {
+    if kind == 4 {
+      let msg =
+        "Last Error Stream component 'st_1_\(task.uppercased().replacingOccurrences(of: "-", with: ""))' terminated. Target apply timed out waiting for the target database. Stop Reason RECOVERABLE_ERROR Error Level RECOVERABLE"
+      return (msg, [
+        ("TARGET_APPLY", .warning, "Apply of changes to \(table) is slow: statement timed out after 60 seconds (odbc_endpoint_imp.c:7814)"),
+        ("TARGET_APPLY", .error, "Failed to apply changes to target: timeout expired (bulk_apply.c:3021)"),
+        ("TASK_MANAGER", .error, "Stream component 'st_1' terminated (subtask 1 thread 1) (replicationtask.c:2883)"),
+      ])
+    }
     switch kind % 4 {
     case 0:
       let msg =

@@ -34,7 +34,9 @@ enum H {
   static func bits(_ i: Int) -> UInt64 { UInt64(bitPattern: Int64(i)) }
 
   @inline(__always)
-  static func bits(_ d: Double) -> UInt64 { UInt64(bitPattern: Int64(d.rounded(.down))) }
+  static func bits(_ d: Double) -> UInt64 {
+    d.isFinite && abs(d) < 9e18 ? UInt64(bitPattern: Int64(d.rounded(.down))) : 0
+  }
 
   /// Smooth value noise in [0, 1): interpolates hashed knots at integer x.
   static func smooth(_ key: UInt64, _ salt: UInt64, _ x: Double) -> Double {
@@ -122,6 +124,13 @@ enum UTCFormat {
   }
 }
 
+/// Epoch milliseconds, clamped so absurd dates cannot trap.
+@inline(__always)
+func epochMs(_ date: Date) -> Int64 {
+  let v = (date.timeIntervalSince1970 * 1000).rounded(.down)
+  return Int64(min(max(v, -1e15), 1e15))
+}
+
 /// Opaque pagination markers: base64 of "kind:offset".
 enum Markers {
   static func encode(_ kind: String, _ offset: Int) -> String {
@@ -131,7 +140,7 @@ enum Markers {
   static func decode(_ kind: String, _ marker: String?) throws -> Int {
     guard let marker, !marker.isEmpty else { return 0 }
     guard let data = Data(base64Encoded: marker), let text = String(data: data, encoding: .utf8),
-      text.hasPrefix(kind + ":"), let n = Int(text.dropFirst(kind.count + 1)), n >= 0
+      text.hasPrefix(kind + ":"), let n = Int(text.dropFirst(kind.count + 1)), n >= 0, n <= 100_000_000
     else {
       throw ServiceError(
         kind: .client, code: "InvalidParameterValueException", message: "Invalid value for Marker.", httpStatus: 400)

@@ -146,6 +146,11 @@ final class SimTask {
   let cdcRate: Double
   /// Milliseconds between periodic log lines.
   let logIntervalMs: Int64
+  /// Source schema of the tables, and whether every ninth table lives in `archive`.
+  let schema: String
+  let schemaIsPostgresStyle: Bool
+  /// Rotates the table-name word list per task.
+  let tableWordOffset: Int
 
   var phase: Phase = .ready
   var stopReason: String?
@@ -162,6 +167,8 @@ final class SimTask {
   var logs: [LogLine] = []
   var nextTie = 1
   var loadRate: Double?
+  /// A scheduled spontaneous failure (one-shot) while running.
+  var failAt: Date?
   var statsCache: ReplicationTaskStats?
 
   init(
@@ -185,6 +192,8 @@ final class SimTask {
     self.loadDuration = loadDuration
     self.cdcRate = cdcRate
     self.logIntervalMs = logIntervalMs
+    (schema, schemaIsPostgresStyle) = Catalog.schema(engine: sourceEngine, domain: domain, key: key)
+    tableWordOffset = Int(H.h(key, Salt.name, 3) % UInt64(Catalog.tableWords.count))
   }
 
   var type: MigrationType { profile.type }

@@ -22,7 +22,7 @@ extension SimulatedFleet {
 
   func addLog(_ t: SimTask, at date: Date, _ component: String, _ sev: LogSeverity, _ text: String) {
     guard !t.profile.loggingOff else { return }
-    let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+    let ms = epochMs(date)
     t.logs.append(LogLine(ms: ms, tie: t.nextTie, text: Catalog.logLine(date, component, sev, text)))
     t.nextTie += 1
   }
@@ -65,7 +65,12 @@ extension SimulatedFleet {
         addStopLogs(t, at: until, reason: Catalog.stopNormal)
         addEvent(t, "Replication task has stopped. \(Catalog.stopNormal).", "state change", at: until)
       case .running:
-        guard let finish = loadFinish(t), finish <= now else { return }
+        let finish = loadFinish(t)
+        if let f = t.failAt, f <= now, finish.map({ f <= $0 }) ?? true {
+          failSpontaneously(t, at: f)
+          continue
+        }
+        guard let finish, finish <= now else { return }
         completeLoad(t, at: finish)
       default:
         return
@@ -140,6 +145,25 @@ extension SimulatedFleet {
     }
   }
 
+  /// A running task fails on its own (scheduled at creation): events, log lines, failed status.
+  func failSpontaneously(_ t: SimTask, at f: Date) {
+    t.failAt = nil
+    if var l = t.load, l.finishedAt == nil {
+      l.clock.pause(f)
+      t.load = l
+    }
+    t.cdc.pause(f)
+    if !t.runs.isEmpty { t.runs[t.runs.count - 1].end = f }
+    let (msg, lines) = Catalog.failure(kind: 4, task: t.identifier, engine: t.sourceEngine, table: qualifiedName(t, 0))
+    for (comp, sev, text) in lines { addLog(t, at: f, comp, sev, text) }
+    t.phase = .failed
+    t.stopDate = f
+    t.stopReason = Catalog.stopRecoverable
+    t.lastFailure = msg
+    t.statsCache = nil
+    addEvent(t, "Replication task has failed. Reason: \(msg)", "failure", at: f)
+  }
+
   /// Start request: `starting` now, `running` a few seconds later.
   func requestStart(_ t: SimTask, type: StartTaskType, now: Date) throws {
     switch t.phase {
@@ -168,6 +192,7 @@ extension SimulatedFleet {
       t.load = l
     }
     t.cdc.pause(now)
+    t.failAt = nil
     if !t.runs.isEmpty { t.runs[t.runs.count - 1].end = now }
     let delay = Double(H.int(3, 8, t.key, Salt.time, H.bits(now.timeIntervalSince1970) &+ 7))
     t.phase = .stopping(until: now.addingTimeInterval(delay))

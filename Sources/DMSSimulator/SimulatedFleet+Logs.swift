@@ -55,12 +55,12 @@ extension SimulatedFleet {
         }
         cursor = c
       } else if let startTime {
-        cursor = LogCursor(ms: Int64((startTime.timeIntervalSince1970 * 1000).rounded(.down)), tie: -1)
+        cursor = LogCursor(ms: epochMs(startTime), tie: -1)
       } else {
         cursor = LogCursor(ms: Int64.min, tie: -1)
       }
-      let cap = min(10_000, max(1, limit))
-      let nowMs = Int64((now.timeIntervalSince1970 * 1000).rounded(.down))
+      let cap = limit <= 0 ? 10_000 : min(10_000, limit)
+      let nowMs = epochMs(now)
       var lines = periodicLines(t, after: cursor, upTo: nowMs, limit: cap)
       lines.append(contentsOf: writtenLines(t, after: cursor, upTo: nowMs, limit: cap))
       lines.sort { ($0.ms, $0.tie) < ($1.ms, $1.tie) }
@@ -92,8 +92,8 @@ extension SimulatedFleet {
     var out: [LogLine] = []
     let step = t.logIntervalMs
     for run in t.runs {
-      let s = Int64((run.start.timeIntervalSince1970 * 1000).rounded(.down))
-      let e = min(nowMs + 1, run.end.map { Int64(($0.timeIntervalSince1970 * 1000).rounded(.down)) } ?? Int64.max)
+      let s = epochMs(run.start)
+      let e = min(nowMs + 1, run.end.map(epochMs) ?? Int64.max)
       guard e > c.ms, e > s else { continue }
       var k = max(1, c.ms > s ? (c.ms - s) / step : 1)
       let runKey = UInt64(bitPattern: s)

@@ -39,14 +39,39 @@ extension SimulatedFleet {
         var points: [SeriesPoint] = []
         var x = first
         while x < to {
-          let at = Date(timeIntervalSince1970: x)
-          if let v = metricValue(t, q.metricName, at) {
-            points.append(SeriesPoint(time: at, value: (v * 100).rounded() / 100))
+          if let v = aggregate(t, q.metricName, q.stat, from: x, period: period, until: to) {
+            points.append(SeriesPoint(time: Date(timeIntervalSince1970: x), value: (v * 100).rounded() / 100))
           }
           x += p
         }
         return MetricResult(id: q.id, label: q.metricName, points: points, statusCode: "Complete")
       }
+    }
+  }
+
+  /// One datapoint: the task publishes a sample per minute; a longer period aggregates
+  /// the minutes it was running up to `until` (none → no datapoint), by CloudWatch statistic.
+  func aggregate(_ t: SimTask, _ metric: String, _ stat: String, from x: Double, period: Int, until: Double)
+    -> Double?
+  {
+    var n = 0
+    var sum = 0.0
+    var lo = Double.infinity
+    var hi = -Double.infinity
+    for m in 0..<max(1, period / 60) where m == 0 || x + Double(m * 60) < until {
+      guard let v = metricValue(t, metric, Date(timeIntervalSince1970: x + Double(m * 60))) else { continue }
+      n += 1
+      sum += v
+      lo = min(lo, v)
+      hi = max(hi, v)
+    }
+    guard n > 0 else { return nil }
+    switch stat {
+    case "Maximum": return hi
+    case "Minimum": return lo
+    case "Sum": return sum
+    case "SampleCount": return Double(n)
+    default: return sum / Double(n)
     }
   }
 

@@ -23,11 +23,11 @@ extension SimulatedFleet {
   func tableKey(_ t: SimTask, _ j: Int) -> UInt64 { H.h(t.key, Salt.table, H.bits(j)) }
 
   func schemaName(_ t: SimTask, _ j: Int) -> String {
-    Catalog.schema(engine: t.sourceEngine, domain: t.domain, table: j, key: t.key)
+    t.schemaIsPostgresStyle && j % 9 == 8 ? "archive" : t.schema
   }
 
   func tableName(_ t: SimTask, _ j: Int) -> String {
-    Catalog.table(engine: t.sourceEngine, index: j, key: t.key)
+    Catalog.table(upper: t.sourceEngine == "oracle", index: j, offset: t.tableWordOffset)
   }
 
   func qualifiedName(_ t: SimTask, _ j: Int) -> String { "'\(schemaName(t, j))'.'\(tableName(t, j))'" }
@@ -188,19 +188,21 @@ extension SimulatedFleet {
     s.deletes = del
     s.ddls = ddl
     if tr.appliedReported {
-      var applied = [ins, upd, del]
+      var ai = ins
+      var au = upd
+      var ad = del
       if seeded, tr.discrepancy != .none {
-        var op = tr.discrepancyOp
-        if applied[op] == 0 { op = 0 }
-        let c = applied[op]
+        let op = tr.discrepancyOp == 1 && upd > 0 ? 1 : (tr.discrepancyOp == 2 && del > 0 ? 2 : 0)
+        let c = op == 0 ? ins : (op == 1 ? upd : del)
         if c > 0 {
           let amount = min(tr.discrepancyAmount, max(1, c / 10))
-          applied[op] = tr.discrepancy == .missing ? c - amount : c + amount
+          let v = tr.discrepancy == .missing ? c - amount : c + amount
+          if op == 0 { ai = v } else if op == 1 { au = v } else { ad = v }
         }
       }
-      s.appliedInserts = applied[0]
-      s.appliedUpdates = applied[1]
-      s.appliedDeletes = applied[2]
+      s.appliedInserts = ai
+      s.appliedUpdates = au
+      s.appliedDeletes = ad
       s.appliedDdls = ddl
     }
 
@@ -218,7 +220,7 @@ extension SimulatedFleet {
     s.validationSuspendedRecords = 0
     if tr.validation == .off {
       s.validationState = ValidationState.notEnabled
-    } else if [TableState.beforeLoad, TableState.fullLoad, TableState.reloading].contains(ph.state) {
+    } else if ph.state == TableState.beforeLoad || ph.state == TableState.fullLoad || ph.state == TableState.reloading {
       s.validationState = ValidationState.pendingValidation
     } else {
       let mismatched = seeded && tr.validation == .mismatched
@@ -230,6 +232,9 @@ extension SimulatedFleet {
           s.validationPendingRecords = max(0, ph.loadedRows + ins - Int64(Double(ph.loadedRows) * now.timeIntervalSince(va) / max(1, vd.timeIntervalSince(va))))
         } else if tr.validation == .noPrimaryKey {
           s.validationState = ValidationState.noPrimaryKey
+        } else if ph.state == TableState.error {
+          s.validationState = ValidationState.tableError
+          s.validationStateDetails = "Validation stopped: table is in error"
         } else if mismatched {
           s.validationState = ValidationState.mismatchedRecords
           s.validationFailedRecords = failed
@@ -277,7 +282,9 @@ extension SimulatedFleet {
     } else if ph.state == TableState.fullLoad || ph.state == TableState.reloading {
       s.lastUpdateTime = now
     } else {
-      s.lastUpdateTime = [ph.loadEnd, t.stopDate, ph.loadStart].compactMap { $0 }.max() ?? t.startDate
+      var last = ph.loadEnd ?? ph.loadStart ?? t.startDate
+      if let stop = t.stopDate, last.map({ stop > $0 }) ?? true { last = stop }
+      s.lastUpdateTime = last
     }
     return s
   }

@@ -287,6 +287,10 @@ extension SimulatedFleet {
       let start = t0.addingTimeInterval(-(t.hasLoad ? d : 0) - 2400 - 259_200 * u(2))
       startSteady(t, at: start, prior: 1_728_000 * u(3))
       t.phase = .running
+      // A few running tasks (and the demo's high-latency one) fail on their own later.
+      if role == .duplicate || (role == .healthy && u(5) < 0.03) {
+        t.failAt = t0.addingTimeInterval(1200 + 2400 * u(6))
+      }
     case .stoppedNormal, .failed, .failedOracle:
       let stopAgo = role == .stoppedNormal ? 600 + 86_400 * u(4) : 300 + 10_800 * u(4)
       let stopAt = t0.addingTimeInterval(-stopAgo)
@@ -351,5 +355,14 @@ extension SimulatedFleet {
       addStopLogs(t, at: end, reason: reason)
       addEvent(t, "Replication task has stopped. \(reason).", "state change", at: end)
     }
+  }
+}
+
+extension SimulatedFleet {
+  /// The fleet as the three services a dashboard needs (`dmswatch --demo`).
+  public func serviceBundle(label: String? = nil) -> ServiceBundle {
+    ServiceBundle(
+      dms: self, metrics: self, logs: self,
+      sourceLabel: label ?? "demo: simulated fleet (\(config.tasks) tasks, seed \(config.seed))")
   }
 }

@@ -36,6 +36,10 @@ public struct BackendError: Error, CustomStringConvertible {
   public var message: String
   public var exitCode: Int32
   public var description: String { message }
+  public init(message: String, exitCode: Int32) {
+    self.message = message
+    self.exitCode = exitCode
+  }
 }
 
 public enum BackendFactory {

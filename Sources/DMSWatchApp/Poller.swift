@@ -315,7 +315,7 @@ public final class Poller {
       logToken = token
       controller?.dispatch(.logLoaded(entries, at: clock.now()))
     } catch let e as ServiceError where e.kind == .notFound {
-      controller?.dispatch(.sourceFailed(.logs, message: "task logging is off for this task (no log group \(group))", at: clock.now()))
+      controller?.dispatch(.logUnavailable(taskArn: task.arn, notice: "task logging is off for this task (no log stream \(group)/\(stream))", at: clock.now()))
     } catch {
       fail(.logs, error)
     }

@@ -71,9 +71,14 @@ public struct TaskTables: Sendable, Equatable {
   /// Flags that count (unknown is shown but not counted as a problem).
   public var problemCount: Int { flags.filter { $0.severity >= .warn }.count }
 
-  /// Drops the rows, keeping flags and counts: memory stays bounded with thousands of tasks.
-  public mutating func summarize() {
+  /// Table-based readiness criteria, judged before the rows were dropped (summaries only).
+  public private(set) var summaryCriteria: [Readiness.Criterion]?
+
+  /// Drops the rows, keeping flags, counts and the table-based readiness verdicts:
+  /// memory stays bounded with thousands of tasks.
+  public mutating func summarize(config: RuleConfig = RuleConfig()) {
     guard !isSummary else { return }
+    summaryCriteria = Readiness.tableCriteria(tables: self, config: config)
     tables = []
     isSummary = true
   }
@@ -221,6 +226,8 @@ public struct AppState: Sendable {
   public var readOnly = false
   public var sourceLabel = ""
   public var message: StatusMessage?
+  /// Why the focused task has no log tail (e.g. task logging is off); informational, not an error.
+  public var logNotice: String?
   public var layout = Layout(width: 80, height: 24)
   public var now: Date
   public var quitting = false
@@ -274,8 +281,8 @@ public struct AppState: Sendable {
         idx.append(i)
         continue
       }
-      let hit = t.identifier.lowercased().contains(lowered) || t.status.lowercased().contains(lowered)
-        || t.migrationType.lowercased().contains(lowered)
+      let hit = TextSearch.contains(t.identifier.lowercased(), lowered) || TextSearch.contains(t.status, lowered)
+        || TextSearch.contains(t.migrationType, lowered)
       if hit != invert { idx.append(i) }
     }
     let sort = self.sort
@@ -320,6 +327,7 @@ public struct AppState: Sendable {
     if arn != selectedTaskArn {
       if let old = selectedTaskArn { tables[old]?.summarize() }
       selectedTaskArn = arn
+      logNotice = nil
       marked = []
       selectedTable = nil
       tableCursor = ListCursor()
@@ -388,5 +396,26 @@ public struct TaskHealth: Sendable, Equatable {
       return TaskHealth(severity: .unknown, summary: "\(task.status)…")
     default: return TaskHealth(severity: .unknown, summary: task.status)
     }
+  }
+}
+
+/// Substring search in pure Swift over Unicode scalars (Foundation's `contains` on Linux can crash
+/// on some scalar sequences, and a filter is typed by the user).
+public enum TextSearch {
+  public static func contains(_ haystack: String, _ needle: String) -> Bool {
+    if needle.isEmpty { return true }
+    let h = Array(haystack.unicodeScalars)
+    let n = Array(needle.unicodeScalars)
+    guard n.count <= h.count else { return false }
+    var i = 0
+    while i + n.count <= h.count {
+      if h[i] == n[0] {
+        var j = 1
+        while j < n.count && h[i + j] == n[j] { j += 1 }
+        if j == n.count { return true }
+      }
+      i += 1
+    }
+    return false
   }
 }

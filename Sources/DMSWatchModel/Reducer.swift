@@ -10,6 +10,8 @@ public enum AppAction: Sendable {
   case tablesLoaded(taskArn: String, [TableStatistics], at: Date)
   case metricsLoaded([String: [String: [SeriesPoint]]], at: Date)
   case logLoaded([LogEntry], at: Date)
+  /// The focused task's log stream does not exist (task logging off): a notice, not a failure.
+  case logUnavailable(taskArn: String, notice: String, at: Date)
   case eventsLoaded([LogEntry], at: Date)
   case sourceFailed(DataSource, message: String, at: Date, taskArn: String? = nil)
   case commandFinished(ServiceCommand, error: String?, outcomeUnknown: Bool = false, at: Date)
@@ -100,8 +102,14 @@ public struct Reducer: Sendable {
       r.redraw = true
     case .logLoaded(let entries, let at):
       appendLog(&s, entries)
+      s.logNotice = nil
       s.sources[.logs]?.lastSuccess = at
       s.sources[.logs]?.lastError = nil
+      r.redraw = true
+    case .logUnavailable(let arn, let notice, let at):
+      s.sources[.logs]?.lastSuccess = at
+      s.sources[.logs]?.lastError = nil
+      if arn == s.selectedTaskArn { s.logNotice = notice }
       r.redraw = true
     case .eventsLoaded(let entries, let at):
       appendLog(&s, entries)
@@ -229,7 +237,10 @@ public struct Reducer: Sendable {
         if !s.filter.isEmpty { s.filter.removeLast() }
         s.recomputeTaskOrder()
       case .char(let c):
-        if s.filter.count < 128 { s.filter.append(c) }
+        // Printable characters only: control and format characters never reach the filter.
+        if s.filter.count < 128, c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7f && $0.properties.generalCategory != .control && $0.properties.generalCategory != .format }) {
+          s.filter.append(c)
+        }
         s.recomputeTaskOrder()
       default: break
       }

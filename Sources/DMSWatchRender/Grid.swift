@@ -128,6 +128,24 @@ public struct Grid: Sendable, Equatable {
     guard y >= 0, y < height, x < width else { return 0 }
     let limit = min(maxWidth ?? (width - x), width - x)
     guard limit > 0 else { return 0 }
+    // Fast path: printable ASCII is one column a byte and needs no cleaning.
+    let utf8 = text.utf8
+    if utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7f }) {
+      let n = utf8.count
+      let fits = n <= limit
+      let count = fits ? n : (ellipsis == nil ? limit : limit - 1)
+      var col = 0
+      for b in utf8 {
+        guard col < count else { break }
+        if x + col >= 0 { self[x + col, y] = Cell(Character(Unicode.Scalar(b)), role: role) }
+        col += 1
+      }
+      if !fits, let e = ellipsis, x + col >= 0 {
+        self[x + col, y] = Cell(e, role: role)
+        col += 1
+      }
+      return col
+    }
     var col = 0
     let clean = SafeText.clean(text)
     let total = ellipsis == nil ? 0 : CharWidth.of(clean)
@@ -138,8 +156,10 @@ public struct Grid: Sendable, Equatable {
         // Attach combining marks to the previous cell.
         if col > 0, x + col - 1 >= 0 {
           var prev = self[x + col - 1, y]
-          if !prev.isContinuation, prev.char != " " {
-            prev.char = Character(String(prev.char) + String(ch))
+          // Only when the result is still one grapheme (a zero-width space or format character is dropped).
+          let combined = String(prev.char) + String(ch)
+          if !prev.isContinuation, prev.char != " ", combined.count == 1, let merged = combined.first {
+            prev.char = merged
             self[x + col - 1, y] = prev
           }
         }
@@ -175,6 +195,6 @@ public struct Grid: Sendable, Equatable {
 
   /// True when the text appears on some row.
   public func contains(_ text: String) -> Bool {
-    (0..<height).contains { rowText($0).contains(text) }
+    (0..<height).contains { DrawText.contains(rowText($0), text) }
   }
 }

@@ -1,3 +1,4 @@
+import CPty
 import Foundation
 
 #if canImport(Glibc)
@@ -13,33 +14,15 @@ final class PtyProcess {
   var keepOutput = true
 
   init(path: String, arguments: [String], environment: [String: String], cols: Int, rows: Int) throws {
-    let m = posix_openpt(O_RDWR | O_NOCTTY)
-    guard m >= 0, grantpt(m) == 0, unlockpt(m) == 0, let namePtr = ptsname(m) else {
-      throw BenchError("cannot open a pseudo-terminal")
-    }
-    let name = String(cString: namePtr)
-    var ws = winsize(ws_row: UInt16(rows), ws_col: UInt16(cols), ws_xpixel: 0, ws_ypixel: 0)
-    _ = ioctl(m, UInt(TIOCSWINSZ), &ws)
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    posix_spawn_file_actions_addopen(&actions, 0, name, O_RDWR, 0)
-    posix_spawn_file_actions_adddup2(&actions, 0, 1)
-    posix_spawn_file_actions_adddup2(&actions, 0, 2)
-    posix_spawn_file_actions_addclose(&actions, m)
-    var attr = posix_spawnattr_t()
-    posix_spawnattr_init(&attr)
-    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSID))
     let argv = ([path] + arguments).map { strdup($0) } + [nil]
     let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    var m: Int32 = -1
     var child: pid_t = 0
-    let rc = posix_spawn(&child, path, &actions, &attr, argv, envp)
+    let rc = dmsw_spawn_pty(path, argv, envp, Int32(cols), Int32(rows), &m, &child)
     for p in argv { free(p) }
     for p in envp { free(p) }
-    posix_spawn_file_actions_destroy(&actions)
-    posix_spawnattr_destroy(&attr)
     guard rc == 0 else {
-      close(m)
-      throw BenchError("cannot start \(path): \(String(cString: strerror(rc)))")
+      throw BenchError("cannot start \(path) on a pty: \(String(cString: strerror(errno)))")
     }
     pid = child
     master = m

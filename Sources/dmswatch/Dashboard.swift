@@ -15,7 +15,10 @@ struct Dashboard: ParsableCommand {
   var readOnly = false
 
   @Option(help: "Theme name (default, light, high-contrast, monochrome, colorblind, ansi16) or a path to a theme file.")
-  var theme: String = "default"
+  var theme: String?
+
+  @Option(help: "Config file (default: $XDG_CONFIG_HOME/dmswatch/config.yaml).")
+  var config: String?
 
   @Option(help: "Refresh interval in seconds (minimum 1).")
   var refresh: Double?
@@ -32,13 +35,30 @@ struct Dashboard: ParsableCommand {
     let paths = AppPaths.resolve(environment: env, executableDir: executableDir())
     let noColor = !(env["NO_COLOR"] ?? "").isEmpty
     // Everything that can fail on bad input is checked before the terminal is touched.
-    let loadedTheme: Theme
+    let cfg: AppConfig
     do {
-      loadedTheme = noColor ? ThemeLoader.monochrome() : try ThemeLoader.load(nameOrPath: theme, searchDirs: paths.themeDirs)
+      cfg = try AppConfig.load(path: config ?? paths.configFile, mustExist: config != nil)
     } catch {
       printError("dmswatch: \(error)")
       throw ExitCode(2)
     }
+    var source = self.source
+    if source.profile == nil { source.profile = cfg.profile }
+    if source.region == nil { source.region = cfg.region }
+    if source.endpointURL == nil { source.endpointURL = cfg.endpointURL }
+    let profileName = source.profile ?? env["AWS_PROFILE"] ?? "default"
+    let perProfile = source.demo ? nil : cfg.profileOverrides[profileName]
+    let themeName = theme ?? perProfile?.theme ?? cfg.theme ?? "default"
+    let readOnly = self.readOnly || (perProfile?.readOnly ?? cfg.readOnly ?? false)
+    let loadedTheme: Theme
+    do {
+      loadedTheme = noColor ? ThemeLoader.monochrome() : try ThemeLoader.load(nameOrPath: themeName, searchDirs: paths.themeDirs)
+    } catch {
+      printError("dmswatch: \(error)")
+      throw ExitCode(2)
+    }
+    var keyMap = KeyMap()
+    for (command, keys) in cfg.keys.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { keyMap.override(command, keys: keys) }
     let backend: Backend
     do {
       let opts = source.backendOptions(interactive: true)
@@ -53,18 +73,22 @@ struct Dashboard: ParsableCommand {
     if !audit.isOpen {
       printError("dmswatch: warning: cannot open the audit log at \(audit.path); actions will not be audited")
     }
-    let poll = PollSettings.from(refresh: refresh ?? (source.demo ? 2 : 5))
-    let readOnly = self.readOnly
+    var poll = PollSettings.from(refresh: refresh ?? cfg.refresh ?? (source.demo ? 2 : 5))
+    if let r = cfg.dmsCallsPerSecond { poll.dmsCallsPerSecond = r }
+    if let b = cfg.dmsBurst { poll.dmsBurst = b }
+    let thresholds = cfg.thresholds
     try MainActor.assumeIsolated {
       try runDashboard(
-        theme: loadedTheme, noColor: noColor, services: services, clock: clock, audit: audit, poll: poll, readOnly: readOnly)
+        theme: loadedTheme, noColor: noColor, services: services, clock: clock, audit: audit, poll: poll, readOnly: readOnly,
+        keyMap: keyMap, thresholds: thresholds)
     }
   }
 }
 
 @MainActor
 func runDashboard(
-  theme: Theme, noColor: Bool, services: ServiceBundle, clock: any Clock, audit: AuditLog, poll: PollSettings, readOnly: Bool
+  theme: Theme, noColor: Bool, services: ServiceBundle, clock: any Clock, audit: AuditLog, poll: PollSettings, readOnly: Bool,
+  keyMap: KeyMap, thresholds: Thresholds
 ) throws {
   let term: CursesTerminal
   do {
@@ -75,7 +99,7 @@ func runDashboard(
   }
   var state = AppState(now: clock.now(), pollInterval: poll.tasks)
   state.readOnly = readOnly
-  let keyMap = KeyMap()
+  state.thresholds = thresholds
   let controller = AppController(
     state: state, services: services, clock: clock, reducer: Reducer(keyMap: keyMap), audit: audit, poll: poll)
   audit.record("session", "dashboard started (\(services.sourceLabel)\(readOnly ? ", read-only" : ""))", at: clock.now())

@@ -121,6 +121,13 @@ final class PeerE2ETests: XCTestCase {
     XCTAssertEqual(events[1].categories, ["failure"])
     let later = try await dms.describeEvents(since: Date(timeIntervalSince1970: 1_790_000_100), marker: nil, maxRecords: 100).items
     XCTAssertEqual(later.map(\.message), ["Replication task has failed."])
+
+    // Round-trip cost through curl, signing and decoding against the local peer.
+    let n = 20
+    let clockStart = Date()
+    for _ in 0..<n { _ = try await dms.describeReplicationInstances(marker: nil) }
+    let ms = Date().timeIntervalSince(clockStart) / Double(n) * 1000
+    print("MEASURE DescribeReplicationInstances round trip via moto on loopback: \(Int(ms)) ms/call (\(n) calls)")
   }
 
   func testMetricsLogsSTSAndSNSAgainstMoto() async throws {

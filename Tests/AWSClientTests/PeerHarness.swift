@@ -21,10 +21,15 @@ final class PeerServer {
     }
   }
 
-  init(scenario: String? = nil, taskPageSize: Int = 0, environment: [String: String] = [:]) throws {
+  init(
+    scenario: String? = nil, taskPageSize: Int = 0, environment: [String: String] = [:], script: String = "dms_peer.py",
+    extraArgs: [String] = []
+  ) throws {
     try PeerServer.requirePython()
     port = try PeerServer.freePort()
-    var args = [PeerServer.peerDir.appendingPathComponent("dms_peer.py").path, "--port", String(port)]
+    var args = [PeerServer.peerDir.appendingPathComponent(script).path]
+    args += script == "dms_peer.py" ? ["--port", String(port)] : [String(port)]
+    args += extraArgs
     if let scenario {
       let f = FileManager.default.temporaryDirectory.appendingPathComponent("dmswatch-scenario-\(port).json")
       try Data(scenario.utf8).write(to: f)

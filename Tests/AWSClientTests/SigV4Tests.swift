@@ -67,3 +67,21 @@ final class SigV4Tests: XCTestCase {
     XCTAssertEqual(SigV4Signer.hostHeader(URL(string: "http://127.0.0.1:5055/")!), "127.0.0.1:5055")
   }
 }
+
+final class RedactionTests: XCTestCase {
+  func testSignedRequestDescriptionHidesSecrets() {
+    let req = HTTPRequest(method: "POST", url: URL(string: "https://dms.eu-west-1.amazonaws.com/")!, headers: ["X-Amz-Target": "T"])
+    let signed = SigV4Signer(service: "dms", region: "eu-west-1")
+      .sign(req, credentials: AWSCredentials(accessKeyId: "AKIA1234567890", secretAccessKey: "SECRETVALUE", sessionToken: "TOKENVALUE"), date: Date())
+    let text = "\(signed) \(String(reflecting: signed))"
+    XCTAssertFalse(text.contains("TOKENVALUE"))
+    XCTAssertFalse(text.contains("Signature="))
+    XCTAssertTrue(text.contains("Authorization: <redacted>"))
+    XCTAssertTrue(text.contains("X-Amz-Target: T"))
+    let creds = AWSCredentials(accessKeyId: "AKIA1234567890", secretAccessKey: "SECRETVALUE", sessionToken: "TOKENVALUE")
+    let ctext = "\(creds) \(String(reflecting: creds))"
+    XCTAssertFalse(ctext.contains("SECRETVALUE"))
+    XCTAssertFalse(ctext.contains("TOKENVALUE"))
+    XCTAssertTrue(ctext.contains("AKIA…7890"))
+  }
+}

@@ -163,7 +163,9 @@ final class AppControllerTests: XCTestCase {
     XCTAssertEqual(c.state.log.count, 1, "token continues, no duplicates")
     fake.missingLogGroup = true
     await poller.pollLogs()
-    XCTAssertTrue(c.state.sources[.logs]?.lastError?.contains("task logging is off") ?? false)
+    XCTAssertTrue(c.state.logNotice?.contains("task logging is off") ?? false)
+    XCTAssertNil(c.state.sources[.logs]?.lastError, "logging off is not an error")
+    XCTAssertFalse(c.state.isStale(.logs))
   }
 
   func testBudgetNeverExceeded() async throws {

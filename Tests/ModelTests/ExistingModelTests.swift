@@ -241,6 +241,7 @@ final class AppStateRulesTests: XCTestCase {
     let r = Reducer()
     let task = makeTask("orders", failure: "ORA-01291: missing logfile")
     _ = r.reduce(&s, .tasksLoaded([task, makeTask("billing")], at: t0))
+    s.selectTask(arn: task.arn)
     _ = r.reduce(&s, .tablesLoaded(taskArn: task.arn, [makeTable(applied: (1, 5, 1))], at: t0))
     _ = r.reduce(&s, .metricsLoaded([task.arn: [DMSMetric.cdcLatencySource: [SeriesPoint(time: t0 - 60, value: 1), SeriesPoint(time: t0, value: 2)]]], at: t0))
     _ = r.reduce(&s, .logLoaded([logLine("Connection timed out", at: t0 - 1), logLine("other", task: "billing", at: t0 - 1)], at: t0))
@@ -249,5 +250,59 @@ final class AppStateRulesTests: XCTestCase {
     XCTAssertEqual(s.readiness(for: task).failing.map(\.name), [ReadinessCriterion.noMissingDuplicate, ReadinessCriterion.noRecentErrors])
     XCTAssertEqual(s.hints(for: task).map(\.id), ["oracle-missing-archived-log", "network-timeout"])
     XCTAssertEqual(Set(s.allFindings().map(\.task)), ["orders", "billing"])
+  }
+}
+
+final class SummaryTablesTests: XCTestCase {
+  func testUnfocusedTaskKeepsFlagsAndReadinessVerdictsWithoutRows() {
+    let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+    var s = AppState(now: t0)
+    let r = Reducer()
+    let a = ReplicationTask(identifier: "a", arn: "arn:aws:dms:us-east-1:1:task:A", status: "running", migrationType: "full-load-and-cdc")
+    let b = ReplicationTask(identifier: "b", arn: "arn:aws:dms:us-east-1:1:task:B", status: "running", migrationType: "full-load-and-cdc")
+    _ = r.reduce(&s, .tasksLoaded([a, b], at: t0))
+    XCTAssertEqual(s.selectedTaskArn, a.arn)
+    var bad = TableStatistics(schemaName: "s", tableName: "orders")
+    bad.tableState = TableState.fullLoad
+    bad.inserts = 10
+    bad.appliedInserts = 7
+    _ = r.reduce(&s, .tablesLoaded(taskArn: b.arn, [bad], at: t0))
+    let summary = s.tables[b.arn]
+    XCTAssertEqual(summary?.isSummary, true)
+    XCTAssertEqual(summary?.tables.count, 0, "rows dropped for the unfocused task")
+    XCTAssertEqual(summary?.tableCount, 1)
+    XCTAssertEqual(summary?.flags.map(\.tag), ["MISSING"])
+    let failing = s.readiness(for: b).failing.map(\.name)
+    XCTAssertTrue(failing.contains(ReadinessCriterion.tablesCompleted), "\(failing)")
+    XCTAssertTrue(failing.contains(ReadinessCriterion.noMissingDuplicate), "\(failing)")
+    // Focusing the task and reloading gives full rows again.
+    _ = r.reduce(&s, .key(.char("j")))
+    XCTAssertEqual(s.selectedTaskArn, b.arn)
+    _ = r.reduce(&s, .tablesLoaded(taskArn: b.arn, [bad], at: t0))
+    XCTAssertEqual(s.tables[b.arn]?.tables.count, 1)
+    XCTAssertEqual(s.tables[a.arn] == nil, true)
+  }
+}
+
+final class FilterSafetyTests: XCTestCase {
+  func testTextSearch() {
+    XCTAssertTrue(TextSearch.contains("orders-cdc", "cdc"))
+    XCTAssertFalse(TextSearch.contains("a_", "_\u{0}"))
+    XCTAssertFalse(TextSearch.contains("Å\u{FE0F}_", "_\u{0}"))
+    XCTAssertTrue(TextSearch.contains("x", ""))
+    XCTAssertFalse(TextSearch.contains("", "x"))
+  }
+
+  func testFilterIgnoresControlCharactersAndNeverCrashes() {
+    var s = AppState(now: Date(timeIntervalSince1970: 0))
+    let r = Reducer()
+    let tasks = ["Å\u{FE0F}_x", "orders-cdc", "billing"].enumerated().map {
+      ReplicationTask(identifier: $0.element, arn: "arn:aws:dms:us-east-1:1:task:T\($0.offset)", status: "running", migrationType: "cdc")
+    }
+    _ = r.reduce(&s, .tasksLoaded(tasks, at: s.now))
+    _ = r.reduce(&s, .key(.char("/")))
+    for c: Character in ["_", "\u{0}", "\u{1b}", "\u{202e}"] { _ = r.reduce(&s, .key(.char(c))) }
+    XCTAssertEqual(s.filter, "_")
+    XCTAssertEqual(s.visibleTasks.map(\.identifier), ["Å\u{FE0F}_x"])
   }
 }

@@ -41,21 +41,19 @@ final class LifecycleTests: XCTestCase {
   }
 
   func testTablesMoveThroughLoadStates() async throws {
-    let (fleet, clock) = makeFleet(seed: 11, tasks: 1, tables: 40)
+    let (fleet, clock) = makeFleet(seed: 11, tables: 40)
+    let starting = try await fleet.allReplicationTasks().first { $0.status == TaskStatus.starting }
+    let arn = try XCTUnwrap(starting?.arn)
     var states = Set<String>()
-    let arn = try await fleet.allReplicationTasks()[0].arn
-    let status = try await fleet.task(arn: arn).status
-    if status == TaskStatus.ready || status == TaskStatus.stopped || status == TaskStatus.failed {
-      _ = try await fleet.startReplicationTask(arn: arn, type: .reloadTarget)
-    }
+    var loadedSeries: [Int] = []
     for _ in 0..<120 {
       clock.advance(60)
       for s in try await fleet.allTableStatistics(taskArn: arn) { states.insert(s.tableState ?? "") }
+      loadedSeries.append(try await fleet.task(arn: arn).stats?.tablesLoaded ?? 0)
     }
-    let t = try await fleet.task(arn: arn)
-    if t.migration != .cdc {
-      XCTAssertTrue(states.isSuperset(of: [TableState.beforeLoad, TableState.fullLoad, TableState.completed]), "\(states)")
-    }
+    XCTAssertTrue(states.isSuperset(of: [TableState.beforeLoad, TableState.fullLoad, TableState.completed]), "\(states)")
+    XCTAssertEqual(loadedSeries, loadedSeries.sorted(), "tables loaded never goes down")
+    XCTAssertEqual(loadedSeries.last, 40)
   }
 
   func testCdcCountersGrowOnRunningTasks() async throws {
@@ -87,7 +85,7 @@ final class LifecycleTests: XCTestCase {
 
   func testStartGoesStartingThenRunning() async throws {
     let (fleet, clock) = makeFleet()
-    let stopped = try await fleet.allReplicationTasks().first { $0.status == TaskStatus.stopped }
+    let stopped = try await fleet.allReplicationTasks().first { $0.status == TaskStatus.stopped && $0.migration != .fullLoad }
     let t = try XCTUnwrap(stopped)
     let r = try await fleet.startReplicationTask(arn: t.arn, type: .resumeProcessing)
     XCTAssertEqual(r.status, TaskStatus.starting)
@@ -96,20 +94,30 @@ final class LifecycleTests: XCTestCase {
     XCTAssertEqual(still, TaskStatus.starting)
     clock.advance(13)
     let running = try await fleet.task(arn: t.arn)
-    if t.migration == .fullLoad {
-      // A finished full-load-only task resumes, finds nothing to do and stops again.
-      clock.advance(10)
-      let again = try await fleet.task(arn: t.arn)
-      XCTAssertEqual(again.status, TaskStatus.stopped)
-    } else {
-      XCTAssertEqual(running.status, TaskStatus.running)
-      XCTAssertNil(running.stopReason)
-      XCTAssertGreaterThan(running.startDate ?? .distantPast, t.startDate ?? .distantPast)
-    }
+    XCTAssertEqual(running.status, TaskStatus.running)
+    XCTAssertNil(running.stopReason)
+    XCTAssertGreaterThan(running.startDate ?? .distantPast, t.startDate ?? .distantPast)
+    XCTAssertEqual(running.stats?.freshStartDate, t.stats?.freshStartDate, "resume is not a fresh start")
     await assertServiceError(.invalidState, "InvalidResourceStateFault") {
-      if running.status == TaskStatus.running { _ = try await fleet.startReplicationTask(arn: t.arn, type: .startReplication) }
-      else { throw ServiceError(kind: .invalidState, code: "InvalidResourceStateFault", message: "skip") }
+      _ = try await fleet.startReplicationTask(arn: t.arn, type: .startReplication)
     }
+  }
+
+  func testResumingAFinishedFullLoadTaskStopsAgain() async throws {
+    let (fleet, clock) = makeFleet()
+    let done = try await fleet.allReplicationTasks().first { $0.status == TaskStatus.stopped && $0.migration == .fullLoad }
+    let t = try XCTUnwrap(done)
+    let since = clock.now()
+    let starting = try await fleet.startReplicationTask(arn: t.arn, type: .resumeProcessing)
+    XCTAssertEqual(starting.status, TaskStatus.starting)
+    clock.advance(30)
+    let again = try await fleet.task(arn: t.arn)
+    XCTAssertEqual(again.status, TaskStatus.stopped)
+    XCTAssertEqual(again.stopReason, "Stop Reason FULL_LOAD_ONLY_FINISHED")
+    let events = try await fleet.describeEvents(since: since, marker: nil, maxRecords: 100).items
+    XCTAssertEqual(events.filter { $0.sourceIdentifier == t.identifier }.map(\.message), [
+      "Replication task has started.", "Replication task has stopped. Stop Reason FULL_LOAD_ONLY_FINISHED.",
+    ])
   }
 
   func testStopGoesStoppingThenStoppedAndEmitsEvents() async throws {

@@ -301,3 +301,62 @@ final class LogsTests: XCTestCase {
     }
   }
 }
+
+final class RobustnessTests: XCTestCase {
+  func testHostileMarkersTokensAndDatesDoNotTrap() async throws {
+    let (fleet, _) = makeFleet()
+    let huge = Data("tasks:\(Int.max)".utf8).base64EncodedString()
+    await assertServiceError(.client, "InvalidParameterValueException") {
+      _ = try await fleet.describeReplicationTasks(marker: huge, maxRecords: 100)
+    }
+    let past = Data("tasks:5000".utf8).base64EncodedString()
+    let empty = try await fleet.describeReplicationTasks(marker: past, maxRecords: 100)
+    XCTAssertTrue(empty.items.isEmpty)
+    XCTAssertNil(empty.marker)
+
+    let tasks = try await fleet.allReplicationTasks()
+    let insts = try await fleet.describeReplicationInstances(marker: nil).items
+    let off = Set(fleet.tasksWithLoggingOff())
+    let t = try XCTUnwrap(tasks.first { $0.status == TaskStatus.running && !off.contains($0.identifier) })
+    let inst = try XCTUnwrap(insts.first { $0.arn == t.replicationInstanceArn }?.identifier)
+    let g = TaskLogNames.group(instanceIdentifier: inst)
+    let s = TaskLogNames.stream(taskResourceId: t.resourceId)
+    let far = try await fleet.getLogEvents(group: g, stream: s, startTime: Date(timeIntervalSince1970: 1e300), nextToken: nil, limit: 10)
+    XCTAssertTrue(far.events.isEmpty)
+    let end = try await fleet.getLogEvents(group: g, stream: s, startTime: nil, nextToken: "f/\(Int64.max)/0", limit: 10)
+    XCTAssertTrue(end.events.isEmpty)
+    XCTAssertEqual(end.nextForwardToken, "f/\(Int64.max)/0")
+    await assertServiceError(.client, "InvalidParameterException") {
+      _ = try await fleet.getLogEvents(group: g, stream: s, startTime: nil, nextToken: "nonsense", limit: 10)
+    }
+    let m = try await fleet.getMetricData(
+      queries: [MetricQuery(id: "a", metricName: DMSMetric.cdcLatencySource, instanceIdentifier: inst, taskResourceId: t.resourceId)],
+      start: .distantPast, end: .distantFuture, period: 3600)
+    XCTAssertFalse(m[0].points.isEmpty)
+    XCTAssertTrue(m[0].points.allSatisfy { $0.time <= fleetStart })
+  }
+}
+
+final class MetricStatisticTests: XCTestCase {
+  func testLongerPeriodsAggregateTheMinuteSamples() async throws {
+    let (fleet, clock) = makeFleet()
+    let tasks = try await fleet.allReplicationTasks()
+    let t = try XCTUnwrap(tasks.first { $0.status == TaskStatus.running && $0.migration == .cdc })
+    let insts = try await fleet.describeReplicationInstances(marker: nil).items
+    let inst = try XCTUnwrap(insts.first { $0.arn == t.replicationInstanceArn }?.identifier)
+    let start = Date(timeIntervalSince1970: ((clock.now().timeIntervalSince1970 - 3600) / 300).rounded(.up) * 300)
+    func q(_ stat: String) -> MetricQuery {
+      MetricQuery(id: "q", metricName: DMSMetric.cdcLatencySource, instanceIdentifier: inst, taskResourceId: t.resourceId, stat: stat)
+    }
+    let minutes = try await fleet.getMetricData(queries: [q("Average")], start: start, end: clock.now(), period: 60)[0].points
+    let five = try await fleet.getMetricData(queries: [q("Average"), q("Maximum"), q("SampleCount")], start: start, end: clock.now(), period: 300)
+    XCTAssertEqual(five[0].points.count, (minutes.count + 4) / 5)
+    for (i, p) in five[0].points.enumerated() where i * 5 + 5 <= minutes.count {
+      let bucket = minutes[(i * 5)..<(i * 5 + 5)].map(\.value)
+      XCTAssertEqual(p.time, minutes[i * 5].time)
+      XCTAssertEqual(p.value, bucket.reduce(0, +) / 5, accuracy: 0.05)
+      XCTAssertEqual(five[1].points[i].value, bucket.max() ?? 0, accuracy: 0.01)
+      XCTAssertEqual(five[2].points[i].value, 5)
+    }
+  }
+}

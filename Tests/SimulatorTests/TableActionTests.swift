@@ -48,6 +48,17 @@ final class TableActionTests: XCTestCase {
     XCTAssertEqual(task.stats?.tablesErrored, (before.stats?.tablesErrored ?? 0) - 1)
   }
 
+  func testValidateOnlyOnATableInErrorDoesNotValidateIt() async throws {
+    let (fleet, clock) = makeFleet()
+    let found = try await find(fleet) { $0.tableState == TableState.error && $0.validationState != ValidationState.notEnabled }
+    let (t, s) = try XCTUnwrap(found)
+    try await fleet.reloadTables(arn: t.arn, tables: [s.ref], option: .validateOnly)
+    clock.advance(70)
+    let after = try await fleet.table(t.arn, s.ref)
+    XCTAssertEqual(after.tableState, TableState.error)
+    XCTAssertEqual(after.validationState, ValidationState.tableError)
+  }
+
   func testValidateOnlyPendingThenValidated() async throws {
     let (fleet, clock) = makeFleet()
     let found = try await find(fleet) {

@@ -62,10 +62,10 @@ def test_demo_dashboard_keys_and_restore(dmswatch_bin, tmux, tmp_path):
     time.sleep(0.2)
     # ? shows help listing every key; esc closes it.
     tmux.send("?")
-    help_screen = tmux.wait_text("show all keys")
-    assert "quit" in help_screen and "filter" in help_screen
+    help_screen = tmux.wait_text("stop task (asks, default No)")
+    assert "filter tasks" in help_screen and "esc close" in help_screen
     tmux.send("Escape")
-    tmux.wait_for(lambda s: "show all keys" not in s)
+    tmux.wait_for(lambda s: "stop task (asks, default No)" not in s)
     # x asks to stop, default No; n cancels: nothing stopped.
     tmux.send("x")
     confirm = tmux.wait_text("Stop task")

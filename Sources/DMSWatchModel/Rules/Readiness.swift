@@ -77,14 +77,31 @@ extension Readiness {
     config: RuleConfig = RuleConfig()
   ) -> Readiness {
     let stats = usableTables(tables)
+    // A summary (rows dropped for an unfocused task) carries the verdicts judged on its rows.
+    let cached = tables.flatMap { $0.error == nil ? $0.summaryCriteria : nil }
+    func table(_ name: String, _ compute: () -> Criterion) -> Criterion {
+      cached?.first { $0.name == name } ?? compute()
+    }
     return Readiness(criteria: [
-      tablesCompleted(task: task, stats: stats, tables: tables),
+      task.migration == .cdc
+        ? tablesCompleted(task: task, stats: stats, tables: tables)
+        : table(ReadinessCriterion.tablesCompleted) { tablesCompleted(task: task, stats: stats, tables: tables) },
       taskRunning(task),
       cdcLatency(task: task, metrics: metrics, now: now, config: config),
-      validation(stats: stats, tables: tables, config: config),
-      noMissingDuplicate(stats: stats, tables: tables),
+      table(ReadinessCriterion.validation) { validation(stats: stats, tables: tables, config: config) },
+      table(ReadinessCriterion.noMissingDuplicate) { noMissingDuplicate(stats: stats, tables: tables) },
       noRecentErrors(task: task, events: events, now: now, config: config),
     ])
+  }
+
+  /// The criteria that depend on table rows only (kept when rows are summarized away).
+  static func tableCriteria(tables: TaskTables, config: RuleConfig) -> [Readiness.Criterion] {
+    let stats = usableTables(tables)
+    return [
+      tablesCompleted(task: nil, stats: stats, tables: tables),
+      validation(stats: stats, tables: tables, config: config),
+      noMissingDuplicate(stats: stats, tables: tables),
+    ]
   }
 
   /// Table statistics that can be judged: loaded, non-empty, and the last refresh did not fail.
@@ -104,9 +121,9 @@ extension Readiness {
     return list.count > max ? "\(n) +\(list.count - max) more" : n
   }
 
-  static func tablesCompleted(task: ReplicationTask, stats: [TableStatistics]?, tables: TaskTables?) -> Criterion {
+  static func tablesCompleted(task: ReplicationTask?, stats: [TableStatistics]?, tables: TaskTables?) -> Criterion {
     let name = ReadinessCriterion.tablesCompleted
-    if task.migration == .cdc { return Criterion(name: name, passed: true, detail: "CDC-only task (no full load)") }
+    if task?.migration == .cdc { return Criterion(name: name, passed: true, detail: "CDC-only task (no full load)") }
     guard let stats else { return Criterion(name: name, passed: nil, detail: unknownTablesDetail(tables)) }
     let notDone = stats.filter { $0.tableState != TableState.completed }
     if notDone.isEmpty { return Criterion(name: name, passed: true, detail: "all \(stats.count) tables completed") }

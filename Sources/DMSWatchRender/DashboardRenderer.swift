@@ -1,0 +1,241 @@
+import Foundation
+import DMSWatchModel
+
+/// Draws the whole dashboard from the state into a cell grid. Pure: no terminal, no clock.
+/// Long lists draw only their visible window, so the cost follows the screen size, not the data size.
+public enum DashboardRenderer {
+  public static func render(_ state: AppState, keyMap: KeyMap, charset: Charset) -> Grid {
+    var g = Grid(width: state.layout.width, height: state.layout.height)
+    render(state, keyMap: keyMap, charset: charset, into: &g)
+    return g
+  }
+
+  /// The same frame drawn into `grid`, reusing its storage when the size is unchanged (no allocation per frame).
+  public static func render(_ state: AppState, keyMap: KeyMap, charset: Charset, into grid: inout Grid) {
+    let layout = state.layout
+    if grid.width == layout.width, grid.height == layout.height {
+      grid.fill(Rect(x: 0, y: 0, width: grid.width, height: grid.height), .blank)
+    } else {
+      grid = Grid(width: layout.width, height: layout.height)
+    }
+    guard grid.width > 0, grid.height > 0 else { return }
+    draw(state, keyMap: keyMap, charset: charset, into: &grid)
+  }
+
+  static func draw(_ state: AppState, keyMap: KeyMap, charset: Charset, into g: inout Grid) {
+    let layout = state.layout
+    if layout.tooSmall {
+      drawTooSmall(&g, charset: charset)
+    } else {
+      drawHeader(&g, state, charset)
+      drawTasks(&g, state, charset)
+      drawTables(&g, state, charset)
+      drawFlags(&g, state, charset)
+      drawLatency(&g, state, charset)
+      drawLog(&g, state, charset)
+      drawHints(&g, state, keyMap, charset)
+      switch state.overlay {
+      case .none: break
+      case .help(let scroll): drawHelp(&g, state, keyMap, charset, scroll: scroll)
+      case .startMenu(let arn, let index): drawStartMenu(&g, state, charset, taskArn: arn, index: index)
+      case .confirm(let c): drawConfirm(&g, c, charset)
+      }
+    }
+    if charset.isASCII { g.asciiOnly() }
+  }
+
+  /// The message shown when the terminal is below `Layout.minWidth`×`Layout.minHeight`.
+  public static func tooSmallMessage(width: Int, height: Int, charset: Charset) -> String {
+    let x = charset.timesText
+    return "terminal too small: \(width)\(x)\(height), need at least \(Layout.minWidth)\(x)\(Layout.minHeight)"
+  }
+
+  static func drawTooSmall(_ g: inout Grid, charset cs: Charset) {
+    let lines = DrawText.wrap(tooSmallMessage(width: g.width, height: g.height, charset: cs), width: g.width)
+    let top = max(0, (g.height - lines.count) / 2)
+    let all = Rect(x: 0, y: 0, width: g.width, height: g.height)
+    for (i, line) in lines.enumerated() where top + i < g.height {
+      g.putCentered(line, in: all, y: top + i, role: .warn, charset: cs)
+    }
+  }
+
+  // MARK: shared pieces
+
+  /// Frame of a pane with its title, extra title segments, right-hand segments and an optional error.
+  static func drawPaneFrame(
+    _ g: inout Grid, _ s: AppState, _ pane: Pane, _ cs: Charset, title: [Segment], right: [Segment], error: String?,
+    note: String? = nil
+  ) {
+    let r = s.layout.rect(for: pane)
+    let focused = s.focus == pane
+    let frameRole: Role = focused ? .frameFocused : .frame
+    g.drawFrame(r, role: frameRole, charset: cs)
+    var left = [Segment(pane.title, focused ? .titleFocused : .title)]
+    left += title
+    g.frameLabels(r, y: r.y, left: left, right: right, frameRole: frameRole, charset: cs)
+    if let error, r.height >= 3 {
+      g.frameLabels(r, y: r.y + r.height - 1, left: [Segment("! " + oneLine(error), .error)], right: [], frameRole: frameRole, charset: cs)
+    } else if let note, r.height >= 3 {
+      g.frameLabels(r, y: r.y + r.height - 1, left: [Segment(oneLine(note), .warn)], right: [], frameRole: frameRole, charset: cs)
+    }
+  }
+
+  /// Age of a source's data for a frame: `12s`, or a STALE badge, or loading / no data.
+  static func ageSegments(_ s: AppState, _ source: DataSource) -> [Segment] {
+    ageSegments(s, source, last: s.sources[source]?.lastSuccess)
+  }
+
+  /// Age segments for data loaded at `last` (e.g. the selected task's tables), judged by the source's interval.
+  static func ageSegments(_ s: AppState, _ source: DataSource, last: Date?) -> [Segment] {
+    guard let status = s.sources[source] else { return [] }
+    guard let last else {
+      return [Segment(status.lastError == nil ? "loading" : "no data", status.lastError == nil ? .dim : .error)]
+    }
+    let age = max(0, s.now.timeIntervalSince(last))
+    if age > 3 * status.interval { return [Segment("STALE \(Format.age(age))", .badgeStale)] }
+    return [Segment(Format.age(age), .dim)]
+  }
+
+  static func oneLine(_ s: String) -> String {
+    guard s.contains(where: { $0.isNewline }) else { return s }
+    return s.split(whereSeparator: { $0.isNewline }).joined(separator: " ")
+  }
+
+  static func roleForSelection(_ focused: Bool) -> Role { focused ? .selected : .selectedUnfocused }
+
+  /// A centred message in a pane body.
+  static func drawEmpty(_ g: inout Grid, _ inner: Rect, _ text: String, role: Role, _ cs: Charset) {
+    guard inner.height > 0 else { return }
+    let lines = DrawText.wrap(text, width: max(1, inner.width - 2))
+    let top = inner.y + max(0, (inner.height - lines.count) / 2)
+    for (i, line) in lines.enumerated() where top + i < inner.y + inner.height {
+      g.putCentered(line, in: inner, y: top + i, role: role, charset: cs)
+    }
+  }
+
+  // MARK: header
+
+  static func drawHeader(_ g: inout Grid, _ s: AppState, _ cs: Charset) {
+    let r = s.layout.header
+    g.fill(r, Cell(" ", role: .header))
+    let y = r.y
+    var x = r.x + 1
+    x += g.put("dmswatch", x: x, y: y, role: .headerAccent)
+    if !s.sourceLabel.isEmpty {
+      x += 1
+      x += g.put(s.sourceLabel, x: x, y: y, role: .header, maxWidth: max(0, min(40, r.width / 3)), ellipsis: cs.ellipsis)
+    }
+    // Right: badges and the clock, right-aligned.
+    var right: [Segment] = []
+    if s.anyStale { right.append(Segment(" STALE ", .badgeStale)) }
+    if isThrottled(s) { right.append(Segment(" THROTTLED ", .badgeThrottled)) }
+    if s.readOnly { right.append(Segment(" READ-ONLY ", .badgeReadOnly)) }
+    if s.paused { right.append(Segment(" PAUSED ", .badgePaused)) }
+    right.append(Segment(Format.clock(s.now) + " UTC", .header))
+    var rx = r.x + r.width - 1
+    for seg in right.reversed() {
+      let w = DrawText.width(seg.text)
+      guard rx - w > x + 1 else { break }
+      rx -= w
+      g.put(seg.text, x: rx, y: y, role: seg.role, maxWidth: w)
+      rx -= 1
+    }
+    // Middle: refresh age of each data source; short labels when the long ones do not all fit.
+    x += 2
+    var items: [(long: String, short: String, value: String, role: Role)] = []
+    for src in DataSource.allCases {
+      guard let st = s.sources[src] else { continue }
+      let value = (st.age(now: s.now).map { Format.age($0) } ?? "-") + (st.lastError != nil ? "!" : "")
+      let role: Role = st.lastError != nil ? .error : (st.isStale(now: s.now) ? .warn : .header)
+      items.append((src.shortLabel, shortSourceLabel(src), value, role))
+    }
+    let longW = items.reduce(0) { $0 + DrawText.width($1.long) + 1 + DrawText.width($1.value) + 2 }
+    let useLong = x + longW - 2 < rx
+    for item in items {
+      let label = (useLong ? item.long : item.short) + " "
+      let w = DrawText.width(label) + DrawText.width(item.value)
+      guard x + w < rx else { break }
+      x += g.put(label, x: x, y: y, role: .dim)
+      x += g.put(item.value, x: x, y: y, role: item.role)
+      x += useLong ? 2 : 1
+    }
+  }
+
+  static func shortSourceLabel(_ s: DataSource) -> String {
+    switch s {
+    case .tasks: "tsk"
+    case .tables: "tbl"
+    case .metrics: "met"
+    case .logs: "log"
+    case .events: "evt"
+    }
+  }
+
+  static func isThrottled(_ s: AppState) -> Bool {
+    s.sources.values.contains { st in
+      guard let e = st.lastError else { return false }
+      return DrawText.contains(e, "Throttl") || DrawText.contains(e, "Rate exceeded")
+    }
+  }
+
+  // MARK: hint bar
+
+  static func drawHints(_ g: inout Grid, _ s: AppState, _ keyMap: KeyMap, _ cs: Charset) {
+    let r = s.layout.hints
+    g.fill(r, Cell(" ", role: .hintText))
+    let y = r.y
+    var pairs: [(String, String)]
+    switch s.overlay {
+    case .help: pairs = [("↑/↓", "scroll"), ("PgUp/PgDn", "page"), ("esc", "close")]
+    case .startMenu: pairs = [("↑/↓", "choose"), ("1-3", "pick"), ("enter", "start"), ("esc", "cancel")]
+    case .confirm: pairs = [("y", "yes"), ("n", "no"), ("←/→", "choose"), ("enter", "confirm")]
+    case .none:
+      if s.filterEditing {
+        pairs = [("enter", "apply"), ("esc", "clear"), ("bksp", "delete"), ("!", "invert")]
+      } else {
+        pairs = keyMap.hints(for: s.focus, readOnly: s.readOnly).map { b in
+          (b.keys.first?.label ?? "", b.hint ?? "")
+        }
+      }
+    }
+    var limit = r.x + r.width
+    if let m = s.message, m.expires > s.now {
+      let text = oneLine(m.text)
+      let w = DrawText.width(text)
+      let role: Role = m.severity == .ok ? .text : m.severity.role
+      if w + 2 > r.width / 2 {
+        // Long messages replace the hints.
+        g.put(text, x: r.x + 1, y: y, role: role, maxWidth: r.width - 2, ellipsis: cs.ellipsis)
+        return
+      }
+      let mx = r.x + r.width - 1 - w
+      g.put(text, x: mx, y: y, role: role, maxWidth: w)
+      limit = mx - 2
+    }
+    // Help and quit always stay visible: other hints give way first.
+    func width(_ p: (String, String)) -> Int { DrawText.width(cs.keyLabel(p.0)) + 1 + DrawText.width(p.1) + 2 }
+    let essential = pairs.filter { $0.1 == "help" || $0.1 == "quit" }
+    var budget = limit - r.x - 1 - essential.reduce(0) { $0 + width($1) }
+    var shown: [(String, String)] = []
+    for p in pairs {
+      if p.1 == "help" || p.1 == "quit" {
+        shown.append(p)
+      } else if width(p) <= budget {
+        shown.append(p)
+        budget -= width(p)
+      } else {
+        budget = 0
+      }
+    }
+    var x = r.x + 1
+    for (key, label) in shown {
+      let k = cs.keyLabel(key)
+      let w = DrawText.width(k) + 1 + DrawText.width(label)
+      guard x + w <= limit else { break }
+      x += g.put(k, x: x, y: y, role: .hintKey)
+      x += 1
+      x += g.put(label, x: x, y: y, role: .hintText)
+      x += 2
+    }
+  }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import DMSWatchModel
+
+extension DashboardRenderer {
+  /// A centred box clipped to the screen (one cell of margin when it fits).
+  static func overlayRect(_ g: Grid, width: Int, height: Int) -> Rect {
+    let w = min(width, max(10, g.width - 4))
+    let h = min(height, max(5, g.height - 2))
+    return Rect(x: max(0, (g.width - w) / 2), y: max(0, (g.height - h) / 2), width: min(w, g.width), height: min(h, g.height))
+  }
+
+  static func drawOverlayBox(_ g: inout Grid, _ r: Rect, title: String, footer: String?, _ cs: Charset) {
+    g.fill(r, Cell(" ", role: .overlay))
+    g.repairEdges(of: r)
+    g.drawFrame(r, role: .frameFocused, charset: cs)
+    g.frameLabels(r, y: r.y, left: [Segment(title, .overlayTitle)], right: [], frameRole: .frameFocused, charset: cs)
+    if let footer {
+      g.frameLabels(r, y: r.y + r.height - 1, left: [], right: [Segment(footer, .hintText)], frameRole: .frameFocused, charset: cs)
+    }
+  }
+
+  // MARK: help
+
+  static let helpGroups: [(String, [Command])] = [
+    ("Navigation", [.moveUp, .moveDown, .pageUp, .pageDown, .top, .bottom, .focusNext, .focusPrev, .focusLeft, .focusRight, .drillDown, .back]),
+    ("Tasks: filter and sort", [.filter, .sortNext, .sortReverse, .sortByName, .sortByStatus, .sortByType, .sortByProgress, .sortByLatency, .sortByFlags, .sortByHealth]),
+    ("Actions", [.start, .stop, .reload, .validate, .mark, .markAll]),
+    ("Log", [.followLog]),
+    ("General", [.refresh, .pause, .help, .quit]),
+  ]
+
+  /// Help lines: every binding of the key map, grouped; a binding whose command is in no group goes under "Other".
+  static func helpLines(_ keyMap: KeyMap, readOnly: Bool, _ cs: Charset) -> [(key: String, text: String, role: Role)] {
+    var out: [(String, String, Role)] = []
+    var used = Set<Int>()
+    func scope(_ b: KeyBinding) -> String {
+      guard !b.panes.isEmpty else { return "" }
+      let names = Pane.allCases.filter { b.panes.contains($0) }.map { $0.title }
+      return " [\(names.joined(separator: ", "))]"
+    }
+    func add(_ idx: Int) {
+      let b = keyMap.bindings[idx]
+      let keys = b.keys.isEmpty ? "(unbound)" : b.keys.map { cs.keyLabel($0.label) }.joined(separator: " ")
+      let disabled = readOnly && b.mutates
+      out.append((keys, b.description + scope(b) + (disabled ? " (disabled: read-only)" : ""), disabled ? .dim : .overlay))
+      used.insert(idx)
+    }
+    for (name, commands) in helpGroups {
+      let idxs = keyMap.bindings.indices.filter { commands.contains(keyMap.bindings[$0].command) }
+      guard !idxs.isEmpty else { continue }
+      if !out.isEmpty { out.append(("", "", .overlay)) }
+      out.append(("", name, .overlayTitle))
+      for i in idxs { add(i) }
+    }
+    let rest = keyMap.bindings.indices.filter { !used.contains($0) }
+    if !rest.isEmpty {
+      out.append(("", "", .overlay))
+      out.append(("", "Other", .overlayTitle))
+      for i in rest { add(i) }
+    }
+    return out
+  }
+
+  static func drawHelp(_ g: inout Grid, _ s: AppState, _ keyMap: KeyMap, _ cs: Charset, scroll: Int) {
+    let entries = helpLines(keyMap, readOnly: s.readOnly, cs)
+    let r0 = overlayRect(g, width: 84, height: g.height)
+    let keyW = min(16, max(6, r0.inner.width / 4))
+    let textW = max(8, r0.inner.width - keyW - 4)
+    // Long descriptions wrap under themselves instead of being cut.
+    var rows: [(key: String, text: String, role: Role)] = []
+    for e in entries {
+      if e.key.isEmpty {
+        rows.append(e)
+        continue
+      }
+      for (i, part) in DrawText.wrap(e.text, width: textW).enumerated() {
+        rows.append((i == 0 ? e.key : " ", part, e.role))
+      }
+    }
+    let r = overlayRect(g, width: 84, height: rows.count + 2)
+    let inner = r.inner
+    guard inner.height > 0, inner.width > 2 else { return }
+    let maxScroll = max(0, rows.count - inner.height)
+    let top = min(max(0, scroll), maxScroll)
+    let footer = maxScroll > 0 ? "\(top + 1)-\(min(rows.count, top + inner.height))/\(rows.count)" : nil
+    drawOverlayBox(&g, r, title: "HELP: keys", footer: footer, cs)
+    for row in 0..<inner.height {
+      let i = top + row
+      guard i < rows.count else { break }
+      let line = rows[i]
+      let y = inner.y + row
+      if line.key.isEmpty {
+        g.put(line.text, x: inner.x + 1, y: y, role: line.role, maxWidth: inner.width - 2, ellipsis: cs.ellipsis)
+      } else {
+        if line.key != " " {
+          g.put(line.key, x: inner.x + 2, y: y, width: keyW, role: .hintKey, align: .left, ellipsis: cs.ellipsis)
+        }
+        let tx = inner.x + 3 + keyW
+        g.put(line.text, x: tx, y: y, role: line.role, maxWidth: inner.x + inner.width - 1 - tx, ellipsis: cs.ellipsis)
+      }
+    }
+  }
+
+  // MARK: start menu
+
+  /// What each start type does, for the start menu.
+  public static func startExplanation(_ t: StartTaskType) -> String {
+    switch t {
+    case .resumeProcessing: "continue from where the task stopped (CDC resumes at its checkpoint)"
+    case .startReplication: "start from the beginning: the full load runs again (asks first)"
+    case .reloadTarget: "truncate or recreate every target table and load again (asks first)"
+    }
+  }
+
+  static func drawStartMenu(_ g: inout Grid, _ s: AppState, _ cs: Charset, taskArn: String, index: Int) {
+    let items = Reducer.startMenuItems
+    let task = s.tasks.first { $0.arn == taskArn }
+    let width = min(78, g.width - 4)
+    let textW = max(10, width - 4)
+    var lines: [(String, Role, Int?)] = []
+    if let task {
+      lines.append(("\(task.identifier) is \(task.status)", .overlay, nil))
+      lines.append(("", .overlay, nil))
+    }
+    for (i, item) in items.enumerated() {
+      lines.append(("\(i + 1)  \(item.rawValue)", i == index ? .buttonSelected : .button, i))
+      for l in DrawText.wrap(startExplanation(item), width: textW - 5) { lines.append(("     " + l, .overlay, nil)) }
+    }
+    let r = overlayRect(g, width: width, height: lines.count + 2)
+    let inner = r.inner
+    drawOverlayBox(&g, r, title: "START TASK", footer: "\(cs.keyLabel("↑/↓")) enter esc", cs)
+    for (row, line) in lines.enumerated() where row < inner.height {
+      let y = inner.y + row
+      if line.2 != nil {
+        g.fill(Rect(x: inner.x + 1, y: y, width: inner.width - 2, height: 1), Cell(" ", role: line.1))
+      }
+      g.put(line.0, x: inner.x + 2, y: y, role: line.1, maxWidth: inner.width - 3, ellipsis: cs.ellipsis)
+    }
+  }
+
+  // MARK: confirmation
+
+  static func drawConfirm(_ g: inout Grid, _ c: Confirmation, _ cs: Charset) {
+    let width = min(64, g.width - 4)
+    let prompt = DrawText.wrap(c.prompt, width: max(10, width - 4))
+    let hint = "y/n, \(cs.keyLabel("←/→")), enter"
+    let height = prompt.count + 6
+    let r = overlayRect(g, width: width, height: height)
+    let inner = r.inner
+    drawOverlayBox(&g, r, title: "CONFIRM", footer: nil, cs)
+    var y = inner.y + 1
+    for line in prompt where y < inner.y + inner.height - 3 {
+      g.put(line, x: inner.x + 1, y: y, role: .overlay, maxWidth: inner.width - 2, ellipsis: cs.ellipsis)
+      y += 1
+    }
+    let no = "[ No ]", yes = "[ Yes ]"
+    let by = inner.y + inner.height - 2
+    let total = no.count + 3 + yes.count
+    let bx = inner.x + max(0, (inner.width - total) / 2)
+    g.put(no, x: bx, y: by, role: c.yesSelected ? .button : .buttonSelected)
+    g.put(yes, x: bx + no.count + 3, y: by, role: c.yesSelected ? .buttonSelected : .button)
+    g.putCentered(hint, in: Rect(x: inner.x, y: 0, width: inner.width, height: 1), y: by + 1, role: .hintText, charset: cs)
+  }
+}

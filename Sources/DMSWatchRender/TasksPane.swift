@@ -1,0 +1,245 @@
+import Foundation
+import DMSWatchModel
+
+enum TaskColumn: Hashable {
+  case pending, name, status, type, load, tables, latency, spark, flags, health
+}
+
+extension DashboardRenderer {
+  /// Terminal width from which each task row carries a CDC latency sparkline.
+  public static let sparklineMinWidth = 160
+
+  static func taskColumns(layoutWidth: Int, inner: Rect, sorted: TaskColumn) -> [Column<TaskColumn>] {
+    var cols: [Column<TaskColumn>] = [
+      Column(.pending, "", min: 1, max: 1, priority: 0),
+      Column(.name, "NAME", min: 14, max: 48, priority: 1),
+      Column(.status, "STATUS", min: 8, max: 11, priority: 2),
+      Column(.type, "TYPE", min: 6, max: 17, priority: 8),
+      Column(.load, "LOAD", min: 4, max: 4, priority: 6, align: .right),
+      Column(.tables, "TBL L/L/Q/E", min: 11, max: 14, priority: 7),
+      Column(.latency, "CDC SRC/TGT", min: 11, max: 13, priority: 4),
+    ]
+    if layoutWidth >= sparklineMinWidth { cols.append(Column(.spark, "CDC 1h", min: 12, max: 30, priority: 9)) }
+    cols += [
+      Column(.flags, "FLAGS", min: 5, max: 5, priority: 5, align: .right),
+      Column(.health, "HEALTH", min: 12, max: 200, priority: 3),
+    ]
+    // The sorted column's header has room for its arrow.
+    for i in cols.indices where cols[i].id == sorted {
+      cols[i].minWidth = max(cols[i].minWidth, cols[i].title.count + 1)
+      cols[i].maxWidth = max(cols[i].maxWidth, cols[i].minWidth)
+    }
+    return Column.fit(
+      cols, width: inner.width, x: inner.x,
+      growth: [(.name, 20), (.health, 30), (.name, 30), (.health, 50), (.type, 17), (.status, 11), (.tables, 14), (.spark, 30), (.name, 48)])
+  }
+
+  static func sortColumn(_ c: TaskSortColumn) -> TaskColumn {
+    switch c {
+    case .name: .name
+    case .status: .status
+    case .type: .type
+    case .progress: .load
+    case .latency: .latency
+    case .flags: .flags
+    case .health: .health
+    }
+  }
+
+  static func drawTasks(_ g: inout Grid, _ s: AppState, _ cs: Charset) {
+    let r = s.layout.tasks
+    let inner = r.inner
+    let focused = s.focus == .tasks
+    let order = s.taskOrder
+    let sortCol = sortColumn(s.sort.column)
+    let cols = taskColumns(layoutWidth: s.layout.width, inner: inner, sorted: sortCol)
+    let arrow = s.sort.descending ? cs.down : cs.up
+
+    var title: [Segment] = [Segment(order.count == s.tasks.count ? "\(s.tasks.count)" : "\(order.count)/\(s.tasks.count)", .dim)]
+    if s.filterEditing {
+      title.append(Segment("/" + s.filter + String(cs.cursorGlyph), .headerAccent))
+    } else if !s.filter.isEmpty {
+      title.append(Segment("/" + s.filter, .headerAccent))
+    }
+    if !cols.contains(where: { $0.id == sortCol }) {
+      title.append(Segment("sort \(s.sort.column.rawValue)\(arrow)", .dim))
+    }
+    drawPaneFrame(&g, s, .tasks, cs, title: title, right: ageSegments(s, .tasks), error: s.sources[.tasks]?.lastError)
+    guard inner.height >= 1, inner.width >= 1 else { return }
+    let right = inner.x + inner.width
+
+    // Column headers.
+    for c in cols where c.x < right {
+      let w = min(c.width, right - c.x)
+      if c.id == sortCol {
+        let label = c.title + String(arrow)
+        g.put(label, x: c.x, y: inner.y, width: w, role: .headerAccent, align: c.align, ellipsis: cs.ellipsis)
+      } else {
+        g.put(c.title, x: c.x, y: inner.y, width: w, role: .columnHeader, align: c.align, ellipsis: cs.ellipsis)
+      }
+    }
+
+    let body = Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: inner.height - 1)
+    if order.isEmpty {
+      let text: String
+      let role: Role
+      if s.tasks.isEmpty {
+        if s.sources[.tasks]?.lastSuccess == nil {
+          text = s.sources[.tasks]?.lastError == nil ? "loading replication tasks\(cs.ellipsisText)" : "no task data"
+          role = s.sources[.tasks]?.lastError == nil ? .dim : .error
+        } else {
+          text = "no replication tasks in this region"
+          role = .dim
+        }
+      } else {
+        text = "no task matches /\(s.filter)"
+        role = .dim
+      }
+      drawEmpty(&g, body, text, role: role, cs)
+      return
+    }
+    let visible = min(body.height, s.layout.visibleRows(.tasks))
+    let top = max(0, min(s.taskCursor.top, order.count - 1))
+    let end = min(order.count, top + visible)
+    let selRole = roleForSelection(focused)
+    for i in top..<end {
+      let task = s.tasks[order[i]]
+      let y = body.y + i - top
+      let selected = i == s.taskCursor.index && task.arn == s.selectedTaskArn
+      if selected { g.fill(Rect(x: inner.x, y: y, width: inner.width, height: 1), Cell(" ", role: selRole)) }
+      drawTaskRow(&g, s, task, cols: cols, y: y, right: right, override: selected ? selRole : nil, cs)
+    }
+  }
+
+  static func statusRole(_ t: ReplicationTask) -> Role {
+    switch t.status {
+    case TaskStatus.running: return .ok
+    case TaskStatus.failed, TaskStatus.failedMove: return .error
+    case TaskStatus.ready: return .warn
+    case TaskStatus.stopped:
+      guard let reason = t.stopReason else { return .dim }
+      let normal = ["NORMAL", "FULL_LOAD_ONLY_FINISHED", "STOPPED_AFTER_FULL_LOAD", "STOPPED_AT_SERVER_TIME", "STOPPED_AT_COMMIT_TIME"]
+      return normal.contains(where: { reason.hasSuffix($0) }) ? .dim : .warn
+    default: return .unknown
+    }
+  }
+
+  static func shortType(_ t: String, width: Int) -> String {
+    if width >= DrawText.width(t) { return t }
+    switch t {
+    case MigrationType.fullLoad.rawValue: return "FL"
+    case MigrationType.cdc.rawValue: return "CDC"
+    case MigrationType.fullLoadAndCdc.rawValue: return "FL+CDC"
+    default: return t
+    }
+  }
+
+  static func drawTaskRow(
+    _ g: inout Grid, _ s: AppState, _ task: ReplicationTask, cols: [Column<TaskColumn>], y: Int, right: Int,
+    override: Role?, _ cs: Charset
+  ) {
+    let tt = s.tables[task.arn]
+    let metrics = s.metrics[task.arn]
+    for c in cols where c.x < right {
+      let w = min(c.width, right - c.x)
+      var text = ""
+      var role: Role = .text
+      switch c.id {
+      case .pending:
+        if s.pending[task.arn] != nil {
+          text = String(cs.pendingGlyph)
+          role = .warn
+        }
+      case .name:
+        text = task.identifier
+      case .status:
+        text = task.status
+        role = statusRole(task)
+      case .type:
+        text = shortType(task.migrationType, width: w)
+        role = .dim
+      case .load:
+        if task.migration == .cdc {
+          text = "-"
+          role = .dim
+        } else {
+          text = Format.percent(task.stats?.fullLoadProgressPercent)
+          role = task.stats?.fullLoadProgressPercent == 100 ? .ok : .text
+        }
+      case .tables:
+        if let st = task.stats {
+          func n(_ v: Int?) -> String { v.map(String.init) ?? "-" }
+          text = "\(n(st.tablesLoaded))/\(n(st.tablesLoading))/\(n(st.tablesQueued))/\(n(st.tablesErrored))"
+          role = (st.tablesErrored ?? 0) > 0 ? .error : .text
+        } else {
+          text = "-"
+          role = .dim
+        }
+      case .latency:
+        let src = metrics?.latencySource.last?.value
+        let tgt = metrics?.latencyTarget.last?.value
+        if src == nil && tgt == nil {
+          text = "-"
+          role = .dim
+        } else {
+          text = "\(src.map(Format.duration) ?? "-")/\(tgt.map(Format.duration) ?? "-")"
+          role = task.status == TaskStatus.running ? s.thresholds.severity(latency: metrics?.currentLatency).role : .dim
+        }
+      case .spark:
+        if let m = metrics {
+          drawTaskSpark(&g, s, m, x: c.x, y: y, width: w, override: override, cs)
+        }
+        continue
+      case .flags:
+        if let tt {
+          let n = problemCount(tt)
+          text = "\(n)"
+          role = n == 0 ? .ok : (tt.flags.first?.severity == .critical ? .error : .warn)
+        } else {
+          text = "-"
+          role = .dim
+        }
+      case .health:
+        let h = s.health(of: task)
+        if let p = s.pending[task.arn] {
+          text = "\(p)\(cs.ellipsisText) \(cs.separatorText) \(h.summary)"
+          role = .warn
+        } else {
+          text = h.summary
+          role = h.severity.role
+        }
+      }
+      g.put(text, x: c.x, y: y, width: w, role: override ?? role, align: c.align, ellipsis: cs.ellipsis)
+    }
+  }
+
+  /// `TaskTables.problemCount` in O(log n): flags are kept worst first, so the flags that count
+  /// (warn and critical) are a prefix. Falls back to counting when the order does not hold.
+  static func problemCount(_ tt: TaskTables) -> Int {
+    let f = tt.flags
+    guard let first = f.first, let last = f.last, first.severity >= last.severity else { return tt.problemCount }
+    var lo = 0, hi = f.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if f[mid].severity >= .warn { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
+  }
+
+  /// Total CDC latency (source + target) over the last hour, one row high.
+  static func drawTaskSpark(_ g: inout Grid, _ s: AppState, _ m: TaskMetrics, x: Int, y: Int, width: Int, override: Role?, _ cs: Charset) {
+    guard width > 0 else { return }
+    let a = Sparkline.resample(m.latencySource.points, end: s.now, window: 3600, columns: width)
+    let b = Sparkline.resample(m.latencyTarget.points, end: s.now, window: 3600, columns: width)
+    var total = [Double?](repeating: nil, count: width)
+    var peak = 0.0
+    for i in 0..<width {
+      if a[i] == nil && b[i] == nil { continue }
+      let v = (a[i] ?? 0) + (b[i] ?? 0)
+      total[i] = v
+      peak = max(peak, v)
+    }
+    let scale = max(Sparkline.niceMax(peak), 1)
+    Sparkline.draw(&g, values: total, x: x, y: y, rows: 1, scale: scale, thresholds: s.thresholds, charset: cs, override: override)
+  }
+}

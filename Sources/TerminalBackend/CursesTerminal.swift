@@ -1,0 +1,265 @@
+import CNCursesW
+import DMSWatchModel
+import DMSWatchRender
+import Foundation
+
+/// The only owner of the terminal: presents grids (diffed), reads keys, handles resize,
+/// suspend and restore. All curses calls happen here, on the main actor.
+@MainActor
+public final class CursesTerminal {
+  /// The terminal the signal handlers act on (the one most recently initialised and not restored).
+  static weak var active: CursesTerminal?
+
+  private let screen: OpaquePointer
+  private let window: UnsafeMutablePointer<WINDOW>
+  private let noColor: Bool
+  private let defaultColors: Bool
+  private var palette: Palette
+  private var paints: [Role: (attrs: attr_t, pair: Int16)] = [:]
+  /// The grid on screen (as curses knows it); nil forces a full paint.
+  private var last: Grid?
+  /// The last grid given to `present`, kept for repaints after resume or a theme change.
+  private var lastGrid: Grid?
+  private var ended = false
+  private var selfResumeAt: Double?
+  private var wideBuffer = [wchar_t](repeating: 0, count: CellGlyph.maxCodePoints + 1)
+
+  public private(set) var capabilities: TerminalCapabilities
+  public let charset: Charset
+  /// Cells written by the last `present` (0 when nothing changed).
+  public private(set) var bytesHint = 0
+
+  public init(theme: Theme, noColor: Bool) throws {
+    setlocale(LC_ALL, "")
+    let term = getenv("TERM").map { String(cString: $0) }
+    let stdinTTY = isatty(STDIN_FILENO) == 1
+    let stdoutTTY = isatty(STDOUT_FILENO) == 1
+    var terminfo = 0
+    if stdinTTY, stdoutTTY, let term, !term.isEmpty, term != "dumb" { terminfo = Int(dmsw_terminfo_status(term)) }
+    if let error = TerminalSupport.check(term: term, stdinIsTTY: stdinTTY, stdoutIsTTY: stdoutTTY, terminfo: terminfo) {
+      throw error
+    }
+    let codeset = dmsw_codeset().map { String(cString: $0) } ?? ""
+    let utf8 = TerminalSupport.isUTF8(codeset: codeset)
+
+    dmsw_save_termios()
+    _ = dmsw_install_crash_handlers()
+    guard let screen = newterm(nil, dmsw_stdout(), dmsw_stdin()) else {
+      throw TerminalError.initFailed("newterm failed for TERM=\(term ?? "")")
+    }
+    guard let window = dmsw_stdscr() else {
+      endwin()
+      throw TerminalError.initFailed("no standard screen")
+    }
+    dmsw_set_restore_armed(1)
+    self.screen = screen
+    self.window = window
+    self.noColor = noColor
+
+    cbreak()
+    noecho()
+    nonl()
+    intrflush(window, false)
+    _ = dmsw_keypad(window, 1)
+    _ = dmsw_nodelay(window, 1)
+    _ = dmsw_leaveok(window, 1)
+    _ = dmsw_curs_set(0)
+    set_escdelay(25)
+
+    var colors = 0
+    var defaultColors = false
+    if !noColor, has_colors() {
+      start_color()
+      defaultColors = use_default_colors() == OK
+      colors = Int(dmsw_colors())
+    }
+    self.defaultColors = defaultColors
+    capabilities = TerminalCapabilities(colors: colors, utf8: utf8)
+    charset = TerminalSupport.charset(codeset: codeset, term: term)
+    palette = Palette(theme: theme, colors: colors, colorPairs: Int(dmsw_color_pairs()), defaultColors: defaultColors, noColor: noColor)
+    applyPalette()
+    CursesTerminal.active = self
+  }
+
+  public var size: (width: Int, height: Int) { (Int(dmsw_cols()), Int(dmsw_lines())) }
+
+  public func setTheme(_ theme: Theme) {
+    guard !ended else { return }
+    palette = Palette(
+      theme: theme, colors: capabilities.colors, colorPairs: Int(dmsw_color_pairs()), defaultColors: defaultColors,
+      noColor: noColor)
+    applyPalette()
+    if let grid = lastGrid {
+      last = nil
+      present(grid)
+    }
+  }
+
+  /// Writes the cells that changed since the last frame, then one `doupdate`.
+  public func present(_ grid: Grid) {
+    guard !ended else { return }
+    if let old = last, old.width != grid.width || old.height != grid.height {
+      // New size: the terminal's contents are unknown; repaint everything.
+      _ = dmsw_clearok_curscr()
+      last = nil
+    }
+    let runs = FrameDiff.runs(old: last, new: grid)
+    bytesHint = write(runs, of: grid)
+    wnoutrefresh(window)
+    doupdate()
+    last = grid
+    lastGrid = grid
+  }
+
+  /// Repaints everything (after resume or ctrl-l): curses forgets what is on screen.
+  public func forceFullRepaint() {
+    guard !ended else { return }
+    _ = dmsw_clearok_curscr()
+    last = nil
+    if let grid = lastGrid {
+      present(grid)
+    } else {
+      wnoutrefresh(window)
+      doupdate()
+    }
+  }
+
+  /// Reads every pending key without blocking. `KEY_RESIZE` becomes `.resize` (consecutive ones
+  /// collapse to the last). Escape sequences curses did not recognise are decoded by `KeyDecoder`.
+  public func readInput() -> [InputEvent] {
+    guard !ended else { return [] }
+    var events: [InputEvent] = []
+    var text: [UInt8] = []
+    var code: UInt32 = 0
+    func flush() {
+      for key in KeyDecoder.decode(bytes: text) { events.append(.key(key)) }
+      text.removeAll(keepingCapacity: true)
+    }
+    for _ in 0..<4096 {
+      let r = dmsw_get_wch(window, &code)
+      if r == ERR { break }
+      if r == KEY_CODE_YES {
+        flush()
+        if code == UInt32(KEY_RESIZE) {
+          if case .resize = events.last { events.removeLast() }
+          let s = size
+          events.append(.resize(width: s.width, height: s.height))
+        } else if let key = KeyDecoder.decode(code: code, isFunctionKey: true) {
+          events.append(.key(key))
+        }
+      } else if let scalar = Unicode.Scalar(code) {
+        text.append(contentsOf: Array(String(Character(scalar)).utf8))
+      }
+    }
+    flush()
+    return events
+  }
+
+  /// Re-reads the window size (`TIOCGWINSZ`) and tells curses; call on SIGWINCH.
+  /// curses then also queues `KEY_RESIZE`, so `readInput` reports a `.resize`.
+  @discardableResult
+  public func handleResize() -> (width: Int, height: Int) {
+    guard !ended else { return size }
+    var rows: Int32 = 0
+    var cols: Int32 = 0
+    if dmsw_winsize(STDOUT_FILENO, &rows, &cols) == 0, rows > 0, cols > 0, rows != dmsw_lines() || cols != dmsw_cols() {
+      resizeterm(rows, cols)
+    }
+    return size
+  }
+
+  /// ctrl-z: leaves curses mode, stops the process group, and on return repaints everything.
+  public func suspend() {
+    guard !ended else { return }
+    endwin()
+    selfResumeAt = ProcessInfo.processInfo.systemUptime
+    dmsw_stop_self()
+    handleResize()
+    forceFullRepaint()
+  }
+
+  /// After an external stop (SIGSTOP) and SIGCONT: re-apply the terminal modes and repaint.
+  public func resumeAfterStop() {
+    guard !ended else { return }
+    reset_prog_mode()
+    handleResize()
+    forceFullRepaint()
+  }
+
+  /// Leaves curses mode for good. Idempotent.
+  public func restore() {
+    guard !ended else { return }
+    ended = true
+    dmsw_set_restore_armed(0)
+    endwin()
+    if CursesTerminal.active === self { CursesTerminal.active = nil }
+  }
+
+  /// Whether a SIGCONT is the echo of our own `suspend()` (already repainted).
+  func consumeSelfResume() -> Bool {
+    defer { selfResumeAt = nil }
+    guard let at = selfResumeAt else { return false }
+    return ProcessInfo.processInfo.systemUptime - at < 3600
+  }
+}
+
+extension CursesTerminal {
+  private func applyPalette() {
+    for p in palette.pairs {
+      init_pair(Int16(p.pair), Int16(p.colors.fg), Int16(p.colors.bg))
+    }
+    paints = [:]
+    for role in Role.allCases {
+      let paint = palette.paint(for: role)
+      var attrs = dmsw_a_normal()
+      if paint.attributes.contains(.bold) { attrs |= dmsw_a_bold() }
+      if paint.attributes.contains(.underline) { attrs |= dmsw_a_underline() }
+      if paint.attributes.contains(.reverse) { attrs |= dmsw_a_reverse() }
+      if paint.attributes.contains(.dim) { attrs |= dmsw_a_dim() }
+      paints[role] = (attrs, Int16(paint.pair))
+    }
+  }
+
+  /// Writes runs through curses, cell by cell; returns the number of cells written.
+  private func write(_ runs: [Run], of grid: Grid) -> Int {
+    let (width, height) = size
+    let utf8 = capabilities.utf8
+    var written = 0
+    for run in runs where run.row < height {
+      let paint = paints[run.role] ?? (dmsw_a_normal(), 0)
+      let y = Int32(run.row)
+      var covered = false  // the previous cell was drawn two columns wide
+      for (k, cell) in run.cells.enumerated() {
+        let x = run.column + k
+        if x >= width { break }
+        if cell.isContinuation, covered {
+          covered = false
+          continue
+        }
+        covered = false
+        let nextIsContinuation = x + 1 < grid.width && grid[x + 1, run.row].isContinuation && !cell.isContinuation
+        let expected = nextIsContinuation && x + 1 < width ? 2 : 1
+        let char = cell.isContinuation ? " " : cell.char
+        let plan = CellGlyph.plan(char, expectedWidth: expected, utf8: utf8) { Int(dmsw_wcwidth($0)) }
+        if put(plan.codePoints, x: x, y: y, paint: paint) == -2 {
+          // curses refused the character (setcchar): keep the column with a replacement.
+          _ = put([CellGlyph.replacement], x: x, y: y, paint: paint)
+          covered = false
+        } else {
+          covered = plan.wide
+        }
+        written += 1
+      }
+    }
+    return written
+  }
+
+  private func put(_ codePoints: [UInt32], x: Int, y: Int32, paint: (attrs: attr_t, pair: Int16)) -> Int32 {
+    let n = min(codePoints.count, CellGlyph.maxCodePoints)
+    for i in 0..<n { wideBuffer[i] = wchar_t(bitPattern: codePoints[i]) }
+    wideBuffer[n] = 0
+    return wideBuffer.withUnsafeBufferPointer { buf in
+      dmsw_put_cell_checked(window, y, Int32(x), buf.baseAddress, paint.attrs, paint.pair)
+    }
+  }
+}

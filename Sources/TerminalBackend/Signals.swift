@@ -1,0 +1,62 @@
+import CNCursesW
+import Dispatch
+
+extension CursesTerminal {
+  /// Signal sources kept alive for the life of the process.
+  private static var signalSources: [any DispatchSourceSignal] = []
+
+  /// Signals that end the program (the caller restores the terminal and exits).
+  public static let terminatingSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+
+  /// Installs the process's signal handling. Call once, early in `main`, before other threads start
+  /// (they inherit the blocked mask). Handlers run on the main queue:
+  /// - SIGINT, SIGTERM, SIGHUP, SIGQUIT → `onTerminate(signal)`; call `restore()` there and exit.
+  /// - SIGWINCH → the active terminal re-reads its size (`resizeterm`), then `onResize()`.
+  /// - SIGTSTP (ctrl-z with cbreak, or `kill -TSTP`) → the active terminal `suspend()`s; after the
+  ///   process is continued, `onContinue()`.
+  /// - SIGCONT after an external SIGSTOP → terminal modes re-applied, full repaint, `onContinue()`.
+  /// Crashes (SIGSEGV, SIGBUS, SIGILL, SIGABRT, SIGTRAP, SIGFPE; Swift traps) are handled in C:
+  /// an async-signal-safe reset sequence and the saved tty modes are written back, then the signal
+  /// goes on to the previous handler (the Swift backtracer) or the default action.
+  public static func installSignalHandlers(
+    onTerminate: @escaping @MainActor (Int32) -> Void,
+    onResize: @escaping @MainActor () -> Void,
+    onContinue: @escaping @MainActor () -> Void
+  ) {
+    guard signalSources.isEmpty else { return }
+    _ = dmsw_install_crash_handlers()
+    for sig in terminatingSignals {
+      addSource(sig) { onTerminate(sig) }
+    }
+    addSource(SIGWINCH) {
+      active?.handleResize()
+      onResize()
+    }
+    addSource(SIGTSTP) {
+      if let terminal = active {
+        terminal.suspend()
+      } else {
+        dmsw_stop_self()
+      }
+      onContinue()
+    }
+    addSource(SIGCONT) {
+      if let terminal = active {
+        // Our own suspend() already repainted.
+        if terminal.consumeSelfResume() { return }
+        terminal.resumeAfterStop()
+      }
+      onContinue()
+    }
+  }
+
+  private static func addSource(_ sig: Int32, _ body: @escaping @MainActor () -> Void) {
+    _ = dmsw_ignore_and_block(sig)
+    let source = DispatchSource.makeSignalSource(signal: sig, queue: .main)
+    source.setEventHandler {
+      MainActor.assumeIsolated { body() }
+    }
+    source.resume()
+    signalSources.append(source)
+  }
+}
