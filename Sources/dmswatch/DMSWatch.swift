@@ -10,7 +10,7 @@ struct DMSWatch: ParsableCommand {
     commandName: "dmswatch",
     abstract: "A terminal dashboard for AWS Database Migration Service: tasks, table statistics, validation, CDC latency and logs.",
     version: DMSWatchVersion.string,
-    subcommands: [Dashboard.self, Info.self],
+    subcommands: [Dashboard.self, Info.self, Check.self, ConfigCommand.self],
     defaultSubcommand: Dashboard.self)
 }
 
