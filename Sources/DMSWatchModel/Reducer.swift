@@ -15,6 +15,8 @@ public enum AppAction: Sendable {
   case eventsLoaded([LogEntry], at: Date)
   case sourceFailed(DataSource, message: String, at: Date, taskArn: String? = nil)
   case commandFinished(ServiceCommand, error: String?, outcomeUnknown: Bool = false, at: Date)
+  /// A message for the status line from outside the reducer (e.g. a failed notification).
+  case statusMessage(String, Severity)
 }
 
 /// What the reducer asks the outside world to do.
@@ -123,6 +125,9 @@ public struct Reducer: Sendable {
       }
       s.sources[src]?.lastError = msg
       s.sources[src]?.lastErrorAt = at
+      r.redraw = true
+    case .statusMessage(let text, let sev):
+      setMessage(&s, text, sev)
       r.redraw = true
     case .commandFinished(let cmd, let error, let unknown, let at):
       s.pending[cmd.taskArn] = nil

@@ -268,27 +268,3 @@ struct Check: ParsableCommand {
 /// `check` and `config` are run by schedulers that read the exit status: a command line the parser
 /// rejects (unknown flag, missing value, a `validate()` failure) exits 2 there, not ArgumentParser's 64.
 /// Every other subcommand keeps ArgumentParser's behaviour.
-enum UsageExit {
-  static let subcommands: Set<String> = ["check", "config"]
-
-  static func applies(to arguments: [String]) -> Bool {
-    guard let first = arguments.first else { return false }
-    return subcommands.contains(first)
-  }
-}
-
-extension DMSWatch {
-  static func main() {
-    let arguments = Array(CommandLine.arguments.dropFirst())
-    do {
-      var command = try parseAsRoot(arguments)
-      try command.run()
-    } catch {
-      if UsageExit.applies(to: arguments), exitCode(for: error) == .validationFailure {
-        printError(fullMessage(for: error))
-        Foundation.exit(2)
-      }
-      exit(withError: error)
-    }
-  }
-}

@@ -107,3 +107,20 @@ func executableDir() -> String? {
 func printError(_ s: String) {
   FileHandle.standardError.write(Data((s + "\n").utf8))
 }
+
+extension DMSWatch {
+  /// Usage errors (bad flags or values) exit 2, like config errors, for every subcommand.
+  static func main() {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    do {
+      var command = try parseAsRoot(arguments)
+      try command.run()
+    } catch {
+      if exitCode(for: error) == .validationFailure {
+        printError(fullMessage(for: error))
+        Foundation.exit(2)
+      }
+      exit(withError: error)
+    }
+  }
+}

@@ -80,7 +80,7 @@ struct Dashboard: ParsableCommand {
     try MainActor.assumeIsolated {
       try runDashboard(
         theme: loadedTheme, noColor: noColor, services: services, clock: clock, audit: audit, poll: poll, readOnly: readOnly,
-        keyMap: keyMap, thresholds: thresholds)
+        keyMap: keyMap, thresholds: thresholds, notify: (cfg, env, backend, paths.logFile))
     }
   }
 }
@@ -88,8 +88,18 @@ struct Dashboard: ParsableCommand {
 @MainActor
 func runDashboard(
   theme: Theme, noColor: Bool, services: ServiceBundle, clock: any Clock, audit: AuditLog, poll: PollSettings, readOnly: Bool,
-  keyMap: KeyMap, thresholds: Thresholds
+  keyMap: KeyMap, thresholds: Thresholds, notify: (config: AppConfig, env: [String: String], backend: Backend, logFile: String)
 ) throws {
+  // Notifications on transitions (config `notifications:` and NOTIFIER_URL); failures go to the status line and the log.
+  let notifyLog = LineLog(path: notify.logFile, component: "notify", clock: clock)
+  let notifier: DashboardNotifier?
+  do {
+    notifier = try DashboardNotifier.make(
+      config: notify.config, environment: notify.env, backend: notify.backend, clock: clock, log: { notifyLog.write($0) })
+  } catch {
+    printError("dmswatch: \(error)")
+    throw ExitCode(2)
+  }
   let term: CursesTerminal
   do {
     term = try CursesTerminal(theme: theme, noColor: noColor)
@@ -175,8 +185,34 @@ func runDashboard(
   }
   timer.resume()
 
+  // Feed findings to the notifier every 5 s once data is in; findings present at start are primed, not sent.
+  var primed = false
+  var lastFailureShown: String?
+  let ruleConfig = notify.config.ruleConfig
+  let notifyTimer = DispatchSource.makeTimerSource(queue: .main)
+  notifyTimer.schedule(deadline: .now() + 5, repeating: 5, leeway: .milliseconds(500))
+  notifyTimer.setEventHandler {
+    MainActor.assumeIsolated {
+      guard let notifier, controller.state.sources[.tasks]?.lastSuccess != nil else { return }
+      let s = controller.state
+      let scope = Set(s.tasks.filter { s.tables[$0.arn] != nil }.map(\.identifier))
+      let findings = s.allFindings(config: ruleConfig).filter { scope.contains($0.task) }
+      if !primed {
+        notifier.prime(findings: findings)
+        primed = true
+      } else {
+        notifier.update(findings: findings, scope: scope)
+      }
+      if let f = notifier.lastFailure, f != lastFailureShown {
+        lastFailureShown = f
+        controller.dispatch(.statusMessage("notification failed: \(f)", .warn))
+      }
+    }
+  }
+  notifyTimer.resume()
+
   controller.start()
-  withExtendedLifetime((input, timer)) {
+  withExtendedLifetime((input, timer, notifyTimer)) {
     dispatchMain()
   }
 }
