@@ -34,7 +34,13 @@ final class PTYSmokeTests: XCTestCase {
     try pane.waitForLog { log in
       ["KEY j", "KEY ↑", "KEY F5", "KEY PgDn", "KEY shift-tab", "KEY ctrl-r", "KEY Home", "KEY é"].allSatisfy(log.contains)
     }
+    // A sequence terminfo does not know (linux-console F1) reaches the byte decoder whole; a lone ESC.
+    pane.run(["send-keys", "-t", pane.session, "-H", "1b", "5b", "5b", "41"])
+    try pane.waitForLog { $0.contains("KEY F1") }
+    pane.sendKeys(["Escape"])
+    try pane.waitForLog { $0.contains("KEY esc") }
     let log = pane.log()
+    XCTAssertFalse(log.contains("KEY ["), "no stray characters from an escape sequence")
     let order = ["KEY j", "KEY ↑", "KEY F5", "KEY PgDn"].compactMap { log.range(of: $0)?.lowerBound }
     XCTAssertEqual(order, order.sorted(), "keys arrive in order")
 
