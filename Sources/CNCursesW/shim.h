@@ -178,20 +178,11 @@ static inline int dmsw_ignore_and_block(int sig) {
   return pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
-// Stops the process group with the default SIGTSTP action and returns after SIGCONT, leaving the
-// SIGTSTP disposition and mask as they were.
+// Stops the process group and returns after SIGCONT. SIGSTOP, not SIGTSTP: SIGTSTP is blocked
+// and read through the dispatch source's signalfd, which could take our own signal back before
+// the default action ran (a suspend loop), and job-control stops are discarded in an orphaned
+// process group. SIGSTOP cannot be caught, blocked or read, and always stops.
 static inline void dmsw_stop_self(void) {
-  struct sigaction dfl, old;
-  memset(&dfl, 0, sizeof(dfl));
-  dfl.sa_handler = SIG_DFL;
-  sigemptyset(&dfl.sa_mask);
-  sigaction(SIGTSTP, &dfl, &old);
-  sigset_t set, oldmask;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTSTP);
-  pthread_sigmask(SIG_UNBLOCK, &set, &oldmask);
-  kill(0, SIGTSTP);
-  pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
-  sigaction(SIGTSTP, &old, NULL);
+  kill(0, SIGSTOP);
 }
 #endif

@@ -62,13 +62,13 @@ final class PTYSmokeTests: XCTestCase {
     XCTAssertEqual(Foundation.kill(pid, SIGCONT), 0)
     try pane.waitForScreen { $0.contains("dmswatch pty smoke") && $0.contains("count: 2") && !$0.contains("garbage") }
 
-    // ctrl-z (SIGTSTP via cbreak): endwin and stop; tmux continues stopped panes at once (and a
-    // pane without a job-control shell is an orphaned group), so the UI must simply come back whole.
+    // ctrl-z (SIGTSTP via cbreak): endwin and stop; tmux continues stopped panes at once, so the
+    // UI must simply come back whole, exactly once (one onContinue, no suspend loop).
     pane.writeToTTY("\u{1B}[2J\u{1B}[Hgarbage")
     try pane.waitForScreen { $0.contains("garbage") }
     pane.sendKeys(["C-z"])
     try pane.waitForScreen { $0.contains("dmswatch pty smoke") && $0.contains("count: 2") && !$0.contains("garbage") }
-    XCTAssertEqual(pane.format("#{alternate_on}"), "1")
+    try pane.waitFor("alternate screen back") { pane.format("#{alternate_on}") == "1" }
     try pane.waitForScreen { $0.contains("dmswatch pty smoke") && $0.contains("count: 2") }
     pane.sendKeys(["+"])
     try pane.waitForScreen { $0.contains("count: 3") }
@@ -77,6 +77,7 @@ final class PTYSmokeTests: XCTestCase {
     XCTAssertEqual(Foundation.kill(pid, SIGTERM), 0)
     try pane.waitForScreen { $0.contains("CHILD-EXITED 0") }
     XCTAssertTrue(pane.log().contains("TERM 15"))
+    XCTAssertEqual(pane.log().components(separatedBy: "\n").filter { $0 == "CONT" }.count, 2, "one SIGCONT, one ctrl-z")
     XCTAssertEqual(pane.format("#{alternate_on}"), "0", "alternate screen left")
     XCTAssertEqual(pane.format("#{cursor_flag}"), "1", "cursor visible again")
   }
@@ -114,6 +115,16 @@ final class PTYSmokeTests: XCTestCase {
     try pane.waitForLog { $0.contains("ERROR") }
     XCTAssertTrue(pane.log().contains("TERM=dumb"), pane.log())
     XCTAssertEqual(pane.format("#{alternate_on}"), "0")
+  }
+
+  func testUnknownTerminalIsRejectedWithoutExiting() throws {
+    // ncurses' initscr would print "Error opening terminal" and exit(); we must throw instead.
+    let pane = try Pane.start(width: 40, height: 10, term: "vt9000-nonexistent")
+    defer { pane.kill() }
+    try pane.waitForLog { $0.contains("ERROR") }
+    XCTAssertTrue(pane.log().contains("no terminfo entry"), pane.log())
+    try pane.waitForScreen { $0.contains("CHILD-EXITED 0") }
+    XCTAssertFalse(pane.screen().contains("Error opening terminal"))
   }
 }
 
