@@ -23,6 +23,7 @@ final class PTYSmokeTests: XCTestCase {
     let pane = try Pane.start(width: 60, height: 15)
     defer { pane.kill() }
     let pid = try pane.waitForChildPID()
+    XCTAssertTrue(pane.log().contains("wrote=898"), "first frame: every cell but one continuation")
 
     // First frame: text, wide characters, combining mark.
     try pane.waitForScreen { $0.contains("dmswatch pty smoke") && $0.contains("wide: 中文 é") && $0.contains("size: 60x15") }
@@ -70,7 +71,10 @@ final class PTYSmokeTests: XCTestCase {
     try pane.waitForScreen { $0.contains("dmswatch pty smoke") && $0.contains("count: 2") && !$0.contains("garbage") }
     try pane.waitFor("alternate screen back") { pane.format("#{alternate_on}") == "1" }
     try pane.waitForScreen { $0.contains("dmswatch pty smoke") && $0.contains("count: 2") }
-    pane.sendKeys(["+"])
+    // The diff writes only what changed: "count: 2" → "count: 3" is one cell; then nothing.
+    pane.sendKeys(["="])
+    try pane.waitForLog { $0.contains("WROTE") }
+    XCTAssertTrue(pane.log().contains("WROTE 1 0"), pane.log())
     try pane.waitForScreen { $0.contains("count: 3") }
 
     // SIGTERM: the handler restores the terminal.
@@ -188,6 +192,12 @@ private enum PTYChild {
         case .key(.char("q")): done = true
         case .key(.char("!")): fatalError("smoke-test crash")
         case .key(.char("+")): counter += 1
+        case .key(.char("=")):
+          counter += 1
+          redraw()
+          let changed = term.bytesHint
+          redraw()
+          log("WROTE \(changed) \(term.bytesHint)")
         case .key(let k): log("KEY \(k.label)")
         case .resize(let w, let h): log("RESIZE \(w)x\(h)")
         }
