@@ -92,6 +92,17 @@ static inline int dmsw_put_cell_checked(WINDOW *w, int y, int x, const wchar_t *
   return mvwadd_wch(w, y, x, &cc);
 }
 
+// Whether standard input has hung up (the terminal went away): poll reports HUP/ERR/NVAL.
+#include <poll.h>
+static inline int dmsw_stdin_hung_up(void) {
+  struct pollfd p;
+  p.fd = STDIN_FILENO;
+  p.events = POLLIN;
+  p.revents = 0;
+  if (poll(&p, 1, 0) < 0) return 0;
+  return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) ? 1 : 0;
+}
+
 // ---- Crash / exit restore (async-signal-safe) -------------------------------------------------
 // Precomputed reset: leave the alternate screen, show the cursor, reset attributes.
 static const char dmsw_reset_sequence[] = "\033[?1049l\033[?25h\033[0m\r\n";

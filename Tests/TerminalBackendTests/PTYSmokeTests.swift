@@ -185,29 +185,38 @@ private enum PTYChild {
     terminal = term
     redraw()
     log("READY pid=\(getpid()) colors=\(term.capabilities.colors) utf8=\(term.capabilities.utf8) wrote=\(term.bytesHint)")
+    // The production input path: a read source on stdin, on the main queue.
+    term.startReadingInput(
+      onEvents: { events in events.forEach(handle) },
+      onHangup: {
+        log("HANGUP")
+        done = true
+      })
     let deadline = Date().addingTimeInterval(60)
     while !done, Date() < deadline {
-      for event in term.readInput() {
-        switch event {
-        case .key(.char("q")): done = true
-        case .key(.char("!")): fatalError("smoke-test crash")
-        case .key(.char("+")): counter += 1
-        case .key(.char("=")):
-          counter += 1
-          redraw()
-          let changed = term.bytesHint
-          redraw()
-          log("WROTE \(changed) \(term.bytesHint)")
-        case .key(let k): log("KEY \(k.label)")
-        case .resize(let w, let h): log("RESIZE \(w)x\(h)")
-        }
-      }
       redraw()
       RunLoop.main.run(until: Date().addingTimeInterval(0.02))
     }
     term.restore()
     term.restore()  // idempotent
     log("DONE")
+  }
+
+  static func handle(_ event: InputEvent) {
+    guard let term = terminal else { return }
+    switch event {
+    case .key(.char("q")): done = true
+    case .key(.char("!")): fatalError("smoke-test crash")
+    case .key(.char("+")): counter += 1
+    case .key(.char("=")):
+      counter += 1
+      redraw()
+      let changed = term.bytesHint
+      redraw()
+      log("WROTE \(changed) \(term.bytesHint)")
+    case .key(let k): log("KEY \(k.label)")
+    case .resize(let w, let h): log("RESIZE \(w)x\(h)")
+    }
   }
 
   static func redraw() {
@@ -317,7 +326,7 @@ private final class Pane {
 
   func kill() {
     run(["kill-server"])
-    try? FileManager.default.removeItem(atPath: logPath)
+    if ProcessInfo.processInfo.environment["DMSW_KEEP_LOG"] == nil { try? FileManager.default.removeItem(atPath: logPath) }
   }
 }
 
