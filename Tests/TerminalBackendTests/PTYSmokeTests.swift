@@ -121,6 +121,20 @@ final class PTYSmokeTests: XCTestCase {
     XCTAssertEqual(pane.format("#{alternate_on}"), "0")
   }
 
+  func testEightColoursAndNonUTF8LocaleKeepColumns() throws {
+    let pane = try Pane.start(width: 40, height: 8, term: "xterm", locale: "C")
+    defer { pane.kill() }
+    _ = try pane.waitForChildPID()
+    XCTAssertTrue(pane.log().contains("colors=8 utf8=false"), pane.log())
+    // Non-ASCII is replaced cell by cell (wide characters keep their two columns); a combining
+    // mark on an ASCII base is dropped, leaving the base.
+    try pane.waitForScreen { $0.contains(" wide: ? ?  e") && $0.contains(" count: 0") }
+    XCTAssertTrue(pane.log().contains("wrote=320"), "40x8, no cell skipped as covered")
+    XCTAssertTrue(pane.screen().split(separator: "\n").contains { $0.hasSuffix("bottom-right") })
+    pane.sendKeys(["q"])
+    try pane.waitForScreen { $0.contains("CHILD-EXITED 0") }
+  }
+
   func testUnknownTerminalIsRejectedWithoutExiting() throws {
     // ncurses' initscr would print "Error opening terminal" and exit(); we must throw instead.
     let pane = try Pane.start(width: 40, height: 10, term: "vt9000-nonexistent")
@@ -240,7 +254,7 @@ private final class Pane {
     self.logPath = logPath
   }
 
-  static func start(width: Int, height: Int, term: String = "xterm-256color") throws -> Pane {
+  static func start(width: Int, height: Int, term: String = "xterm-256color", locale: String = "C.UTF-8") throws -> Pane {
     guard let tmux = ["/usr/bin/tmux", "/usr/local/bin/tmux", "/opt/homebrew/bin/tmux"].first(where: { FileManager.default.isExecutableFile(atPath: $0) })
     else { throw XCTSkip("tmux is not installed") }
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
@@ -254,7 +268,7 @@ private final class Pane {
     defer { try? FileManager.default.removeItem(atPath: confPath) }
     let pane = Pane(tmux: tmux, socket: "dmsw-pty-\(id)", logPath: logPath)
     let command = [
-      "env", "DMSW_PTY_OUT=\(logPath)", "TERM=\(term)", "LANG=C.UTF-8", "LC_ALL=C.UTF-8", "SWIFT_BACKTRACE=enable=no",
+      "env", "DMSW_PTY_OUT=\(logPath)", "TERM=\(term)", "LANG=\(locale)", "LC_ALL=\(locale)", "SWIFT_BACKTRACE=enable=no",
       binary, "TerminalBackendTests.PTYSmokeTests/testChildScenario",
     ].map { "'\($0)'" }.joined(separator: " ")
     // The server daemonises and would hold a stdout pipe open: no output capture here.
