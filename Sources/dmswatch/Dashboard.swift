@@ -131,39 +131,25 @@ func runDashboard(
   }
   controller.onQuit = { finish(0) }
 
-  CursesTerminal.installSignalHandlers(
-    onTerminate: { sig in finish(128 + sig) },
-    onResize: {
-      let size = term.size
-      controller.dispatch(.resize(width: size.width, height: size.height))
-    },
-    onContinue: {
-      term.forceFullRepaint()
-      controller.renderNow()
-    })
+  SignalRouter.onTerminate = { sig in finish(128 + sig) }
+  SignalRouter.onResize = {
+    let size = term.size
+    controller.dispatch(.resize(width: size.width, height: size.height))
+  }
+  SignalRouter.onContinue = {
+    term.forceFullRepaint()
+    controller.renderNow()
+  }
 
   let size = term.size
   controller.dispatch(.resize(width: size.width, height: size.height))
   controller.renderNow()
 
-  // Keys: stdin readable → read everything pending.
-  var emptyWakeups = 0
-  let input = DispatchSource.makeReadSource(fileDescriptor: STDIN_FILENO, queue: .main)
-  input.setEventHandler {
-    MainActor.assumeIsolated {
-      let events = term.readInput()
-      if events.isEmpty {
-        // Readable but nothing to read, repeatedly: the terminal went away (hang-up).
-        emptyWakeups += 1
-        if emptyWakeups > 200 { finish(129) }
-        return
-      }
-      emptyWakeups = 0
+  // Keys; a terminal that goes away (hang-up) ends the session cleanly.
+  let input = term.startReadingInput(
+    onEvents: { events in
       for e in events {
         switch e {
-        case .key(.ctrl("z")):
-          term.suspend()
-          controller.renderNow()
         case .key(.ctrl("l")):
           term.forceFullRepaint()
           controller.renderNow()
@@ -173,9 +159,8 @@ func runDashboard(
           controller.dispatch(.resize(width: w, height: h))
         }
       }
-    }
-  }
-  input.resume()
+    },
+    onHangup: { finish(129) })
 
   // A one-second tick updates ages and expires messages.
   let timer = DispatchSource.makeTimerSource(queue: .main)
