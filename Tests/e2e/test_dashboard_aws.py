@@ -44,32 +44,38 @@ def stop_pid(proc):
         proc.wait(5)
 
 
-@pytest.fixture
-def peer(tmp_path):
-    """dms_peer.py on a free loopback port with the fleet's scenario, seeded with boto3."""
+def start_peer(tmp_path, port):
+    """dms_peer.py on `port` with the fleet's scenario; returns the process once it accepts connections."""
     scen = tmp_path / "scenario.json"
     scen.write_text(json.dumps(fleet.scenario()))
-    port = free_port()
-    log = open(tmp_path / "peer.log", "w")
+    log = open(tmp_path / "peer.log", "a")
     proc = subprocess.Popen([sys.executable, os.path.join(PEER_DIR, "dms_peer.py"), "--port", str(port), "--scenario", str(scen)],
                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    log.close()
+    deadline = time.time() + 15
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                stop_pid(proc)
+                raise AssertionError("the peer did not start:\n" + (tmp_path / "peer.log").read_text())
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def peer(tmp_path):
+    """dms_peer.py on a free loopback port, seeded with boto3 the way a user would."""
+    port = free_port()
+    proc = start_peer(tmp_path, port)
     try:
-        deadline = time.time() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise AssertionError("the peer did not start:\n" + (tmp_path / "peer.log").read_text())
-                time.sleep(0.05)
         url = f"http://127.0.0.1:{port}"
         facts = fleet.seed(url, REGION)
         facts["url"] = url
         yield facts
     finally:
         stop_pid(proc)
-        log.close()
 
 
 def dms_client(url):
@@ -94,7 +100,7 @@ def wait_until(predicate, timeout, what):
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
-def aws_command(tmp_path, bin_path, endpoint):
+def aws_command(tmp_path, bin_path, endpoint, *extra):
     """dmswatch with a clean environment: any keys, no real ~/.aws, no instance metadata, XDG dirs in tmp."""
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
@@ -113,7 +119,8 @@ def aws_command(tmp_path, bin_path, endpoint):
         "USER": "e2e",
     }
     assigns = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-    return f"env -i {assigns} {shlex.quote(str(bin_path))} --region {REGION} --endpoint-url {shlex.quote(endpoint)}"
+    args = " ".join(shlex.quote(a) for a in extra)
+    return f"env -i {assigns} {shlex.quote(str(bin_path))} --region {REGION} --endpoint-url {shlex.quote(endpoint)} {args}"
 
 
 def pane(screen, title, next_titles):
@@ -226,9 +233,11 @@ def test_dashboard_against_moto_shows_fleet_and_stops_and_resumes(dmswatch_bin, 
     assert tmux.display("#{alternate_on}") == "0"
 
 
-def test_unreachable_endpoint_is_stale_not_a_crash(dmswatch_bin, tmux, tmp_path):
-    port = free_port()  # nothing listens here
-    tmux.start(aws_command(tmp_path, dmswatch_bin, f"http://127.0.0.1:{port}"), width=120, height=40)
+def test_unreachable_endpoint_is_stale_not_a_crash_and_recovers(dmswatch_bin, tmux, tmp_path):
+    port = free_port()  # nothing listens here yet
+    url = f"http://127.0.0.1:{port}"
+    # --refresh 2: the events source (polled every 3 refreshes) must succeed once before STALE clears.
+    tmux.start(aws_command(tmp_path, dmswatch_bin, url, "--refresh", "2"), width=120, height=40)
     screen = tmux.wait_for(
         lambda s: "STALE" in s.splitlines()[0] and "Couldn't connect" in pane(s, "TASKS", ["TABLES"]), timeout=20)
     header = screen.splitlines()[0]
@@ -237,7 +246,60 @@ def test_unreachable_endpoint_is_stale_not_a_crash(dmswatch_bin, tmux, tmp_path)
     assert f"port {port}" in pane(screen, "TASKS", ["TABLES"]), screen
     time.sleep(1.5)
     assert "EXIT=" not in tmux.capture(), "still running"
+
+    # The peer comes up on that port: the next polls succeed and STALE goes away without a restart.
+    proc = start_peer(tmp_path, port)
+    try:
+        fleet.seed(url, REGION)
+        back = tmux.wait_for(lambda s: task_row(s, "reports-migration") and "STALE" not in s.splitlines()[0]
+                             and "sales.order_lines" in s and "Applied 4242 changes" in s, timeout=25)
+        assert "Couldn't connect" not in pane(back, "TASKS", ["TABLES"]), back
+        tmux.send("q")
+        after = tmux.wait_text("EXIT=0", timeout=10)
+        assert "TASKS" not in after
+        assert tmux.display("#{alternate_on}") == "0"
+    finally:
+        stop_pid(proc)
+
+
+def test_unreachable_endpoint_then_quit(dmswatch_bin, tmux, tmp_path):
+    port = free_port()
+    tmux.start(aws_command(tmp_path, dmswatch_bin, f"http://127.0.0.1:{port}"), width=100, height=30)
+    tmux.wait_for(lambda s: "STALE" in s.splitlines()[0], timeout=20)
     tmux.send("q")
-    after = tmux.wait_text("EXIT=0", timeout=10)
-    assert "TASKS" not in after
+    tmux.wait_text("EXIT=0", timeout=10)
     assert tmux.display("#{alternate_on}") == "0"
+    assert tmux.display("#{cursor_flag}") == "1"
+
+
+@pytest.mark.xfail(strict=False, reason="Poller loads replication instances once: a task on an instance created after "
+                   "start never gets CloudWatch metrics or its log stream (see the awse2e report); remove this marker "
+                   "when the inventory is reloaded")
+def test_task_on_instance_created_after_start_gets_metrics_and_logs(dmswatch_bin, tmux, tmp_path, peer):
+    url = peer["url"]
+    tmux.start(aws_command(tmp_path, dmswatch_bin, url, "--refresh", "1"), width=120, height=40)
+    tmux.wait_for(lambda s: task_row(s, "reports-migration") and "Applied 4242 changes" in s, timeout=20)
+    kw = dict(endpoint_url=url, region_name=REGION, aws_access_key_id="seed", aws_secret_access_key="seed")
+    dms = boto3.client("dms", **kw)
+    ri = dms.create_replication_instance(ReplicationInstanceIdentifier="late-rep", ReplicationInstanceClass="dms.t3.medium")
+    arn = dms.create_replication_task(
+        ReplicationTaskIdentifier="aaa-late-cdc", SourceEndpointArn=peer["source"], TargetEndpointArn=peer["target"],
+        ReplicationInstanceArn=ri["ReplicationInstance"]["ReplicationInstanceArn"], MigrationType="cdc",
+        TableMappings="{}")["ReplicationTask"]["ReplicationTaskArn"]
+    dms.start_replication_task(ReplicationTaskArn=arn, StartReplicationTaskType="start-replication")
+    import datetime
+    minute = datetime.datetime.now(datetime.timezone.utc).replace(second=0, microsecond=0)
+    boto3.client("cloudwatch", **kw).put_metric_data(Namespace="AWS/DMS", MetricData=[
+        {"MetricName": "CDCLatencySource", "Value": 77.0, "Timestamp": minute, "Unit": "Seconds",
+         "Dimensions": [{"Name": "ReplicationInstanceIdentifier", "Value": "late-rep"},
+                        {"Name": "ReplicationTaskIdentifier", "Value": "aaa-late-cdc"}]}])
+    logs = boto3.client("logs", **kw)
+    logs.create_log_group(logGroupName="dms-tasks-late-rep")
+    logs.create_log_stream(logGroupName="dms-tasks-late-rep", logStreamName="dms-task-aaa-late-cdc")
+    logs.put_log_events(logGroupName="dms-tasks-late-rep", logStreamName="dms-task-aaa-late-cdc",
+                        logEvents=[{"timestamp": int(time.time() * 1000), "message": "late task log line"}])
+    # The new task sorts first; g selects it.
+    tmux.wait_for(lambda s: task_row(s, "aaa-late-cdc"), timeout=15)
+    tmux.send("g")
+    tmux.wait_for(lambda s: "late task log line" in pane(s, "LOG", [])
+                  and re.search(r"source\s+1m17s\b", pane(s, "LATENCY", ["LOG"])), timeout=8)
