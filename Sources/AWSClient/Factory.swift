@@ -45,8 +45,6 @@ public struct AWSServices: Sendable {
   public var credentialSource: String
   /// For the header: `aws:<profile> <region> <account>/<arn tail>` (`account ?` when STS was unreachable).
   public var identityLabel: String
-  /// Why the identity could not be verified (network, timeout, server error); nil when it was, or was not asked for.
-  public var identityError: ServiceError? = nil
 
   public var bundle: ServiceBundle { ServiceBundle(dms: dms, metrics: metrics, logs: logs, sourceLabel: identityLabel) }
 }
@@ -97,22 +95,20 @@ public enum AWSClientFactory {
     let sts = AWSSTSClient(caller: try caller(.sts))
     let source = try await creds.credentials().source
     var label = "aws:\(profileName) \(region)"
-    var identityError: ServiceError? = nil
     if settings.verifyIdentity {
       do {
         let id = try await sts.getCallerIdentity()
         let tail = id.arn.split(separator: ":").last.map(String.init) ?? id.arn
         label += " \(id.account)/\(tail)"
-      } catch let e as ServiceError where e.isRetryable {
-        // AWS is unreachable or failing right now: start anyway, so the dashboard can show
-        // the failure (STALE) and recover when the network does. Credential errors still stop here.
+      } catch where (error as? ServiceError)?.isRetryable == true {
+        // AWS is unreachable or failing right now: start anyway, so the dashboard shows the failure
+        // (STALE, the error on the frames) and recovers with the network. Credential errors still stop here.
         label += " account ?"
-        identityError = e
       }
     }
     return AWSServices(
       dms: AWSDMSClient(caller: try caller(.dms)), metrics: AWSCloudWatchClient(caller: try caller(.cloudwatch)),
       logs: AWSLogsClient(caller: try caller(.logs)), sts: sts, sns: AWSSNSClient(caller: try caller(.sns)), region: region,
-      credentials: creds, credentialSource: source, identityLabel: label, identityError: identityError)
+      credentials: creds, credentialSource: source, identityLabel: label)
   }
 }
