@@ -233,6 +233,39 @@ def test_dashboard_against_moto_shows_fleet_and_stops_and_resumes(dmswatch_bin, 
     assert tmux.display("#{alternate_on}") == "0"
 
 
+def test_plain_moto_without_the_extended_peer(dmswatch_bin, tmux, tmp_path):
+    """A user's plain `moto.server`: no table statistics or events (HTML 500s), the rest works and the error names the call."""
+    port = free_port()
+    log = open(tmp_path / "moto.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    log.close()
+    try:
+        wait_until(lambda: port_open(port) or proc.poll() is not None, 15, "moto to listen")
+        url = f"http://127.0.0.1:{port}"
+        fleet.seed(url, REGION)
+        tmux.start(aws_command(tmp_path, dmswatch_bin, url), width=120, height=40)
+        screen = tmux.wait_for(
+            lambda s: task_row(s, "reports-migration") and "Applied 4242 changes" in pane(s, "LOG", [])
+            and re.search(r"source\s+42s\b", pane(s, "LATENCY", ["LOG"]))
+            and "DescribeTableStatistics returned HTTP 500" in pane(s, "TABLES", ["LATENCY"]).replace("\n", " ")
+            and "DescribeEvents returned HTTP 500" in pane(s, "LOG", []), timeout=20)
+        assert "STALE" in screen.splitlines()[0]
+        assert ACCOUNT in screen.splitlines()[0]
+        tmux.send("q")
+        tmux.wait_text("EXIT=0", timeout=10)
+    finally:
+        stop_pid(proc)
+
+
+def port_open(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
 def test_unreachable_endpoint_is_stale_not_a_crash_and_recovers(dmswatch_bin, tmux, tmp_path):
     port = free_port()  # nothing listens here yet
     url = f"http://127.0.0.1:{port}"
