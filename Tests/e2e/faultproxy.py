@@ -344,7 +344,7 @@ def fd_count(pid):
 
 # --- screen helpers -----------------------------------------------------------------------------
 
-HELP_TEXT = "stop task (asks, default No)"
+HELP_TEXT = "HELP: keys"
 
 
 def frame_lines(screen, title):

@@ -3,7 +3,9 @@ import json
 import os
 import random
 import re
+import shlex
 import signal
+import sys
 import time
 
 import pytest
@@ -24,8 +26,14 @@ def demo_env(tmp_path, **extra):
     return env
 
 
+def env_prefix(env):
+    """tmux sets TERM in the pane itself: pass TERM (and friends) on the command line."""
+    return "env " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+
+
 def start_demo(tmux, bin, tmp_path, width=120, height=40, args="", **env):
-    tmux.start(f"{bin} --demo --demo-seed 5 {args}", width=width, height=height, env=demo_env(tmp_path, **env))
+    e = demo_env(tmp_path, **env)
+    tmux.start(f"{env_prefix(e)} {bin} --demo --demo-seed 5 {args}", width=width, height=height, env=e)
     return tmux.wait_for(lambda s: all(t in s for t in TITLES) and "running" in s, timeout=20)
 
 
@@ -97,7 +105,7 @@ def test_term_values(dmswatch_bin, tmux, tmp_path, term):
     else:
         assert "┌" in screen
     tmux.send("?")
-    tmux.wait_text("stop task (asks, default No)")
+    tmux.wait_text(fp.HELP_TEXT)
     tmux.send("Escape")
     tmux.send("q")
     tmux.wait_text("EXIT=0", timeout=10)
@@ -105,7 +113,8 @@ def test_term_values(dmswatch_bin, tmux, tmp_path, term):
 
 
 def test_dumb_terminal_refused_before_touching_it(dmswatch_bin, tmux, tmp_path):
-    tmux.start(f"{dmswatch_bin} --demo", env=demo_env(tmp_path, TERM="dumb"))
+    e = demo_env(tmp_path, TERM="dumb")
+    tmux.start(f"{env_prefix(e)} {dmswatch_bin} --demo", env=e)
     screen = tmux.wait_text("EXIT=2")
     assert "TERM=dumb cannot draw a full-screen UI" in screen
     assert tmux.display("#{alternate_on}") == "0"
@@ -128,7 +137,7 @@ def colour_sgrs(text):
         params = [p for p in re.split("[;:]", m.group(1)) if p]
         for p in params:
             n = int(p)
-            if 30 <= n <= 49 or 90 <= n <= 107:
+            if (30 <= n <= 38 or 40 <= n <= 48 or 90 <= n <= 97 or 100 <= n <= 107):  # 39/49 = default colours
                 out.append(m.group(0))
                 break
     return out
@@ -146,7 +155,8 @@ def test_no_color_sends_no_colour(dmswatch_bin, tmux, tmp_path):
     from tmuxlib import Tmux
     t2 = Tmux(tmp_path)
     try:
-        t2.start(f"{dmswatch_bin} --demo --demo-seed 5", env=demo_env(tmp_path))
+        e = demo_env(tmp_path)
+        t2.start(f"{env_prefix(e)} {dmswatch_bin} --demo --demo-seed 5", env=e)
         t2.wait_for(lambda s: "running" in s and "TASKS" in s, timeout=20)
         raw = t2.cmd("capture-pane", "-p", "-e", "-t", t2.session).stdout
         assert colour_sgrs(raw), "the default theme shows colour"
@@ -198,22 +208,59 @@ def proc_state(pid):
         return f.read().rsplit(")", 1)[1].split()[0]
 
 
-def test_sigtstp_suspends_and_sigcont_redraws(dmswatch_bin, tmux, tmp_path):
-    start_demo(tmux, dmswatch_bin, tmp_path)
-    pid = fp.child_pid(tmux.pane_pid())
-    os.kill(pid, signal.SIGTSTP)
-    deadline = time.time() + 5
-    while time.time() < deadline and proc_state(pid) != "T":
-        time.sleep(0.05)
-    assert proc_state(pid) == "T", "the process stopped"
+# A minimal job-control shell: runs the program in its own foreground process group (as an interactive
+# shell does; tmux's `sh -c` has no job control, so a stop signal to its orphaned group is dropped),
+# reports when it stops, and on a line "fg" gives it the terminal back and continues it.
+JOBSHELL = r"""
+import os, signal, sys
+signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+signal.signal(signal.SIGTSTP, signal.SIG_IGN)
+tty = os.open("/dev/tty", os.O_RDWR)
+pid = os.fork()
+if pid == 0:
+    os.setpgid(0, 0)
+    os.tcsetpgrp(tty, os.getpid())
+    signal.signal(signal.SIGTTOU, signal.SIG_DFL)
+    signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+    os.execvp(sys.argv[1], sys.argv[1:])
+os.setpgid(pid, pid)
+while True:
+    _, status = os.waitpid(pid, os.WUNTRACED)
+    if os.WIFSTOPPED(status):
+        os.tcsetpgrp(tty, os.getpgrp())
+        print(f"[job stopped by signal {os.WSTOPSIG(status)}] type fg", flush=True)
+        while sys.stdin.readline().strip() != "fg":
+            pass
+        os.tcsetpgrp(tty, pid)
+        os.kill(-pid, signal.SIGCONT)
+        continue
+    sys.exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+"""
+
+
+@pytest.mark.parametrize("how", ["signal", "ctrl-z"])
+def test_sigtstp_suspends_and_sigcont_redraws(dmswatch_bin, tmux, tmp_path, how):
+    js = tmp_path / "jobshell.py"
+    js.write_text(JOBSHELL)
+    e = demo_env(tmp_path)
+    tmux.start(f"{env_prefix(e)} {sys.executable} {js} {dmswatch_bin} --demo --demo-seed 5", env=e)
+    tmux.wait_for(lambda s: all(t in s for t in TITLES) and "running" in s, timeout=20)
+    shell = fp.child_pid(tmux.pane_pid())
+    pid = fp.child_pid(shell)
+    if how == "signal":
+        os.kill(pid, signal.SIGTSTP)
+    else:
+        tmux.send("C-z")
+    screen = tmux.wait_text("[job stopped by signal", timeout=5)
+    assert proc_state(pid) == "T", "the process is stopped"
     assert tmux.display("#{alternate_on}") == "0", "the terminal was given back while suspended"
-    # Scribble on the screen while it is stopped; the redraw must cover it.
-    tmux.cmd("send-keys", "-t", tmux.session, "-l", "")
-    os.kill(pid, signal.SIGCONT)
-    screen = tmux.wait_for(lambda s: all(t in s for t in TITLES), timeout=5)
+    assert tmux.display("#{cursor_flag}") == "1"
+    tmux.send("fg", "Enter")
+    screen = tmux.wait_for(lambda s: all(t in s for t in TITLES) and "job stopped" not in s, timeout=5)
     assert tmux.display("#{alternate_on}") == "1"
     assert_layout(screen, 120, 40)
     med, xs = fp.median_latency(tmux)
     assert med <= 0.1, xs
     tmux.send("q")
     tmux.wait_text("EXIT=0")
+    assert tmux.display("#{alternate_on}") == "0"
