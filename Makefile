@@ -40,7 +40,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := FuzzJSON:json FuzzConfig:config FuzzTheme:theme FuzzKeys:keys FuzzLogLine:logline
 
 fuzz:
-	cd Fuzz && $(SWIFT) build -sanitize=fuzzer -sanitize=address
+	cd Fuzz && $(SWIFT) build --sanitize=fuzzer --sanitize=address
 	@set -e; for pair in $(FUZZ_TARGETS); do \
 	  t=$${pair%%:*}; c=$${pair##*:}; \
 	  mkdir -p Fuzz/.build/corpus/$$c Fuzz/.build/crashes; rm -f Fuzz/.build/crashes/$$t-*; \

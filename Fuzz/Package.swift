@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // libFuzzer targets for dmswatch's parsers. Not part of the main build:
-//   cd Fuzz && swift build -sanitize=fuzzer -sanitize=address
+//   cd Fuzz && swift build --sanitize=fuzzer --sanitize=address
 //   .build/debug/FuzzJSON Corpus/json -max_total_time=30
 // or `make fuzz` from the repository root (FUZZ_SECONDS per target).
 import PackageDescription
