@@ -79,7 +79,7 @@ def test_hostile_text_never_reaches_the_terminal(dmswatch_bin, tmux, tmp_path, h
     tmux.start(f"{fp.UNSET_AWS} {dmswatch_bin} --endpoint-url {peer.url} --region us-east-1 --timeout 5 --refresh 1",
                width=120, height=40, env=env)
     title0 = tmux.display("#{pane_title}")
-    screen = tmux.wait_for(lambda s: "task-0" in s and "wide" in s and "log " in s and "event " in s, timeout=40)
+    screen = tmux.wait_for(lambda s: "task-0" in s and "00red" in s and "log long" in s, timeout=40)
     time.sleep(2.5)  # several refreshes with the hostile data
     screen = tmux.capture()
     lines = screen.split("\n")[:40]
@@ -107,7 +107,15 @@ def test_hostile_text_never_reaches_the_terminal(dmswatch_bin, tmux, tmp_path, h
     if evil_task:
         assert "zz-evil" in screen
 
-    # Still responsive with the hostile rows in view (TABLES focused, LOG scrolled).
+    # The wide, emoji, combining and long table names at the bottom of TABLES: still aligned.
+    tmux.send("Tab")
+    tmux.send("G")
+    screen = tmux.wait_for(lambda s: "wide" in s and "emoji" in s and "comb" in s, timeout=10)
+    for l in [l for l in screen.split("\n")[:40] if l[:1] in ("┌", "└", "│")]:
+        assert cell_width(l) == 120, f"width {cell_width(l)}:\n{l!r}\n{screen}"
+    assert tmux.display("#{pane_title}") == title0
+
+    # Still responsive with the hostile rows in view.
     med, xs = fp.median_latency(tmux)
     assert med <= 0.1, xs
     tmux.send("q")
