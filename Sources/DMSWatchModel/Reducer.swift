@@ -15,6 +15,8 @@ public enum AppAction: Sendable {
   case eventsLoaded([LogEntry], at: Date)
   case sourceFailed(DataSource, message: String, at: Date, taskArn: String? = nil)
   case commandFinished(ServiceCommand, error: String?, outcomeUnknown: Bool = false, at: Date)
+  /// The poller's DMS budget changed (throttled, recovering, recovered).
+  case budgetChanged(BudgetStatus)
 }
 
 /// What the reducer asks the outside world to do.
@@ -124,6 +126,9 @@ public struct Reducer: Sendable {
       s.sources[src]?.lastError = msg
       s.sources[src]?.lastErrorAt = at
       r.redraw = true
+    case .budgetChanged(let status):
+      r.redraw = s.budget?.isThrottled != status.isThrottled || (status.isThrottled && s.budget != status)
+      s.budget = status
     case .commandFinished(let cmd, let error, let unknown, let at):
       s.pending[cmd.taskArn] = nil
       if unknown {
