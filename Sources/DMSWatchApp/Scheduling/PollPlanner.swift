@@ -24,6 +24,8 @@ public struct TaskDigest: Sendable, Equatable {
   public var arn: String
   /// Higher is more suspicious: failed, flagged, errored tables, latency rising.
   public var suspicion: Int
+  /// When its table statistics were last requested (kept by the planner).
+  public var lastAttempt: Date?
   public init(arn: String, suspicion: Int) {
     self.arn = arn
     self.suspicion = suspicion
@@ -62,6 +64,7 @@ public struct PollPlanner: Sendable {
   public var offscreenFactor = 4.0
 
   private(set) var tasks: [TaskDigest] = []
+  private var taskIndex: [String: Int] = [:]
   private var lastAttempt: [DMSJob: Date] = [:]
   private var running: [DMSJob: (marker: String?, pages: Int)] = [:]
   private var requested: Set<DMSJob> = []
@@ -80,22 +83,27 @@ public struct PollPlanner: Sendable {
 
   // MARK: inputs
 
-  /// The task set (after each task list), in any order.
+  /// The task set (after each task list), in any order. Refresh times of tasks that stay are kept.
   public mutating func setTasks(_ digests: [TaskDigest]) {
-    tasks = digests
-    let arns = Set(digests.map(\.arn))
-    lastAttempt = lastAttempt.filter { key, _ in
-      if case .tables(let a) = key { return arns.contains(a) }
-      return true
+    var next: [TaskDigest] = []
+    next.reserveCapacity(digests.count)
+    var index: [String: Int] = [:]
+    index.reserveCapacity(digests.count)
+    for var d in digests where index[d.arn] == nil {
+      if let i = taskIndex[d.arn] { d.lastAttempt = tasks[i].lastAttempt }
+      index[d.arn] = next.count
+      next.append(d)
     }
-    if let b = backgroundArn, !arns.contains(b) {
+    tasks = next
+    taskIndex = index
+    if let b = backgroundArn, index[b] == nil {
       running[.tables(b)] = nil
       backgroundArn = nil
     }
   }
 
   public mutating func updateSuspicion(arn: String, _ suspicion: Int) {
-    if let i = tasks.firstIndex(where: { $0.arn == arn }) { tasks[i].suspicion = suspicion }
+    if let i = taskIndex[arn] { tasks[i].suspicion = suspicion }
   }
 
   /// Asks for `job` as soon as the budget allows. A request while the job runs is coalesced into
@@ -105,7 +113,12 @@ public struct PollPlanner: Sendable {
   public func isRunning(_ job: DMSJob) -> Bool { running[job] != nil }
 
   /// When `job` last started (nil if never).
-  public func lastStart(_ job: DMSJob) -> Date? { lastAttempt[job] }
+  public func lastStart(_ job: DMSJob) -> Date? {
+    if case .tables(let arn) = job, let i = taskIndex[arn], let t = tasks[i].lastAttempt {
+      return max(t, lastAttempt[job] ?? .distantPast)
+    }
+    return lastAttempt[job]
+  }
 
   /// The interval the task list is polled at now: the configured one, stretched so its pages use
   /// at most `taskListShare` of the current rate.
@@ -136,6 +149,12 @@ public struct PollPlanner: Sendable {
     // Background: one task's tables at a time, only with tokens beyond the reserve.
     var bgDue: Date?
     var bgJob: (DMSJob, String?)?
+    if backgroundArn == nil {
+      // A listing of a task that lost the focus mid-way finishes as background work.
+      for (job, _) in running {
+        if case .tables(let a) = job, a != focusedArn { backgroundArn = a }
+      }
+    }
     if let b = backgroundArn, let r = running[.tables(b)] {
       bgJob = (.tables(b), r.marker)
     } else if let (arn, due) = pickBackground(now: now, focusedArn: focusedArn, visible: visible) {
@@ -160,7 +179,11 @@ public struct PollPlanner: Sendable {
     }
     if running[job] == nil {
       running[job] = (nil, 0)
-      lastAttempt[job] = now
+      if case .tables(let arn) = job, let i = taskIndex[arn] {
+        tasks[i].lastAttempt = now
+      } else {
+        lastAttempt[job] = now
+      }
       requested.remove(job)
     }
     return .call(job, marker: marker)
@@ -168,7 +191,7 @@ public struct PollPlanner: Sendable {
 
   private func dueTime(_ job: DMSJob, rate: Double) -> Date {
     if requested.contains(job) { return .distantPast }
-    guard let last = lastAttempt[job] else { return .distantPast }
+    guard let last = lastStart(job) else { return .distantPast }
     switch job {
     case .taskList: return last.addingTimeInterval(effectiveTaskListInterval(rate: rate))
     case .instances, .endpoints: return last.addingTimeInterval(inventoryInterval)
@@ -178,39 +201,36 @@ public struct PollPlanner: Sendable {
   }
 
   /// The most overdue background task and when it is due: never-loaded first, then the largest
-  /// age / minimum-age ratio (visible and suspicious tasks have shorter minimum ages).
+  /// age / minimum-age ratio (visible and suspicious tasks have shorter minimum ages). When nothing
+  /// is due, the earliest due time. One pass over the tasks.
   func pickBackground(now: Date, focusedArn: String?, visible: Set<String>) -> (String, Date)? {
-    var best: (arn: String, ratio: Double, due: Date)?
-    for t in tasks where t.arn != focusedArn {
-      let job = DMSJob.tables(t.arn)
-      guard running[job] == nil else { continue }
-      var minAge = visible.contains(t.arn) ? visibleAge : visibleAge * offscreenFactor
+    var bestIndex = -1
+    var bestRatio = -Double.infinity
+    var earliest = Date.distantFuture
+    let offscreenAge = visibleAge * offscreenFactor
+    let checkRequests = !requested.isEmpty
+    let bg = backgroundArn
+    for (i, t) in tasks.enumerated() where t.arn != focusedArn && t.arn != bg {
+      var minAge = visible.isEmpty || !visible.contains(t.arn) ? offscreenAge : visibleAge
       if t.suspicion > 0 { minAge /= 2 }
       let ratio: Double
-      let due: Date
-      if requested.contains(job) {
+      if checkRequests, requested.contains(.tables(t.arn)) {
         ratio = .infinity
-        due = now
-      } else if let last = lastAttempt[job] {
-        ratio = now.timeIntervalSince(last) / minAge
-        due = last.addingTimeInterval(minAge)
+      } else if let last = t.lastAttempt {
+        let age = now.timeIntervalSince(last)
+        ratio = age / minAge
+        if age < minAge { earliest = min(earliest, last.addingTimeInterval(minAge)) }
       } else {
         ratio = 1e12 + Double(t.suspicion)
-        due = now
       }
-      if best == nil || ratio > (best?.ratio ?? 0) { best = (t.arn, ratio, due) }
+      if ratio > bestRatio {
+        bestRatio = ratio
+        bestIndex = i
+      }
     }
-    guard let best else { return nil }
-    if best.due <= now { return (best.arn, best.due) }
-    // Nothing due yet: report the earliest due time instead.
-    var earliest = best.due
-    for t in tasks where t.arn != focusedArn {
-      guard let last = lastAttempt[.tables(t.arn)] else { continue }
-      var minAge = visible.contains(t.arn) ? visibleAge : visibleAge * offscreenFactor
-      if t.suspicion > 0 { minAge /= 2 }
-      earliest = min(earliest, last.addingTimeInterval(minAge))
-    }
-    return (best.arn, earliest)
+    guard bestIndex >= 0 else { return nil }
+    if bestRatio >= 1 { return (tasks[bestIndex].arn, now) }
+    return (tasks[bestIndex].arn, earliest)
   }
 
   // MARK: results
