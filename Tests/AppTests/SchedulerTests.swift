@@ -167,96 +167,55 @@ final class PollPlannerTests: XCTestCase {
 /// The real Poller over a simulated fleet, minutes of simulated time on a manual clock.
 @MainActor
 final class PollerSimulationTests: XCTestCase {
-  struct Report {
-    var calls: [Date] = []
-    var maxFocusedAge: TimeInterval = 0
-    var ages: [String: TimeInterval] = [:]
-    var refreshed = Set<String>()
-    var budget: RateBudget?
-  }
-
   func simulate(
     tasks: Int, minutes: Double, rate: Double = 2, burst: Double = 5, refresh: TimeInterval = 5,
     throttleAt: Double? = nil, moveFocusEvery: Double? = nil
-  ) async throws -> (Report, SimulatedFleet, AppController) {
+  ) async throws -> (PollSimulation.Report, SimulatedFleet, AppController) {
     let clock = ManualClock()
     let fleet = SimulatedFleet(config: SimulatorConfig(tasks: tasks, seed: 3), clock: clock)
     var poll = PollSettings.from(refresh: refresh)
     poll.dmsCallsPerSecond = rate
     poll.dmsBurst = burst
-    let c = AppController(
-      state: AppState(now: clock.now(), pollInterval: refresh),
-      services: ServiceBundle(dms: fleet, metrics: fleet, logs: fleet, sourceLabel: "sim"), clock: clock, audit: nil, poll: poll)
-    c.dispatch(.resize(width: 200, height: 50))
-    let poller = Poller(controller: c, services: c.services, clock: clock, settings: poll)
-    var r = Report()
-    let start = clock.now()
-    let end = start.addingTimeInterval(minutes * 60)
-    var lastCount = 0
-    var nextMove = moveFocusEvery.map { start.addingTimeInterval($0) }
+    var sim = PollSimulation(
+      clock: clock, services: ServiceBundle(dms: fleet, metrics: fleet, logs: fleet, sourceLabel: "sim"), settings: poll,
+      callCount: { fleet.callCounts().filter { $0.key != "GetMetricData" && $0.key != "GetLogEvents" }.values.reduce(0, +) })
     var throttled = false
-    while clock.now() < end {
-      if let at = throttleAt, !throttled, clock.now() >= start.addingTimeInterval(at) {
+    var moved = 0.0
+    sim.beforeStep = { elapsed, c in
+      if let at = throttleAt, !throttled, elapsed >= at {
         fleet.injectFault("DescribeTableStatistics", nil, count: 1)
         fleet.injectFault("DescribeReplicationTasks", nil, count: 1)
         throttled = true
       }
-      if let m = nextMove, clock.now() >= m {
+      if let every = moveFocusEvery, elapsed >= moved + every {
         c.dispatch(.key(.down))
-        nextMove = m.addingTimeInterval(moveFocusEvery ?? 60)
-      }
-      let step = await poller.runDMSStep()
-      let total = fleet.callCounts().filter { $0.key != "GetMetricData" && $0.key != "GetLogEvents" }.values.reduce(0, +)
-      for _ in lastCount..<total { r.calls.append(clock.now()) }
-      lastCount = total
-      // Age of the focused task's statistics, once it has been loaded the first time.
-      if let tt = c.state.selectedTables, let at = tt.loadedAt, !tt.isSummary {
-        r.maxFocusedAge = max(r.maxFocusedAge, clock.now().timeIntervalSince(at))
-      }
-      switch step {
-      case .call: clock.advance(0.05)  // the call's latency
-      case .wait(let until): clock.set(min(max(until, clock.now().addingTimeInterval(0.001)), nextMove ?? until))
+        moved += every
       }
     }
-    for t in c.state.tasks {
-      if let at = c.state.tables[t.arn]?.loadedAt {
-        r.ages[t.arn] = clock.now().timeIntervalSince(at)
-        r.refreshed.insert(t.arn)
-      } else {
-        r.ages[t.arn] = .infinity
-      }
-    }
-    r.budget = poller.budget.bucket
+    let (r, c) = await sim.run(seconds: minutes * 60)
     return (r, fleet, c)
   }
 
   /// Calls in every window of `w` seconds stay within burst + rate × w.
-  func assertWithinBudget(_ calls: [Date], rate: Double, burst: Double, file: StaticString = #filePath, line: UInt = #line) {
+  func assertWithinBudget(_ r: PollSimulation.Report, rate: Double, burst: Double, file: StaticString = #filePath, line: UInt = #line) {
     for w in [1.0, 5, 10, 60] {
-      var j = 0
-      var worst = 0
-      for i in calls.indices {
-        while calls[i].timeIntervalSince(calls[j]) >= w { j += 1 }
-        worst = max(worst, i - j + 1)
-      }
-      XCTAssertLessThanOrEqual(Double(worst), burst + rate * w + 1e-9, "window \(w) s", file: file, line: line)
+      XCTAssertLessThanOrEqual(Double(r.busiest(window: w)), burst + rate * w + 1e-9, "window \(w) s", file: file, line: line)
     }
   }
 
   func testHundredTasksTenMinutes() async throws {
     let (r, _, c) = try await simulate(tasks: 100, minutes: 10)
-    assertWithinBudget(r.calls, rate: 2, burst: 5)
+    assertWithinBudget(r, rate: 2, burst: 5)
     XCTAssertGreaterThan(r.calls.count, 600, "the spare budget is used")
     XCTAssertLessThanOrEqual(r.maxFocusedAge, 2 * 5, "focused statistics never older than 2 poll intervals")
-    XCTAssertEqual(r.refreshed.count, 100, "every task's statistics loaded")
-    let worst = r.ages.values.max() ?? .infinity
-    XCTAssertLessThan(worst, 300, "worst-case age \(worst) s")
+    XCTAssertEqual(r.loaded, 100, "every task's statistics loaded")
+    XCTAssertLessThan(r.worstAge, 300, "worst-case age \(r.worstAge) s")
     XCTAssertFalse(c.state.budget?.isThrottled ?? true)
   }
 
   func testFiveThousandTasksTenMinutesStaysInBudget() async throws {
     let (r, fleet, _) = try await simulate(tasks: 5000, minutes: 10, moveFocusEvery: 90)
-    assertWithinBudget(r.calls, rate: 2, burst: 5)
+    assertWithinBudget(r, rate: 2, burst: 5)
     XCTAssertLessThanOrEqual(Double(r.calls.count), 5 + 2 * 600)
     XCTAssertLessThanOrEqual(r.maxFocusedAge, 2 * 5, "focused statistics never older than 2 poll intervals")
     // 50 pages per task list: it may use half the budget, so it is listed about every 50 s.
@@ -266,10 +225,9 @@ final class PollerSimulationTests: XCTestCase {
     // Every background refresh went to a different task: round-robin, no task twice before the rest
     // (the focused task's own refreshes, one per 5 s, are the repeats).
     let tableCalls = fleet.callCounts()["DescribeTableStatistics"] ?? 0
-    XCTAssertGreaterThanOrEqual(r.refreshed.count, tableCalls - 600 / 5)
-    XCTAssertGreaterThan(r.refreshed.count, 300, "the spare budget goes to table statistics")
-    let worst = r.ages.values.max() ?? 0
-    XCTAssertEqual(worst, .infinity, "10 minutes are not enough for 5,000 tasks at 2 calls/s: worst age reported as never")
+    XCTAssertGreaterThanOrEqual(r.loaded, tableCalls - 600 / 5)
+    XCTAssertGreaterThan(r.loaded, 300, "the spare budget goes to table statistics")
+    XCTAssertEqual(r.worstAge, .infinity, "10 minutes are not enough for 5,000 tasks at 2 calls/s: reported as never")
   }
 
   func testThrottlingHalvesShowsBadgeAndRecovers() async throws {
@@ -279,7 +237,7 @@ final class PollerSimulationTests: XCTestCase {
     XCTAssertLessThan(b.rate, 2, "still below the configured rate 10 s later")
     XCTAssertEqual(c.state.budget?.rate ?? 0, b.rate, accuracy: 1e-9, "the header knows the rate")
     XCTAssertTrue(c.state.budget?.isThrottled ?? false)
-    assertWithinBudget(r.calls, rate: 2, burst: 5)
+    assertWithinBudget(r, rate: 2, burst: 5)
     // Recovery: a few minutes later the configured rate is back.
     let (r2, _, c2) = try await simulate(tasks: 50, minutes: 3, throttleAt: 20)
     XCTAssertEqual(r2.budget?.rate, 2)
