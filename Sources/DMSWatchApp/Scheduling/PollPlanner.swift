@@ -59,7 +59,8 @@ public struct PollPlanner: Sendable {
   public var taskListShare = 0.5
   /// Tokens kept in the bucket for priority work: background refreshes need `1 + reserve`.
   public var reserve: Double
-  /// Minimum age before a visible task's tables are refreshed in the background.
+  /// Minimum age before a visible task's tables are refreshed in the background (default 4 table
+  /// intervals, at least 20 s: small fleets leave most of the budget to the console and other tools).
   public var visibleAge: TimeInterval
   public var offscreenFactor = 4.0
 
@@ -78,7 +79,7 @@ public struct PollPlanner: Sendable {
     eventsInterval = max(0.5, settings.events)
     inventoryInterval = max(10, settings.inventory)
     reserve = min(2, max(0, capacity - 1))
-    visibleAge = max(10, 2 * settings.tables)
+    visibleAge = max(20, 4 * settings.tables)
   }
 
   // MARK: inputs
