@@ -46,6 +46,19 @@ public struct SourceStatus: Sendable, Equatable {
   }
 }
 
+/// The DMS call budget as the poller runs it: the rate in force (halved on throttling, recovering
+/// gradually) and the configured one.
+public struct BudgetStatus: Sendable, Equatable {
+  public var rate: Double
+  public var configuredRate: Double
+  public init(rate: Double, configuredRate: Double) {
+    self.rate = rate
+    self.configuredRate = configuredRate
+  }
+  /// True while the rate is below the configured one (after throttling).
+  public var isThrottled: Bool { rate < configuredRate - 1e-9 }
+}
+
 /// Per-task table statistics with the flags derived from them.
 public struct TaskTables: Sendable, Equatable {
   public var tables: [TableStatistics]
@@ -234,6 +247,8 @@ public struct AppState: Sendable {
   public var message: StatusMessage?
   /// Why the focused task has no log tail (e.g. task logging is off); informational, not an error.
   public var logNotice: String?
+  /// The DMS call budget (nil until the poller starts); the header shows THROTTLED while reduced.
+  public var budget: BudgetStatus?
   public var layout = Layout(width: 80, height: 24)
   public var now: Date
   public var quitting = false

@@ -17,6 +17,8 @@ public enum AppAction: Sendable {
   case commandFinished(ServiceCommand, error: String?, outcomeUnknown: Bool = false, at: Date)
   /// A message for the status line from outside the reducer (e.g. a failed notification).
   case statusMessage(String, Severity)
+  /// The poller's DMS budget changed (throttled, recovering, recovered).
+  case budgetChanged(BudgetStatus)
 }
 
 /// What the reducer asks the outside world to do.
@@ -129,6 +131,9 @@ public struct Reducer: Sendable {
     case .statusMessage(let text, let sev):
       setMessage(&s, text, sev)
       r.redraw = true
+    case .budgetChanged(let status):
+      r.redraw = s.budget?.isThrottled != status.isThrottled || (status.isThrottled && s.budget != status)
+      s.budget = status
     case .commandFinished(let cmd, let error, let unknown, let at):
       s.pending[cmd.taskArn] = nil
       if unknown {

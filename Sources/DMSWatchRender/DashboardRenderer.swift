@@ -129,7 +129,7 @@ public enum DashboardRenderer {
     // Right: badges and the clock, right-aligned.
     var right: [Segment] = []
     if s.anyStale { right.append(Segment(" STALE ", .badgeStale)) }
-    if isThrottled(s) { right.append(Segment(" THROTTLED ", .badgeThrottled)) }
+    if let b = s.budget, b.isThrottled { right.append(Segment(" THROTTLED \(rateText(b.rate)) ", .badgeThrottled)) }
     if s.readOnly { right.append(Segment(" READ-ONLY ", .badgeReadOnly)) }
     if s.paused { right.append(Segment(" PAUSED ", .badgePaused)) }
     right.append(Segment(Format.clock(s.now) + " UTC", .header))
@@ -172,11 +172,11 @@ public enum DashboardRenderer {
     }
   }
 
-  static func isThrottled(_ s: AppState) -> Bool {
-    s.sources.values.contains { st in
-      guard let e = st.lastError else { return false }
-      return DrawText.contains(e, "Throttl") || DrawText.contains(e, "Rate exceeded")
-    }
+  /// DMS calls per second for the THROTTLED badge: `1/s`, `0.5/s`, `0.13/s`.
+  static func rateText(_ rate: Double) -> String {
+    if rate >= 10 || rate == rate.rounded() { return "\(Int(rate.rounded()))/s" }
+    if rate >= 1 { return String(format: "%.1f/s", rate) }
+    return String(format: "%.2f/s", rate)
   }
 
   // MARK: hint bar

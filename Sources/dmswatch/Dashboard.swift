@@ -23,11 +23,15 @@ struct Dashboard: ParsableCommand {
   @Option(help: "Refresh interval in seconds (minimum 1).")
   var refresh: Double?
 
+  @Option(name: .customLong("dms-rate"), help: "DMS API calls per second dmswatch may make (default 2; config budget.dms_calls_per_second).")
+  var dmsRate: Double?
+
   @Option(name: .customLong("audit-log"), help: "Audit log path (default: $XDG_STATE_HOME/dmswatch/audit.log).")
   var auditLog: String?
 
   func validate() throws {
     if let r = refresh, r < 1 || r > 3600 { throw ValidationError("--refresh must be between 1 and 3600 seconds") }
+    if let r = dmsRate, !(r >= 0.1 && r <= 50) { throw ValidationError("--dms-rate must be between 0.1 and 50 calls per second") }
   }
 
   func run() throws {
@@ -76,6 +80,7 @@ struct Dashboard: ParsableCommand {
     var poll = PollSettings.from(refresh: refresh ?? cfg.refresh ?? (source.demo ? 2 : 5))
     if let r = cfg.dmsCallsPerSecond { poll.dmsCallsPerSecond = r }
     if let b = cfg.dmsBurst { poll.dmsBurst = b }
+    if let r = dmsRate { poll.dmsCallsPerSecond = r }
     let thresholds = cfg.thresholds
     try MainActor.assumeIsolated {
       try runDashboard(
