@@ -284,6 +284,9 @@ public final class Poller {
         controller?.dispatch(.instancesLoaded(loadedInstances ?? [], partialEndpoints))
         partialEndpoints = []
         inventoryLoaded = true
+        // Metrics dimensions and log group names need the instance names: fetch them now.
+        wakeups[.metrics]?.fire()
+        wakeups[.logs]?.fire()
       }
     case .events:
       let since = eventsSince ?? clock.now().addingTimeInterval(-3600)

@@ -53,6 +53,8 @@ public struct PollPlanner: Sendable {
   public var tablesInterval: TimeInterval
   public var taskListInterval: TimeInterval
   public var eventsInterval: TimeInterval
+  /// Jobs that have completed at least once.
+  private var completedOnce = Set<DMSJob>()
   public var inventoryInterval: TimeInterval
   /// The task list may use at most this share of the (current) rate; with thousands of tasks its
   /// interval stretches instead.
@@ -195,7 +197,10 @@ public struct PollPlanner: Sendable {
     guard let last = lastStart(job) else { return .distantPast }
     switch job {
     case .taskList: return last.addingTimeInterval(effectiveTaskListInterval(rate: rate))
-    case .instances, .endpoints: return last.addingTimeInterval(inventoryInterval)
+    case .instances, .endpoints:
+      // Until the inventory has loaded once (e.g. AWS was unreachable at start), retry it like the task list:
+      // metrics and log names need it.
+      return last.addingTimeInterval(completedOnce.contains(job) ? inventoryInterval : effectiveTaskListInterval(rate: rate))
     case .events: return last.addingTimeInterval(eventsInterval)
     case .tables: return last.addingTimeInterval(tablesInterval)
     }
@@ -247,6 +252,7 @@ public struct PollPlanner: Sendable {
       return false
     }
     running[job] = nil
+    completedOnce.insert(job)
     if job == .taskList { taskListPages = max(1, r.pages) }
     if case .tables(let a) = job, a == backgroundArn { backgroundArn = nil }
     return true
