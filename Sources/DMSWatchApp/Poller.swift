@@ -258,13 +258,33 @@ public final class Poller {
     return Set(order[top..<min(order.count, top + rows)].map { s.tasks[$0].arn })
   }
 
+  /// Markers seen by each job in progress: a marker that comes back is a loop, not more pages.
+  private var seenMarkers: [DMSJob: Set<String>] = [:]
+
+  private func pageDone(_ job: DMSJob, sent: String?, next: String?) throws -> Bool {
+    if sent == nil { seenMarkers[job] = [] }
+    if let next, !next.isEmpty {
+      var seen = seenMarkers[job, default: []]
+      if next == sent || !seen.insert(next).inserted || seen.count > 10_000 {
+        seenMarkers[job] = nil
+        throw ServiceError(
+          kind: .malformed, code: "PaginationLoop",
+          message: "\(job) returned marker \(next.prefix(24)) again; stopped paging (the last complete data is kept)")
+      }
+      seenMarkers[job] = seen
+    } else {
+      seenMarkers[job] = nil
+    }
+    return planner.pageDone(job, nextMarker: next)
+  }
+
   private func call(_ job: DMSJob, marker: String?) async throws {
     let dms = services.dms
     switch job {
     case .taskList:
       let page = try await dms.describeReplicationTasks(marker: marker, maxRecords: 100)
       partialTasks += page.items
-      if planner.pageDone(job, nextMarker: page.marker) {
+      if try pageDone(job, sent: marker, next: page.marker) {
         let tasks = partialTasks
         partialTasks = []
         controller?.dispatch(.tasksLoaded(tasks, at: clock.now()))
@@ -273,14 +293,14 @@ public final class Poller {
     case .instances:
       let page = try await dms.describeReplicationInstances(marker: marker)
       partialInstances += page.items
-      if planner.pageDone(job, nextMarker: page.marker) {
+      if try pageDone(job, sent: marker, next: page.marker) {
         loadedInstances = partialInstances
         partialInstances = []
       }
     case .endpoints:
       let page = try await dms.describeEndpoints(marker: marker)
       partialEndpoints += page.items
-      if planner.pageDone(job, nextMarker: page.marker) {
+      if try pageDone(job, sent: marker, next: page.marker) {
         controller?.dispatch(.instancesLoaded(loadedInstances ?? [], partialEndpoints))
         partialEndpoints = []
         inventoryLoaded = true
@@ -292,7 +312,7 @@ public final class Poller {
       let since = eventsSince ?? clock.now().addingTimeInterval(-3600)
       let page = try await dms.describeEvents(since: since, marker: marker, maxRecords: 100)
       partialEvents += page.items
-      if planner.pageDone(job, nextMarker: page.marker) {
+      if try pageDone(job, sent: marker, next: page.marker) {
         let events = partialEvents
         partialEvents = []
         deliverEvents(events, since: since)
@@ -300,7 +320,7 @@ public final class Poller {
     case .tables(let arn):
       let page = try await dms.describeTableStatistics(taskArn: arn, marker: marker, maxRecords: 500)
       partialTables[arn, default: []] += page.items
-      if planner.pageDone(job, nextMarker: page.marker) {
+      if try pageDone(job, sent: marker, next: page.marker) {
         let list = partialTables.removeValue(forKey: arn) ?? []
         controller?.dispatch(.tablesLoaded(taskArn: arn, list, at: clock.now()))
         if let c = controller { planner.updateSuspicion(arn: arn, Self.suspicion(of: arn, in: c.state)) }
