@@ -27,11 +27,15 @@ final class RateBudgetTests: XCTestCase {
     XCTAssertEqual(b.rate, 1)
     XCTAssertTrue(b.throttled(now: t0.addingTimeInterval(3)))
     XCTAssertEqual(b.rate, 0.5)
-    // Additive increase: +2/8 per 10 s without throttling.
-    b.refill(now: t0.addingTimeInterval(3 + 10))
+    // Additive increase: +2/8 per 5 s without throttling.
+    b.refill(now: t0.addingTimeInterval(3 + 5))
     XCTAssertEqual(b.rate, 0.75, accuracy: 1e-9)
-    b.refill(now: t0.addingTimeInterval(3 + 25))
-    XCTAssertEqual(b.rate, 1.0, accuracy: 1e-9, "steps come every 10 s, not continuously")
+    b.refill(now: t0.addingTimeInterval(3 + 12.5))
+    XCTAssertEqual(b.rate, 1.0, accuracy: 1e-9, "steps come every 5 s, not continuously")
+    // The decrease stops at an eighth of the configured rate.
+    var storm = RateBudget(rate: 2, capacity: 5, now: t0)
+    for i in 0..<20 { storm.throttled(now: t0.addingTimeInterval(Double(i) * 3)) }
+    XCTAssertEqual(storm.rate, 0.25, accuracy: 1e-9)
     b.refill(now: t0.addingTimeInterval(3 + 300))
     XCTAssertEqual(b.rate, 2, "back to the configured rate, never above")
     XCTAssertFalse(b.isThrottled)
