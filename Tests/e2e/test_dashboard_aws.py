@@ -346,3 +346,20 @@ def test_task_on_instance_created_after_start_gets_metrics_and_logs(dmswatch_bin
     tmux.send("g")
     tmux.wait_for(lambda s: "late task log line" in pane(s, "LOG", [])
                   and re.search(r"source\s+1m17s\b", pane(s, "LATENCY", ["LOG"])), timeout=8)
+
+
+@pytest.mark.xfail(strict=False, reason="Poller forgets the log stream's forward token when the focus moves: coming back "
+                   "to a task re-reads its last 15 minutes and the LOG shows every line twice (see the awse2e report); "
+                   "remove this marker when the token is kept per task")
+def test_log_lines_are_not_repeated_when_the_focus_comes_back(dmswatch_bin, tmux, tmp_path, peer):
+    tmux.start(aws_command(tmp_path, dmswatch_bin, peer["url"], "--refresh", "1"), width=120, height=40)
+    tmux.wait_for(lambda s: "Applied 4242 changes" in pane(s, "LOG", []), timeout=20)
+    tmux.send("G")
+    tmux.send("k")
+    tmux.wait_for(lambda s: "Load finished for table" in pane(s, "LOG", []), timeout=10)
+    tmux.send("g")
+    tmux.wait_for(lambda s: "TABLES accounts-cdc" in s, timeout=10)
+    time.sleep(3)  # three log polls of the focused task
+    log = pane(tmux.capture(), "LOG", [])
+    assert log.count("Applied 4242 changes") == 1, log
+    assert log.count("Reading from the transaction log") == 1, log
