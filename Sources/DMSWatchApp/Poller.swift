@@ -112,6 +112,10 @@ public final class Poller {
   // Log tail of the focused task.
   private var logTaskArn: String?
   private var logToken: String?
+  /// Forward tokens of tasks tailed before: coming back to a task continues, never repeats lines.
+  private var logTokens: [String: String] = [:]
+  /// Instance ARNs seen on tasks but not in the inventory, for which a reload was already asked.
+  private var unknownInstancesAsked = Set<String>()
   // Events since.
   private var eventsSince: Date?
   private var seenEvents = Set<String>()
@@ -288,6 +292,15 @@ public final class Poller {
         let tasks = partialTasks
         partialTasks = []
         controller?.dispatch(.tasksLoaded(tasks, at: clock.now()))
+        // A task on an instance created after the inventory was read: read the inventory again (once per ARN).
+        if let s = controller?.state, inventoryLoaded {
+          let unknown = Set(tasks.compactMap(\.replicationInstanceArn)).subtracting(s.instances.keys).subtracting(unknownInstancesAsked)
+          if !unknown.isEmpty {
+            unknownInstancesAsked.formUnion(unknown)
+            planner.request(.instances)
+            planner.request(.endpoints)
+          }
+        }
         refreshDigests()
       }
     case .instances:
@@ -452,8 +465,10 @@ public final class Poller {
     guard let c = controller, let task = c.state.selectedTask else { return }
     guard let instance = c.state.instanceIdentifier(for: task) else { return }
     if logTaskArn != task.arn {
+      if let old = logTaskArn, let t = logToken { logTokens[old] = t }
       logTaskArn = task.arn
-      logToken = nil
+      logToken = logTokens[task.arn]
+      if logTokens.count > 5_000 { logTokens.removeAll() }
     }
     let group = TaskLogNames.group(instanceIdentifier: instance)
     let stream = TaskLogNames.stream(taskResourceId: task.resourceId)

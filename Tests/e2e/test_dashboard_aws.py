@@ -307,7 +307,7 @@ def test_unreachable_endpoint_is_stale_not_a_crash_and_recovers(dmswatch_bin, tm
     try:
         fleet.seed(url, REGION)
         # Not asserted here: latency and the log tail. If the first successful poll lands before seeding has
-        # created the instance, the Poller never reloads it (the xfail test below) and they stay empty.
+        # created the instance, the Poller reloads the inventory for the unknown instance ARN.
         back = tmux.wait_for(lambda s: task_row(s, "reports-migration") and "STALE" not in s.splitlines()[0]
                              and "TABLES accounts-cdc 3 tables" in s and "MISSING" in s, timeout=25)
         assert "Couldn't connect" not in pane(back, "TASKS", ["TABLES"]), back
@@ -329,9 +329,6 @@ def test_unreachable_endpoint_then_quit(dmswatch_bin, tmux, tmp_path):
     assert tmux.display("#{cursor_flag}") == "1"
 
 
-@pytest.mark.xfail(strict=False, reason="Poller loads replication instances once: a task on an instance created after "
-                   "start never gets CloudWatch metrics or its log stream (see the awse2e report); remove this marker "
-                   "when the inventory is reloaded")
 def test_task_on_instance_created_after_start_gets_metrics_and_logs(dmswatch_bin, tmux, tmp_path, peer):
     url = peer["url"]
     tmux.start(aws_command(tmp_path, dmswatch_bin, url, "--refresh", "1"), width=120, height=40)
@@ -362,9 +359,6 @@ def test_task_on_instance_created_after_start_gets_metrics_and_logs(dmswatch_bin
                   and re.search(r"source\s+1m17s\b", pane(s, "LATENCY", ["LOG"])), timeout=8)
 
 
-@pytest.mark.xfail(strict=False, reason="Poller forgets the log stream's forward token when the focus moves: coming back "
-                   "to a task re-reads its last 15 minutes and the LOG shows every line twice (see the awse2e report); "
-                   "remove this marker when the token is kept per task")
 def test_log_lines_are_not_repeated_when_the_focus_comes_back(dmswatch_bin, tmux, tmp_path, peer):
     tmux.start(aws_command(tmp_path, dmswatch_bin, peer["url"], "--refresh", "1"), width=120, height=40)
     tmux.wait_for(lambda s: "Applied 4242 changes" in pane(s, "LOG", []), timeout=20)
