@@ -50,10 +50,16 @@ extension CheckRunner {
   public func run() async throws -> CheckOutcome {
     var notes: [String] = []
     let dms = services.dms
-    let all = try await collectPages { marker in
-      try await self.call("DescribeReplicationTasks", dmsCall: true) {
-        try await dms.describeReplicationTasks(marker: marker, maxRecords: 100)
+    // Without the task list nothing can be judged: any failure here (after retries) is exit 3.
+    let all: [ReplicationTask]
+    do {
+      all = try await collectPages { marker in
+        try await self.call("DescribeReplicationTasks", dmsCall: true) {
+          try await dms.describeReplicationTasks(marker: marker, maxRecords: 100)
+        }
       }
+    } catch let e as ServiceError {
+      throw CheckFailure(message: "DescribeReplicationTasks: \(Self.describe(e))")
     }
     let selected = Self.select(all, requested: options.tasks)
     for name in options.tasks where !selected.contains(where: { $0.identifier == name || $0.arn == name }) {
@@ -298,7 +304,8 @@ extension CheckRunner {
 
   // MARK: calls
 
-  /// Errors that end the check with exit 3: AWS unreachable or credentials refused.
+  /// Errors that end the check with exit 3: AWS unreachable or credentials refused. (The task listing
+  /// itself is essential: any failure of it ends the check with exit 3, see `run`.)
   public static func isFatal(_ e: ServiceError, dmsCall: Bool) -> Bool {
     switch e.kind {
     case .network, .timeout, .credentials: true
@@ -335,6 +342,9 @@ extension CheckRunner {
     case .timeout: what = "AWS did not answer in time"
     case .credentials: what = "AWS credentials failed"
     case .accessDenied: what = "access denied"
+    case .throttled: what = "AWS kept throttling"
+    case .server: what = "AWS returned a server error"
+    case .malformed: what = "AWS returned a malformed response"
     default: what = "failed"
     }
     return "\(what): \(oneLine(e))"
