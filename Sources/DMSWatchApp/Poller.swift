@@ -107,6 +107,7 @@ public final class Poller {
   private var partialInstances: [ReplicationInstance] = []
   private var partialEndpoints: [Endpoint] = []
   private var loadedInstances: [ReplicationInstance]?
+  private var loadedEndpoints: [Endpoint]?
   private var lastBudgetStatus: BudgetStatus?
   /// Position of each task in `state.tasks` as of the last task list.
   private var taskIndex: [String: Int] = [:]
@@ -212,7 +213,9 @@ public final class Poller {
 
   private func publishBudget() {
     let b = budget.bucket
-    let status = BudgetStatus(rate: b.rate, configuredRate: b.configuredRate)
+    // Rounded to whole seconds so a slowly recovering rate does not redraw every step.
+    let listInterval = planner.effectiveTaskListInterval(rate: b.rate).rounded(.up)
+    let status = BudgetStatus(rate: b.rate, configuredRate: b.configuredRate, taskListInterval: listInterval)
     guard status != lastBudgetStatus else { return }
     lastBudgetStatus = status
     controller?.dispatch(.budgetChanged(status))
@@ -278,14 +281,15 @@ public final class Poller {
       if planner.pageDone(job, nextMarker: page.marker) {
         loadedInstances = partialInstances
         partialInstances = []
+        deliverInventory()
       }
     case .endpoints:
       let page = try await dms.describeEndpoints(marker: marker)
       partialEndpoints += page.items
       if planner.pageDone(job, nextMarker: page.marker) {
-        controller?.dispatch(.instancesLoaded(loadedInstances ?? [], partialEndpoints))
+        loadedEndpoints = partialEndpoints
         partialEndpoints = []
-        inventoryLoaded = true
+        deliverInventory()
       }
     case .events:
       let since = eventsSince ?? clock.now().addingTimeInterval(-3600)
@@ -305,6 +309,16 @@ public final class Poller {
         if let c = controller { planner.updateSuspicion(arn: arn, suspicion(of: arn, in: c.state)) }
       }
     }
+  }
+
+  /// Instances and endpoints go to the reducer together, once both listings are complete
+  /// (a failed one keeps the last good inventory).
+  private func deliverInventory() {
+    guard let instances = loadedInstances, let endpoints = loadedEndpoints else { return }
+    loadedInstances = nil
+    loadedEndpoints = nil
+    controller?.dispatch(.instancesLoaded(instances, endpoints))
+    inventoryLoaded = true
   }
 
   /// Rebuilds the planner's task digests from the state (after each task list), in place over the

@@ -69,6 +69,8 @@ public struct PollPlanner: Sendable {
   private var lastAttempt: [DMSJob: Date] = [:]
   private var running: [DMSJob: (marker: String?, pages: Int)] = [:]
   private var requested: Set<DMSJob> = []
+  /// Jobs that have completed at least once (inventory retries sooner until then).
+  private var completed: Set<DMSJob> = []
   public private(set) var taskListPages = 1
   /// Background table job in progress (at most one).
   private var backgroundArn: String?
@@ -136,6 +138,8 @@ public struct PollPlanner: Sendable {
     // Priority work, in order.
     var priority: [DMSJob] = []
     if let f = focusedArn { priority.append(.tables(f)) }
+    // The task list before the inventory: with a thousand endpoints the inventory is 10+ pages,
+    // and the task list is what the screen needs first.
     priority += [.taskList, .instances, .endpoints, .events]
     for job in priority {
       if let r = running[job] {
@@ -247,6 +251,7 @@ public struct PollPlanner: Sendable {
       return false
     }
     running[job] = nil
+    completed.insert(job)
     if job == .taskList { taskListPages = max(1, r.pages) }
     if case .tables(let a) = job, a == backgroundArn { backgroundArn = nil }
     return true
@@ -255,6 +260,10 @@ public struct PollPlanner: Sendable {
   /// A call failed: the job ends (it runs again when next due); throttling halves the budget's rate.
   public mutating func failed(_ job: DMSJob, throttled: Bool, now: Date, budget: inout RateBudget) {
     running[job] = nil
+    if job == .instances || job == .endpoints, !completed.contains(job) {
+      // Never loaded yet (metrics and logs need it): try again after one table interval, not 5 minutes.
+      lastAttempt[job] = now.addingTimeInterval(max(0, tablesInterval * 2) - inventoryInterval)
+    }
     if case .tables(let a) = job, a == backgroundArn { backgroundArn = nil }
     if throttled { budget.throttled(now: now) }
   }
