@@ -33,3 +33,27 @@ bench:
 
 clean:
 	rm -rf .build
+
+# Fuzzing (libFuzzer, not part of `make test`): each target runs FUZZ_SECONDS on its committed seed corpus
+# (Fuzz/Corpus/<name>; new inputs go to Fuzz/.build/corpus/<name>, crashes to Fuzz/.build/crashes/).
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := FuzzJSON:json FuzzConfig:config FuzzTheme:theme FuzzKeys:keys FuzzLogLine:logline
+
+fuzz:
+	cd Fuzz && $(SWIFT) build --sanitize=fuzzer --sanitize=address
+	@set -e; for pair in $(FUZZ_TARGETS); do \
+	  t=$${pair%%:*}; c=$${pair##*:}; \
+	  mkdir -p Fuzz/.build/corpus/$$c Fuzz/.build/crashes; rm -f Fuzz/.build/crashes/$$t-*; \
+	  echo "== $$t ($(FUZZ_SECONDS)s)"; \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/Fuzz/lsan.supp Fuzz/.build/debug/$$t Fuzz/.build/corpus/$$c Fuzz/Corpus/$$c -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	    -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix=Fuzz/.build/crashes/$$t- 2>&1 \
+	    | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" || true; \
+	  test -z "$$(ls Fuzz/.build/crashes | grep "^$$t-" || true)" || { echo "$$t found a crash: Fuzz/.build/crashes"; exit 1; }; \
+	done
+
+# Soak: the simulated fleet (1,000 tasks) at accelerated time for SOAK_HOURS simulated hours.
+SOAK_HOURS ?= 24
+
+soak:
+	$(SWIFT) build --build-tests
+	SOAK_HOURS=$(SOAK_HOURS) $(SWIFT) test --skip-build --filter SoakTests

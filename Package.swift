@@ -9,6 +9,9 @@ let package = Package(
   products: [
     .executable(name: "dmswatch", targets: ["dmswatch"]),
     .executable(name: "dmswatch-bench", targets: ["dmswatch-bench"]),
+    // For the fuzz package in Fuzz/ (it depends on this package by path and needs a product).
+    .library(
+      name: "DMSWatchKit", targets: ["DMSWatchModel", "DMSWatchRender", "AWSClient", "TerminalBackend", "DMSWatchApp"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

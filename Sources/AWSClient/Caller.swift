@@ -79,7 +79,11 @@ extension AWSCaller {
     if queryCompatible { headers["x-amzn-query-mode"] = "true" }
     let body = input == .null ? Data("{}".utf8) : input.encoded()
     let resp = try await send(operation, HTTPRequest(method: "POST", url: rootURL, headers: headers, body: body))
-    if resp.body.isEmpty || resp.body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D }) { return .object([]) }
+    // Every JSON operation dmswatch calls answers with a document; an empty 200 body is a broken
+    // response (a proxy, a cut connection), not "no items", which would replace the data on screen.
+    if resp.body.isEmpty || resp.body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D }) {
+      throw AWSErrorMapper.malformed(spec.signingName, operation, "HTTP \(resp.status) with an empty body")
+    }
     do {
       return try JSONValue.parse(resp.body)
     } catch {
@@ -139,7 +143,8 @@ extension AWSCaller {
           await quota.recordSuccess(spent: spent)
           return resp
         }
-        failure = AWSErrorMapper.error(from: resp, service: spec.signingName)
+        // The operation is named: a peer that lacks one (moto's HTML 500) must say which call failed.
+        failure = AWSErrorMapper.error(from: resp, service: "\(spec.signingName) \(operation)")
         retryAfter = resp.header("x-amz-retry-after").flatMap(Double.init).map { $0 / 1000 }
         // A local clock far from the service's: sign with the server's time and try once more.
         if !skewFixedOnce, Self.isSkewError(failure), let server = resp.header("date").flatMap(Self.httpDate) {

@@ -115,6 +115,10 @@ public final class Poller {
   // Log tail of the focused task.
   private var logTaskArn: String?
   private var logToken: String?
+  /// Forward tokens of tasks tailed before: coming back to a task continues, never repeats lines.
+  private var logTokens: [String: String] = [:]
+  /// Instance ARNs seen on tasks but not in the inventory, for which a reload was already asked.
+  private var unknownInstancesAsked = Set<String>()
   // Events since.
   private var eventsSince: Date?
   private var seenEvents = Set<String>()
@@ -263,22 +267,51 @@ public final class Poller {
     return Set(order[top..<min(order.count, top + rows)].map { s.tasks[$0].arn })
   }
 
+  /// Markers seen by each job in progress: a marker that comes back is a loop, not more pages.
+  private var seenMarkers: [DMSJob: Set<String>] = [:]
+
+  private func pageDone(_ job: DMSJob, sent: String?, next: String?) throws -> Bool {
+    if sent == nil { seenMarkers[job] = [] }
+    if let next, !next.isEmpty {
+      var seen = seenMarkers[job, default: []]
+      if next == sent || !seen.insert(next).inserted || seen.count > 10_000 {
+        seenMarkers[job] = nil
+        throw ServiceError(
+          kind: .malformed, code: "PaginationLoop",
+          message: "\(job) returned marker \(next.prefix(24)) again; stopped paging (the last complete data is kept)")
+      }
+      seenMarkers[job] = seen
+    } else {
+      seenMarkers[job] = nil
+    }
+    return planner.pageDone(job, nextMarker: next)
+  }
+
   private func call(_ job: DMSJob, marker: String?) async throws {
     let dms = services.dms
     switch job {
     case .taskList:
       let page = try await dms.describeReplicationTasks(marker: marker, maxRecords: 100)
       partialTasks += page.items
-      if planner.pageDone(job, nextMarker: page.marker) {
+      if try pageDone(job, sent: marker, next: page.marker) {
         let tasks = partialTasks
         partialTasks = []
         controller?.dispatch(.tasksLoaded(tasks, at: clock.now()))
+        // A task on an instance created after the inventory was read: read the inventory again (once per ARN).
+        if let s = controller?.state, inventoryLoaded {
+          let unknown = Set(tasks.compactMap(\.replicationInstanceArn)).subtracting(s.instances.keys).subtracting(unknownInstancesAsked)
+          if !unknown.isEmpty {
+            unknownInstancesAsked.formUnion(unknown)
+            planner.request(.instances)
+            planner.request(.endpoints)
+          }
+        }
         refreshDigests()
       }
     case .instances:
       let page = try await dms.describeReplicationInstances(marker: marker)
       partialInstances += page.items
-      if planner.pageDone(job, nextMarker: page.marker) {
+      if try pageDone(job, sent: marker, next: page.marker) {
         loadedInstances = partialInstances
         partialInstances = []
         deliverInventory()
@@ -286,7 +319,7 @@ public final class Poller {
     case .endpoints:
       let page = try await dms.describeEndpoints(marker: marker)
       partialEndpoints += page.items
-      if planner.pageDone(job, nextMarker: page.marker) {
+      if try pageDone(job, sent: marker, next: page.marker) {
         loadedEndpoints = partialEndpoints
         partialEndpoints = []
         deliverInventory()
@@ -295,7 +328,7 @@ public final class Poller {
       let since = eventsSince ?? clock.now().addingTimeInterval(-3600)
       let page = try await dms.describeEvents(since: since, marker: marker, maxRecords: 100)
       partialEvents += page.items
-      if planner.pageDone(job, nextMarker: page.marker) {
+      if try pageDone(job, sent: marker, next: page.marker) {
         let events = partialEvents
         partialEvents = []
         deliverEvents(events, since: since)
@@ -303,7 +336,7 @@ public final class Poller {
     case .tables(let arn):
       let page = try await dms.describeTableStatistics(taskArn: arn, marker: marker, maxRecords: 500)
       partialTables[arn, default: []] += page.items
-      if planner.pageDone(job, nextMarker: page.marker) {
+      if try pageDone(job, sent: marker, next: page.marker) {
         let list = partialTables.removeValue(forKey: arn) ?? []
         controller?.dispatch(.tablesLoaded(taskArn: arn, list, at: clock.now()))
         if let c = controller { planner.updateSuspicion(arn: arn, suspicion(of: arn, in: c.state)) }
@@ -319,6 +352,9 @@ public final class Poller {
     loadedEndpoints = nil
     controller?.dispatch(.instancesLoaded(instances, endpoints))
     inventoryLoaded = true
+    // Metrics dimensions and log group names need the instance names: fetch them now.
+    wakeups[.metrics]?.fire()
+    wakeups[.logs]?.fire()
   }
 
   /// Rebuilds the planner's task digests from the state (after each task list), in place over the
@@ -460,8 +496,10 @@ public final class Poller {
     guard let c = controller, let task = c.state.selectedTask else { return }
     guard let instance = c.state.instanceIdentifier(for: task) else { return }
     if logTaskArn != task.arn {
+      if let old = logTaskArn, let t = logToken { logTokens[old] = t }
       logTaskArn = task.arn
-      logToken = nil
+      logToken = logTokens[task.arn]
+      if logTokens.count > 5_000 { logTokens.removeAll() }
     }
     let group = TaskLogNames.group(instanceIdentifier: instance)
     let stream = TaskLogNames.stream(taskResourceId: task.resourceId)

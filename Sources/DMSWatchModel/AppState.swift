@@ -83,19 +83,20 @@ public struct TaskTables: Sendable, Equatable {
     for f in flags where f.severity > (worst[f.table] ?? .ok) { worst[f.table] = f.severity }
     self.worstByTable = worst
     self.loadedAt = loadedAt
+    // Judged once per load, not per frame: readiness of a 20,000-table task stays cheap to draw.
+    self.summaryCriteria = Readiness.tableCriteria(tables: self, config: RuleConfig())
   }
 
   /// Flags that count (unknown is shown but not counted as a problem).
   public var problemCount: Int { flags.filter { $0.severity >= .warn }.count }
 
-  /// Table-based readiness criteria, judged before the rows were dropped (summaries only).
+  /// Table-based readiness criteria, judged when the rows arrived (kept when the rows are dropped).
   public private(set) var summaryCriteria: [Readiness.Criterion]?
 
   /// Drops the rows, keeping flags, counts and the table-based readiness verdicts:
   /// memory stays bounded with thousands of tasks.
   public mutating func summarize(config: RuleConfig = RuleConfig()) {
     guard !isSummary else { return }
-    summaryCriteria = Readiness.tableCriteria(tables: self, config: config)
     tables = []
     isSummary = true
   }
@@ -164,6 +165,8 @@ public enum Overlay: Sendable, Equatable {
   case help(scroll: Int)
   case startMenu(taskArn: String, index: Int)
   case confirm(Confirmation)
+  /// Task detail: readiness checklist, findings and triage hints.
+  case detail(taskArn: String, scroll: Int)
 }
 
 public struct StatusMessage: Sendable, Equatable {
@@ -219,6 +222,9 @@ public struct AppState: Sendable {
   public var tables: [String: TaskTables] = [:]
   public var metrics: [String: TaskMetrics] = [:]
   public var log: RingBuffer<LogEntry>
+  /// The newest error lines and events per task identifier (for readiness and findings without scanning the log).
+  public var errorLog: [String: [LogEntry]] = [:]
+  public static let errorLogPerTask = 50
   public var sources: [DataSource: SourceStatus] = [:]
   public var thresholds = Thresholds()
   /// Commands sent whose outcome is not yet known, by task ARN.

@@ -39,6 +39,7 @@ public enum DashboardRenderer {
       case .help(let scroll): drawHelp(&g, state, keyMap, charset, scroll: scroll)
       case .startMenu(let arn, let index): drawStartMenu(&g, state, charset, taskArn: arn, index: index)
       case .confirm(let c): drawConfirm(&g, c, charset)
+      case .detail(let arn, let scroll): drawDetail(&g, state, charset, taskArn: arn, scroll: scroll)
       }
     }
     if charset.isASCII { g.asciiOnly() }
@@ -186,7 +187,7 @@ public enum DashboardRenderer {
     let y = r.y
     var pairs: [(String, String)]
     switch s.overlay {
-    case .help: pairs = [("↑/↓", "scroll"), ("PgUp/PgDn", "page"), ("esc", "close")]
+    case .help, .detail: pairs = [("↑/↓", "scroll"), ("PgUp/PgDn", "page"), ("esc", "close")]
     case .startMenu: pairs = [("↑/↓", "choose"), ("1-3", "pick"), ("enter", "start"), ("esc", "cancel")]
     case .confirm: pairs = [("y", "yes"), ("n", "no"), ("←/→", "choose"), ("enter", "confirm")]
     case .none:

@@ -85,7 +85,7 @@ struct Dashboard: ParsableCommand {
     try MainActor.assumeIsolated {
       try runDashboard(
         theme: loadedTheme, noColor: noColor, services: services, clock: clock, audit: audit, poll: poll, readOnly: readOnly,
-        keyMap: keyMap, thresholds: thresholds)
+        keyMap: keyMap, thresholds: thresholds, notify: (cfg, env, backend, paths.logFile))
     }
   }
 }
@@ -93,8 +93,18 @@ struct Dashboard: ParsableCommand {
 @MainActor
 func runDashboard(
   theme: Theme, noColor: Bool, services: ServiceBundle, clock: any Clock, audit: AuditLog, poll: PollSettings, readOnly: Bool,
-  keyMap: KeyMap, thresholds: Thresholds
+  keyMap: KeyMap, thresholds: Thresholds, notify: (config: AppConfig, env: [String: String], backend: Backend, logFile: String)
 ) throws {
+  // Notifications on transitions (config `notifications:` and NOTIFIER_URL); failures go to the status line and the log.
+  let notifyLog = LineLog(path: notify.logFile, component: "notify", clock: clock)
+  let notifier: DashboardNotifier?
+  do {
+    notifier = try DashboardNotifier.make(
+      config: notify.config, environment: notify.env, backend: notify.backend, clock: clock, log: { notifyLog.write($0) })
+  } catch {
+    printError("dmswatch: \(error)")
+    throw ExitCode(2)
+  }
   let term: CursesTerminal
   do {
     term = try CursesTerminal(theme: theme, noColor: noColor)
@@ -126,39 +136,25 @@ func runDashboard(
   }
   controller.onQuit = { finish(0) }
 
-  CursesTerminal.installSignalHandlers(
-    onTerminate: { sig in finish(128 + sig) },
-    onResize: {
-      let size = term.size
-      controller.dispatch(.resize(width: size.width, height: size.height))
-    },
-    onContinue: {
-      term.forceFullRepaint()
-      controller.renderNow()
-    })
+  SignalRouter.onTerminate = { sig in finish(128 + sig) }
+  SignalRouter.onResize = {
+    let size = term.size
+    controller.dispatch(.resize(width: size.width, height: size.height))
+  }
+  SignalRouter.onContinue = {
+    term.forceFullRepaint()
+    controller.renderNow()
+  }
 
   let size = term.size
   controller.dispatch(.resize(width: size.width, height: size.height))
   controller.renderNow()
 
-  // Keys: stdin readable → read everything pending.
-  var emptyWakeups = 0
-  let input = DispatchSource.makeReadSource(fileDescriptor: STDIN_FILENO, queue: .main)
-  input.setEventHandler {
-    MainActor.assumeIsolated {
-      let events = term.readInput()
-      if events.isEmpty {
-        // Readable but nothing to read, repeatedly: the terminal went away (hang-up).
-        emptyWakeups += 1
-        if emptyWakeups > 200 { finish(129) }
-        return
-      }
-      emptyWakeups = 0
+  // Keys; a terminal that goes away (hang-up) ends the session cleanly.
+  let input = term.startReadingInput(
+    onEvents: { events in
       for e in events {
         switch e {
-        case .key(.ctrl("z")):
-          term.suspend()
-          controller.renderNow()
         case .key(.ctrl("l")):
           term.forceFullRepaint()
           controller.renderNow()
@@ -168,9 +164,8 @@ func runDashboard(
           controller.dispatch(.resize(width: w, height: h))
         }
       }
-    }
-  }
-  input.resume()
+    },
+    onHangup: { finish(129) })
 
   // A one-second tick updates ages and expires messages.
   let timer = DispatchSource.makeTimerSource(queue: .main)
@@ -180,8 +175,34 @@ func runDashboard(
   }
   timer.resume()
 
+  // Feed findings to the notifier every 5 s once data is in; findings present at start are primed, not sent.
+  var primed = false
+  var lastFailureShown: String?
+  let ruleConfig = notify.config.ruleConfig
+  let notifyTimer = DispatchSource.makeTimerSource(queue: .main)
+  notifyTimer.schedule(deadline: .now() + 5, repeating: 5, leeway: .milliseconds(500))
+  notifyTimer.setEventHandler {
+    MainActor.assumeIsolated {
+      guard let notifier, controller.state.sources[.tasks]?.lastSuccess != nil else { return }
+      let s = controller.state
+      let scope = Set(s.tasks.filter { s.tables[$0.arn] != nil }.map(\.identifier))
+      let findings = s.allFindings(config: ruleConfig).filter { scope.contains($0.task) }
+      if !primed {
+        notifier.prime(findings: findings)
+        primed = true
+      } else {
+        notifier.update(findings: findings, scope: scope)
+      }
+      if let f = notifier.lastFailure, f != lastFailureShown {
+        lastFailureShown = f
+        controller.dispatch(.statusMessage("notification failed: \(f)", .warn))
+      }
+    }
+  }
+  notifyTimer.resume()
+
   controller.start()
-  withExtendedLifetime((input, timer)) {
+  withExtendedLifetime((input, timer, notifyTimer)) {
     dispatchMain()
   }
 }

@@ -27,11 +27,15 @@ final class RateBudgetTests: XCTestCase {
     XCTAssertEqual(b.rate, 1)
     XCTAssertTrue(b.throttled(now: t0.addingTimeInterval(3)))
     XCTAssertEqual(b.rate, 0.5)
-    // Additive increase: +2/8 per 10 s without throttling.
-    b.refill(now: t0.addingTimeInterval(3 + 10))
+    // Additive increase: +2/8 per 5 s without throttling.
+    b.refill(now: t0.addingTimeInterval(3 + 5))
     XCTAssertEqual(b.rate, 0.75, accuracy: 1e-9)
-    b.refill(now: t0.addingTimeInterval(3 + 25))
-    XCTAssertEqual(b.rate, 1.0, accuracy: 1e-9, "steps come every 10 s, not continuously")
+    b.refill(now: t0.addingTimeInterval(3 + 12.5))
+    XCTAssertEqual(b.rate, 1.0, accuracy: 1e-9, "steps come every 5 s, not continuously")
+    // The decrease stops at an eighth of the configured rate.
+    var storm = RateBudget(rate: 2, capacity: 5, now: t0)
+    for i in 0..<20 { storm.throttled(now: t0.addingTimeInterval(Double(i) * 3)) }
+    XCTAssertEqual(storm.rate, 0.25, accuracy: 1e-9)
     b.refill(now: t0.addingTimeInterval(3 + 300))
     XCTAssertEqual(b.rate, 2, "back to the configured rate, never above")
     XCTAssertFalse(b.isThrottled)
@@ -162,7 +166,16 @@ final class PollPlannerTests: XCTestCase {
       if got.last == .instances { p.failed(.instances, throttled: false, now: t0, budget: &b) } else if let j = got.last { p.pageDone(j, nextMarker: nil) }
     }
     XCTAssertEqual(got, [.taskList, .instances, .endpoints])
-    XCTAssertLessThanOrEqual(p.lastStart(.instances).map { $0.addingTimeInterval(300).timeIntervalSince(t0) } ?? 999, 10.001)
+    // Due again after one task-list interval (5 s), not the 5-minute inventory interval; endpoints loaded fine.
+    var later: [DMSJob] = []
+    for _ in 0..<3 {
+      if case .call(let j, _) = p.next(now: t0.addingTimeInterval(5.01), focusedArn: nil, visible: [], budget: &b) {
+        later.append(j)
+        p.pageDone(j, nextMarker: nil)
+      }
+    }
+    XCTAssertTrue(later.contains(.instances), "\(later)")
+    XCTAssertFalse(later.contains(.endpoints))
   }
 
   func testThrottlingHalvesAndTheListIntervalStretches() {

@@ -510,7 +510,7 @@ final class RenderBehaviourTests: XCTestCase {
     s.layout = Layout(width: 200, height: 50)
     let g = F.render(s)
     let longRow = (0..<g.height).map { g.rowText($0) }.first { $0.contains("very-long-name-very-long-name-") } ?? ""
-    XCTAssertTrue(longRow.contains("very-long-name-very-long-name-very-long-name-…"), "long names end with an ellipsis: \(longRow)")
+    XCTAssertNotNil(longRow.range(of: #"very-long-name-very-long-name-[a-z-]*…"#, options: .regularExpression), "long names end with an ellipsis: \(longRow)")
   }
 
   // MARK: scale

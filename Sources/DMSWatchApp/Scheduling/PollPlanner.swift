@@ -53,6 +53,8 @@ public struct PollPlanner: Sendable {
   public var tablesInterval: TimeInterval
   public var taskListInterval: TimeInterval
   public var eventsInterval: TimeInterval
+  /// Jobs that have completed at least once.
+  private var completedOnce = Set<DMSJob>()
   public var inventoryInterval: TimeInterval
   /// The task list may use at most this share of the (current) rate; with thousands of tasks its
   /// interval stretches instead.
@@ -69,8 +71,6 @@ public struct PollPlanner: Sendable {
   private var lastAttempt: [DMSJob: Date] = [:]
   private var running: [DMSJob: (marker: String?, pages: Int)] = [:]
   private var requested: Set<DMSJob> = []
-  /// Jobs that have completed at least once (inventory retries sooner until then).
-  private var completed: Set<DMSJob> = []
   public private(set) var taskListPages = 1
   /// Background table job in progress (at most one).
   private var backgroundArn: String?
@@ -199,7 +199,10 @@ public struct PollPlanner: Sendable {
     guard let last = lastStart(job) else { return .distantPast }
     switch job {
     case .taskList: return last.addingTimeInterval(effectiveTaskListInterval(rate: rate))
-    case .instances, .endpoints: return last.addingTimeInterval(inventoryInterval)
+    case .instances, .endpoints:
+      // Until the inventory has loaded once (e.g. AWS was unreachable at start), retry it like the task list:
+      // metrics and log names need it.
+      return last.addingTimeInterval(completedOnce.contains(job) ? inventoryInterval : effectiveTaskListInterval(rate: rate))
     case .events: return last.addingTimeInterval(eventsInterval)
     case .tables: return last.addingTimeInterval(tablesInterval)
     }
@@ -251,7 +254,7 @@ public struct PollPlanner: Sendable {
       return false
     }
     running[job] = nil
-    completed.insert(job)
+    completedOnce.insert(job)
     if job == .taskList { taskListPages = max(1, r.pages) }
     if case .tables(let a) = job, a == backgroundArn { backgroundArn = nil }
     return true
@@ -260,10 +263,6 @@ public struct PollPlanner: Sendable {
   /// A call failed: the job ends (it runs again when next due); throttling halves the budget's rate.
   public mutating func failed(_ job: DMSJob, throttled: Bool, now: Date, budget: inout RateBudget) {
     running[job] = nil
-    if job == .instances || job == .endpoints, !completed.contains(job) {
-      // Never loaded yet (metrics and logs need it): try again after one table interval, not 5 minutes.
-      lastAttempt[job] = now.addingTimeInterval(max(0, tablesInterval * 2) - inventoryInterval)
-    }
     if case .tables(let a) = job, a == backgroundArn { backgroundArn = nil }
     if throttled { budget.throttled(now: now) }
   }

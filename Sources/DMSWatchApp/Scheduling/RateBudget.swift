@@ -15,8 +15,10 @@ public struct RateBudget: Sendable, Equatable {
   public private(set) var spent = 0
   /// Throttling responses seen so far.
   public private(set) var throttles = 0
-  public var minRate = 0.05
-  public var recoveryInterval: TimeInterval = 10
+  /// Floor of the decrease: an eighth of the configured rate (0.25/s by default), so a throttling storm
+  /// never leaves the dashboard waiting minutes for its first call after the storm.
+  public var minRate: Double
+  public var recoveryInterval: TimeInterval = 5
   /// Additive increase per `recoveryInterval`; default an eighth of the configured rate.
   public var recoveryStep: Double
   /// Several throttled responses within this window count as one congestion signal.
@@ -32,6 +34,7 @@ public struct RateBudget: Sendable, Equatable {
     self.capacity = max(1, capacity)
     tokens = max(1, capacity)
     recoveryStep = r / 8
+    minRate = max(0.01, r / 8)
     last = now
     lastAdjust = now
   }

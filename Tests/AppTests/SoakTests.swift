@@ -1,0 +1,132 @@
+import DMSSimulator
+import DMSWatchModel
+import DMSWatchRender
+import Foundation
+import XCTest
+
+@testable import DMSWatchApp
+
+/// A long run on the simulated fleet at accelerated time: the app's own pollers and reducer on a
+/// `ManualClock`, 1,000 tasks, a frame rendered every step. Memory, descriptors and frame time must
+/// not grow. The suite runs one simulated hour; `make soak` runs SOAK_HOURS (default 24).
+@MainActor
+final class SoakTests: XCTestCase {
+  struct Sample {
+    var hour: Double
+    var rssKiB: Int
+    var fds: Int
+    var logCount: Int
+    var maxSeries: Int
+    var tableRows: Int
+    var frameMs: Double
+  }
+
+  func testSoakSimulatedFleetStaysBounded() async throws {
+    let env = ProcessInfo.processInfo.environment
+    let hours = Double(env["SOAK_HOURS"] ?? "") ?? 1
+    let tasks = Int(env["SOAK_TASKS"] ?? "") ?? 1000
+    let step: TimeInterval = 30
+    let steps = Int(hours * 3600 / step)
+
+    let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("dmswatch-soak-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: tmp) }
+
+    let clock = ManualClock()
+    let fleet = SimulatedFleet(config: SimulatorConfig(tasks: tasks, seed: 11), clock: clock)
+    let audit = AuditLog(path: tmp.appendingPathComponent("audit.log").path, source: "soak", environment: [:])
+    var settings = PollSettings.from(refresh: 2)
+    // The budget refills on the manual clock; a large one keeps the run from waiting in real time.
+    settings.dmsCallsPerSecond = 10_000
+    settings.dmsBurst = 10_000
+    let controller = AppController(
+      state: AppState(now: clock.now()), services: ServiceBundle(dms: fleet, metrics: fleet, logs: fleet, sourceLabel: "soak"),
+      clock: clock, audit: audit, poll: settings)
+    controller.dispatch(.resize(width: 200, height: 50))
+    let poller = Poller(controller: controller, services: controller.services, clock: clock, settings: settings)
+    let keyMap = KeyMap()
+
+    var samples: [Sample] = []
+    var frameTimes: [Double] = []
+    let started = Date()
+    for i in 0..<steps {
+      clock.advance(step)
+      await poller.pollTasks()
+      await poller.pollTables()
+      if i % 2 == 0 { await poller.pollMetrics() }
+      await poller.pollLogs()
+      await poller.pollEvents()
+      controller.dispatch(.tick(clock.now()))
+      // Move around now and then: focus changes re-tail logs and backfill metrics.
+      if i % 40 == 39 {
+        controller.dispatch(.key(.char("j")))
+      }
+      if i % 200 == 199 {
+        controller.dispatch(.key(.char("G")))
+      }
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      let grid = DashboardRenderer.render(controller.state, keyMap: keyMap, charset: .unicode)
+      let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+      XCTAssertEqual(grid.width, 200)
+      frameTimes.append(ms)
+      if i % max(1, steps / 24) == 0 || i == steps - 1 {
+        samples.append(sample(controller.state, hour: Double(i + 1) * step / 3600, frameMs: median(frameTimes.suffix(20))))
+      }
+    }
+    let wall = Date().timeIntervalSince(started)
+    let s = controller.state
+    XCTAssertEqual(s.tasks.count, tasks)
+
+    // Bounded buffers.
+    XCTAssertLessThanOrEqual(s.log.count, s.log.capacity)
+    for (_, m) in s.metrics {
+      for (_, series) in m.series {
+        XCTAssertLessThanOrEqual(series.points.count, series.maxPoints)
+        if let first = series.points.first, let last = series.points.last {
+          XCTAssertLessThanOrEqual(last.time.timeIntervalSince(first.time), series.window + 60)
+        }
+      }
+    }
+    XCTAssertLessThanOrEqual(s.metrics.count, tasks)
+    XCTAssertLessThanOrEqual(s.tables.count, tasks)
+    let fullTaskRows = s.tables.filter { !$0.value.isSummary }.map { $0.value.tables.count }.reduce(0, +)
+    let focusedRows = s.selectedTables?.tables.count ?? 0
+    XCTAssertLessThanOrEqual(fullTaskRows - focusedRows, 2_000, "only the focused task keeps every table row")
+
+    // No growth: compare the end with the first sample after warm-up.
+    let base = samples[min(1, samples.count - 1)]
+    let end = samples[samples.count - 1]
+    let report = samples.map {
+      String(format: "h%5.1f rss %7d KiB fds %3d log %5d series %4d rows %6d frame %.1f ms", $0.hour, $0.rssKiB, $0.fds, $0.logCount, $0.maxSeries, $0.tableRows, $0.frameMs)
+    }.joined(separator: "\n")
+    print("soak: \(hours) simulated h, \(tasks) tasks, \(steps) steps in \(String(format: "%.1f", wall)) s\n\(report)")
+    XCTAssertLessThanOrEqual(end.fds, base.fds + 2, "file descriptors leak\n\(report)")
+    XCTAssertLessThan(end.rssKiB - base.rssKiB, 96 * 1024, "memory grows\n\(report)")
+    let early = median(Array(frameTimes.dropFirst(min(20, frameTimes.count / 4)).prefix(50)))
+    let late = median(Array(frameTimes.suffix(50)))
+    XCTAssertLessThan(late, early * 2 + 2, "per-frame time grows: \(early) → \(late) ms\n\(report)")
+  }
+
+  func sample(_ s: AppState, hour: Double, frameMs: Double) -> Sample {
+    let maxSeries = s.metrics.values.flatMap { $0.series.values.map(\.points.count) }.max() ?? 0
+    let rows = s.tables.values.map(\.tables.count).reduce(0, +)
+    return Sample(hour: hour, rssKiB: Self.rssKiB(), fds: Self.openFDs(), logCount: s.log.count, maxSeries: maxSeries, tableRows: rows, frameMs: frameMs)
+  }
+
+  func median<C: Collection>(_ xs: C) -> Double where C.Element == Double {
+    let s = xs.sorted()
+    return s.isEmpty ? 0 : s[s.count / 2]
+  }
+
+  static func rssKiB() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+      return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+    }
+    return 0
+  }
+
+  static func openFDs() -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0
+  }
+}
