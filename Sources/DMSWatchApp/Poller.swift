@@ -107,7 +107,10 @@ public final class Poller {
   private var partialInstances: [ReplicationInstance] = []
   private var partialEndpoints: [Endpoint] = []
   private var loadedInstances: [ReplicationInstance]?
+  private var loadedEndpoints: [Endpoint]?
   private var lastBudgetStatus: BudgetStatus?
+  /// Position of each task in `state.tasks` as of the last task list.
+  private var taskIndex: [String: Int] = [:]
 
   // Log tail of the focused task.
   private var logTaskArn: String?
@@ -214,7 +217,9 @@ public final class Poller {
 
   private func publishBudget() {
     let b = budget.bucket
-    let status = BudgetStatus(rate: b.rate, configuredRate: b.configuredRate)
+    // Rounded to whole seconds so a slowly recovering rate does not redraw every step.
+    let listInterval = planner.effectiveTaskListInterval(rate: b.rate).rounded(.up)
+    let status = BudgetStatus(rate: b.rate, configuredRate: b.configuredRate, taskListInterval: listInterval)
     guard status != lastBudgetStatus else { return }
     lastBudgetStatus = status
     controller?.dispatch(.budgetChanged(status))
@@ -309,17 +314,15 @@ public final class Poller {
       if try pageDone(job, sent: marker, next: page.marker) {
         loadedInstances = partialInstances
         partialInstances = []
+        deliverInventory()
       }
     case .endpoints:
       let page = try await dms.describeEndpoints(marker: marker)
       partialEndpoints += page.items
       if try pageDone(job, sent: marker, next: page.marker) {
-        controller?.dispatch(.instancesLoaded(loadedInstances ?? [], partialEndpoints))
+        loadedEndpoints = partialEndpoints
         partialEndpoints = []
-        inventoryLoaded = true
-        // Metrics dimensions and log group names need the instance names: fetch them now.
-        wakeups[.metrics]?.fire()
-        wakeups[.logs]?.fire()
+        deliverInventory()
       }
     case .events:
       let since = eventsSince ?? clock.now().addingTimeInterval(-3600)
@@ -336,29 +339,57 @@ public final class Poller {
       if try pageDone(job, sent: marker, next: page.marker) {
         let list = partialTables.removeValue(forKey: arn) ?? []
         controller?.dispatch(.tablesLoaded(taskArn: arn, list, at: clock.now()))
-        if let c = controller { planner.updateSuspicion(arn: arn, Self.suspicion(of: arn, in: c.state)) }
+        if let c = controller { planner.updateSuspicion(arn: arn, suspicion(of: arn, in: c.state)) }
       }
     }
   }
 
-  /// Rebuilds the planner's task digests from the state (after each task list).
+  /// Instances and endpoints go to the reducer together, once both listings are complete
+  /// (a failed one keeps the last good inventory).
+  private func deliverInventory() {
+    guard let instances = loadedInstances, let endpoints = loadedEndpoints else { return }
+    loadedInstances = nil
+    loadedEndpoints = nil
+    controller?.dispatch(.instancesLoaded(instances, endpoints))
+    inventoryLoaded = true
+    // Metrics dimensions and log group names need the instance names: fetch them now.
+    wakeups[.metrics]?.fire()
+    wakeups[.logs]?.fire()
+  }
+
+  /// Rebuilds the planner's task digests from the state (after each task list), in place over the
+  /// task array (no per-task copies: this runs for thousands of tasks).
   private func refreshDigests() {
-    guard let s = controller?.state else { return }
-    planner.setTasks(s.tasks.map { TaskDigest(arn: $0.arn, suspicion: Self.suspicion(of: $0.arn, in: s)) })
+    guard let c = controller else { return }
+    var digests: [TaskDigest] = []
+    var index: [String: Int] = [:]
+    let count = c.state.tasks.count
+    digests.reserveCapacity(count)
+    index.reserveCapacity(count)
+    for i in 0..<count {
+      let arn = c.state.tasks[i].arn
+      index[arn] = i
+      digests.append(TaskDigest(arn: arn, suspicion: Self.suspicion(at: i, in: c.state)))
+    }
+    taskIndex = index
+    planner.setTasks(digests)
+  }
+
+  /// Suspicion of one task after its tables were loaded.
+  private func suspicion(of arn: String, in s: AppState) -> Int {
+    guard let i = taskIndex[arn], i < s.tasks.count, s.tasks[i].arn == arn else { return 0 }
+    return Self.suspicion(at: i, in: s)
   }
 
   /// Failed, errored tables, flagged, latency rising: each adds to the score.
-  static func suspicion(of arn: String, in s: AppState) -> Int {
-    guard let t = s.tasks.first(where: { $0.arn == arn }) else { return 0 }
-    return suspicion(t, s)
-  }
-
-  static func suspicion(_ t: ReplicationTask, _ s: AppState) -> Int {
+  static func suspicion(at i: Int, in s: AppState) -> Int {
     var score = 0
-    if t.status == TaskStatus.failed || t.status == TaskStatus.failedMove { score += 4 }
-    if let e = t.stats?.tablesErrored, e > 0 { score += 3 }
-    if let tt = s.tables[t.arn], tt.problemCount > 0 || tt.error != nil { score += 2 }
-    if s.metrics[t.arn]?.latencySource.isRising(over: 3) == true { score += 1 }
+    let status = s.tasks[i].status
+    if status == TaskStatus.failed || status == TaskStatus.failedMove { score += 4 }
+    if let e = s.tasks[i].stats?.tablesErrored, e > 0 { score += 3 }
+    let arn = s.tasks[i].arn
+    if let tt = s.tables[arn], tt.error != nil || tt.flags.contains(where: { $0.severity >= .warn }) { score += 2 }
+    if s.metrics[arn]?.latencySource.isRising(over: 3) == true { score += 1 }
     return score
   }
 

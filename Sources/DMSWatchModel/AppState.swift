@@ -51,9 +51,13 @@ public struct SourceStatus: Sendable, Equatable {
 public struct BudgetStatus: Sendable, Equatable {
   public var rate: Double
   public var configuredRate: Double
-  public init(rate: Double, configuredRate: Double) {
+  /// The interval the task list is polled at now (stretched for large fleets and while throttled);
+  /// the TASKS age is judged STALE against it. Nil keeps the configured interval.
+  public var taskListInterval: TimeInterval?
+  public init(rate: Double, configuredRate: Double, taskListInterval: TimeInterval? = nil) {
     self.rate = rate
     self.configuredRate = configuredRate
+    self.taskListInterval = taskListInterval
   }
   /// True while the rate is below the configured one (after throttling).
   public var isThrottled: Bool { rate < configuredRate - 1e-9 }

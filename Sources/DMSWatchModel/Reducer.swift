@@ -132,7 +132,11 @@ public struct Reducer: Sendable {
       setMessage(&s, text, sev)
       r.redraw = true
     case .budgetChanged(let status):
-      r.redraw = s.budget?.isThrottled != status.isThrottled || (status.isThrottled && s.budget != status)
+      r.redraw = s.budget?.isThrottled != status.isThrottled || (status.isThrottled && s.budget?.rate != status.rate)
+      if let i = status.taskListInterval, s.sources[.tasks]?.interval != i {
+        s.sources[.tasks]?.interval = i
+        r.redraw = true
+      }
       s.budget = status
     case .commandFinished(let cmd, let error, let unknown, let at):
       s.pending[cmd.taskArn] = nil

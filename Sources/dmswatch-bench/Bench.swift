@@ -176,10 +176,12 @@ struct Bench {
     // 6. DMS calls per minute against the budget, simulated minutes on a manual clock.
     let simMinutes = opt.seconds >= 60 ? 10.0 : 5.0
     for n in [10, 100, 1000, 5000] {
-      let r = await simulatePolling(tasks: n, minutes: simMinutes)
+      // 1,000 tasks need about 15 minutes for one full background round: run long enough to see it.
+      let minutes = n == 1000 ? 3 * simMinutes : simMinutes
+      let r = await simulatePolling(tasks: n, minutes: minutes)
       let worst = r.worstAge.isFinite ? Format.age(r.worstAge) : "never (\(r.loaded)/\(n) loaded)"
       rows.append(Row(
-        figure: "6 DMS calls/min, \(n) tasks, \(Int(simMinutes)) simulated min",
+        figure: "6 DMS calls/min, \(n) tasks, \(Int(minutes)) simulated min",
         value: String(format: "%.0f/min (busiest 60 s: %d, 10 s: %d); focused ≤ %@; worst table age %@", r.callsPerMinute, r.busiest(window: 60), r.busiest(window: 10), Format.age(r.maxFocusedAge), worst),
         target: "≤ 120/min (5 + 2/s in any window), focused ≤ 10 s"))
     }
@@ -193,12 +195,22 @@ struct Bench {
       env["XDG_STATE_HOME"] = NSTemporaryDirectory() + "dmswatch-bench-\(getpid())"
       let args = ["--demo", "--demo-tasks", "1000", "--demo-tables", "200"]
       // 7. First frame.
-      let first = try PtyProcess(path: bin, arguments: ["--demo"], environment: env, cols: 200, rows: 50)
-      let tTitles = first.waitFor(["TASKS", "TABLES", "FLAGS", "LATENCY", "LOG"], timeout: 10)
-      let tData = first.waitFor(["running"], timeout: 10)
-      first.terminate()
-      rows.append(Row(figure: "7 start → first frame (demo, 12 tasks)", value: tTitles.map(ms) ?? "not seen", target: "≤ 200 ms"))
-      rows.append(Row(figure: "7b start → first frame with task rows", value: tData.map(ms) ?? "not seen", target: "—"))
+      // Five starts: the first pays for cold page-cache misses, the median is the typical start.
+      var titles: [Double] = []
+      var data: [Double] = []
+      for _ in 0..<5 {
+        let first = try PtyProcess(path: bin, arguments: ["--demo"], environment: env, cols: 200, rows: 50)
+        let tTitles = first.waitFor(["TASKS", "TABLES", "FLAGS", "LATENCY", "LOG"], timeout: 10)
+        let tData = first.waitFor(["running"], timeout: 10)
+        first.terminate()
+        if let t = tTitles { titles.append(t) }
+        if let t = tData { data.append(t) }
+      }
+      rows.append(Row(
+        figure: "7 start → first frame (demo, 12 tasks), median / max of 5",
+        value: titles.isEmpty ? "not seen" : "\(ms(percentile(titles, 50))) / \(ms(titles.max() ?? 0))", target: "≤ 200 ms"))
+      rows.append(Row(
+        figure: "7b then → task rows on screen, median", value: data.isEmpty ? "not seen" : ms(percentile(data, 50)), target: "—"))
 
       for full in [false, true] {
         var e = env

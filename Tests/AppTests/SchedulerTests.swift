@@ -157,6 +157,27 @@ final class PollPlannerTests: XCTestCase {
     XCTAssertEqual(firstBackground?.1, .tables("t30"))
   }
 
+  func testInventoryRetriesSoonUntilFirstLoaded() {
+    var p = PollPlanner(settings: settings(), capacity: 10)
+    var b = RateBudget(rate: 2, capacity: 10, now: t0)
+    var got: [DMSJob] = []
+    for _ in 0..<3 {
+      if case .call(let j, _) = p.next(now: t0, focusedArn: nil, visible: [], budget: &b) { got.append(j) }
+      if got.last == .instances { p.failed(.instances, throttled: false, now: t0, budget: &b) } else if let j = got.last { p.pageDone(j, nextMarker: nil) }
+    }
+    XCTAssertEqual(got, [.taskList, .instances, .endpoints])
+    // Due again after one task-list interval (5 s), not the 5-minute inventory interval; endpoints loaded fine.
+    var later: [DMSJob] = []
+    for _ in 0..<3 {
+      if case .call(let j, _) = p.next(now: t0.addingTimeInterval(5.01), focusedArn: nil, visible: [], budget: &b) {
+        later.append(j)
+        p.pageDone(j, nextMarker: nil)
+      }
+    }
+    XCTAssertTrue(later.contains(.instances), "\(later)")
+    XCTAssertFalse(later.contains(.endpoints))
+  }
+
   func testThrottlingHalvesAndTheListIntervalStretches() {
     var p = PollPlanner(settings: settings(), capacity: 5)
     var b = RateBudget(rate: 2, capacity: 5, now: t0)
@@ -218,7 +239,11 @@ final class PollerSimulationTests: XCTestCase {
   }
 
   func testFiveThousandTasksTenMinutesStaysInBudget() async throws {
-    let (r, fleet, _) = try await simulate(tasks: 5000, minutes: 10, moveFocusEvery: 90)
+    let (r, fleet, c) = try await simulate(tasks: 5000, minutes: 10, moveFocusEvery: 90)
+    // The TASKS age is judged against the stretched interval: a 50-page list every ~50 s is not STALE.
+    XCTAssertGreaterThanOrEqual(c.state.sources[.tasks]?.interval ?? 0, 50)
+    c.dispatch(.tick(c.clock.now()))
+    XCTAssertFalse(c.state.isStale(.tasks))
     assertWithinBudget(r, rate: 2, burst: 5)
     XCTAssertLessThanOrEqual(Double(r.calls.count), 5 + 2 * 600)
     XCTAssertLessThanOrEqual(r.maxFocusedAge, 2 * 5, "focused statistics never older than 2 poll intervals")

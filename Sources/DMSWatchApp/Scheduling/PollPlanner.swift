@@ -138,6 +138,8 @@ public struct PollPlanner: Sendable {
     // Priority work, in order.
     var priority: [DMSJob] = []
     if let f = focusedArn { priority.append(.tables(f)) }
+    // The task list before the inventory: with a thousand endpoints the inventory is 10+ pages,
+    // and the task list is what the screen needs first.
     priority += [.taskList, .instances, .endpoints, .events]
     for job in priority {
       if let r = running[job] {
