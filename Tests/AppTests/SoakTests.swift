@@ -61,8 +61,8 @@ final class SoakTests: XCTestCase {
       if i % 40 == 39 {
         controller.dispatch(.key(.char("j")))
       }
-      if i % 200 == 199 {
-        controller.dispatch(.key(.char("G")))
+      if i % 400 == 399 {
+        controller.dispatch(.key(.char("g")))  // back to the top: the selection keeps cycling
       }
       let t0 = DispatchTime.now().uptimeNanoseconds
       let grid = DashboardRenderer.render(controller.state, keyMap: keyMap, charset: .unicode)
@@ -99,7 +99,18 @@ final class SoakTests: XCTestCase {
     let report = samples.map {
       String(format: "h%5.1f rss %7d KiB fds %3d log %5d series %4d rows %6d frame %.1f ms", $0.hour, $0.rssKiB, $0.fds, $0.logCount, $0.maxSeries, $0.tableRows, $0.frameMs)
     }.joined(separator: "\n")
-    print("soak: \(hours) simulated h, \(tasks) tasks, \(steps) steps in \(String(format: "%.1f", wall)) s\n\(report)")
+    let sources = DataSource.allCases.map { src -> String in
+      let st = s.sources[src]
+      let age = st?.lastSuccess.map { String(format: "%.0fs", s.now.timeIntervalSince($0)) } ?? "never"
+      return "\(src.rawValue): last success \(age) ago\(st?.lastError.map { ", last error: \($0)" } ?? "")"
+    }.joined(separator: "\n")
+    let newest = s.log.last?.time
+    print("soak: \(hours) simulated h, \(tasks) tasks, \(steps) steps in \(String(format: "%.1f", wall)) s\n\(report)\n\(sources)\nnewest log entry: \(newest.map { String(format: "%.0fs", s.now.timeIntervalSince($0)) + " ago" } ?? "none")")
+    // Nothing hung: every source succeeded within the last two steps.
+    for src in DataSource.allCases {
+      let last = try XCTUnwrap(s.sources[src]?.lastSuccess, "\(src) never succeeded")
+      XCTAssertLessThanOrEqual(s.now.timeIntervalSince(last), 2 * step, "\(src) stopped updating\n\(sources)")
+    }
     XCTAssertLessThanOrEqual(end.fds, base.fds + 2, "file descriptors leak\n\(report)")
     XCTAssertLessThan(end.rssKiB - base.rssKiB, 96 * 1024, "memory grows\n\(report)")
     let early = median(Array(frameTimes.dropFirst(min(20, frameTimes.count / 4)).prefix(50)))
