@@ -26,6 +26,9 @@ final class SoakTests: XCTestCase {
     let hours = Double(env["SOAK_HOURS"] ?? "") ?? 1
     let tasks = Int(env["SOAK_TASKS"] ?? "") ?? 1000
     let step: TimeInterval = 30
+    // Small enough that the log ring wraps within the run (the simulated fleet writes ≈ 400 lines an hour
+    // to the focused task's stream and events), so the cap itself is exercised.
+    let logCapacity = Int(env["SOAK_LOG_CAPACITY"] ?? "") ?? 300
     let steps = Int(hours * 3600 / step)
 
     let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("dmswatch-soak-\(UUID().uuidString)")
@@ -40,7 +43,7 @@ final class SoakTests: XCTestCase {
     settings.dmsCallsPerSecond = 10_000
     settings.dmsBurst = 10_000
     let controller = AppController(
-      state: AppState(now: clock.now()), services: ServiceBundle(dms: fleet, metrics: fleet, logs: fleet, sourceLabel: "soak"),
+      state: AppState(now: clock.now(), logCapacity: logCapacity), services: ServiceBundle(dms: fleet, metrics: fleet, logs: fleet, sourceLabel: "soak"),
       clock: clock, audit: audit, poll: settings)
     controller.dispatch(.resize(width: 200, height: 50))
     let poller = Poller(controller: controller, services: controller.services, clock: clock, settings: settings)
@@ -78,7 +81,8 @@ final class SoakTests: XCTestCase {
     XCTAssertEqual(s.tasks.count, tasks)
 
     // Bounded buffers.
-    XCTAssertLessThanOrEqual(s.log.count, s.log.capacity)
+    XCTAssertEqual(s.log.capacity, logCapacity)
+    XCTAssertEqual(s.log.count, logCapacity, "the log ring wrapped and stayed at its cap")
     for (_, m) in s.metrics {
       for (_, series) in m.series {
         XCTAssertLessThanOrEqual(series.points.count, series.maxPoints)
