@@ -143,7 +143,8 @@ extension AWSCaller {
           await quota.recordSuccess(spent: spent)
           return resp
         }
-        failure = AWSErrorMapper.error(from: resp, service: spec.signingName)
+        // The operation is named: a peer that lacks one (moto's HTML 500) must say which call failed.
+        failure = AWSErrorMapper.error(from: resp, service: "\(spec.signingName) \(operation)")
         retryAfter = resp.header("x-amz-retry-after").flatMap(Double.init).map { $0 / 1000 }
         // A local clock far from the service's: sign with the server's time and try once more.
         if !skewFixedOnce, Self.isSkewError(failure), let server = resp.header("date").flatMap(Self.httpDate) {

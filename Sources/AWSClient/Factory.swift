@@ -43,7 +43,7 @@ public struct AWSServices: Sendable {
   public var credentials: CachingCredentialsProvider
   /// Where the credentials came from.
   public var credentialSource: String
-  /// For the header: `aws:<profile> <region> <account>/<arn tail>`.
+  /// For the header: `aws:<profile> <region> <account>/<arn tail>` (`account ?` when STS was unreachable).
   public var identityLabel: String
 
   public var bundle: ServiceBundle { ServiceBundle(dms: dms, metrics: metrics, logs: logs, sourceLabel: identityLabel) }
@@ -96,9 +96,15 @@ public enum AWSClientFactory {
     let source = try await creds.credentials().source
     var label = "aws:\(profileName) \(region)"
     if settings.verifyIdentity {
-      let id = try await sts.getCallerIdentity()
-      let tail = id.arn.split(separator: ":").last.map(String.init) ?? id.arn
-      label += " \(id.account)/\(tail)"
+      do {
+        let id = try await sts.getCallerIdentity()
+        let tail = id.arn.split(separator: ":").last.map(String.init) ?? id.arn
+        label += " \(id.account)/\(tail)"
+      } catch where (error as? ServiceError)?.isRetryable == true {
+        // AWS is unreachable or failing right now: start anyway, so the dashboard shows the failure
+        // (STALE, the error on the frames) and recovers with the network. Credential errors still stop here.
+        label += " account ?"
+      }
     }
     return AWSServices(
       dms: AWSDMSClient(caller: try caller(.dms)), metrics: AWSCloudWatchClient(caller: try caller(.cloudwatch)),

@@ -65,7 +65,7 @@ struct AnyKey: CodingKey {
 
 extension JSONValue {
   public static func parse(_ data: Data) throws -> JSONValue {
-    try JSONDecoder().decode(JSONValue.self, from: data)
+    try JSONParser.parse(data)
   }
 
   public subscript(key: String) -> JSONValue? {

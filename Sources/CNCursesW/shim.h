@@ -92,6 +92,17 @@ static inline int dmsw_put_cell_checked(WINDOW *w, int y, int x, const wchar_t *
   return mvwadd_wch(w, y, x, &cc);
 }
 
+// Whether standard input has hung up (the terminal went away): poll reports HUP/ERR/NVAL.
+#include <poll.h>
+static inline int dmsw_stdin_hung_up(void) {
+  struct pollfd p;
+  p.fd = STDIN_FILENO;
+  p.events = POLLIN;
+  p.revents = 0;
+  if (poll(&p, 1, 0) < 0) return 0;
+  return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) ? 1 : 0;
+}
+
 // ---- Crash / exit restore (async-signal-safe) -------------------------------------------------
 // Precomputed reset: leave the alternate screen, show the cursor, reset attributes.
 static const char dmsw_reset_sequence[] = "\033[?1049l\033[?25h\033[0m\r\n";
@@ -178,20 +189,11 @@ static inline int dmsw_ignore_and_block(int sig) {
   return pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
-// Stops the process group with the default SIGTSTP action and returns after SIGCONT, leaving the
-// SIGTSTP disposition and mask as they were.
+// Stops the process group and returns after SIGCONT. SIGSTOP, not SIGTSTP: SIGTSTP is blocked
+// and read through the dispatch source's signalfd, which could take our own signal back before
+// the default action ran (a suspend loop), and job-control stops are discarded in an orphaned
+// process group. SIGSTOP cannot be caught, blocked or read, and always stops.
 static inline void dmsw_stop_self(void) {
-  struct sigaction dfl, old;
-  memset(&dfl, 0, sizeof(dfl));
-  dfl.sa_handler = SIG_DFL;
-  sigemptyset(&dfl.sa_mask);
-  sigaction(SIGTSTP, &dfl, &old);
-  sigset_t set, oldmask;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTSTP);
-  pthread_sigmask(SIG_UNBLOCK, &set, &oldmask);
-  kill(0, SIGTSTP);
-  pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
-  sigaction(SIGTSTP, &old, NULL);
+  kill(0, SIGSTOP);
 }
 #endif

@@ -137,19 +137,26 @@ public final class AppController {
       var errorText: String? = nil
       var unknown = false
       do {
+        // Actions do not wait for the polling budget, but each call is counted in it.
         switch cmd {
-        case .start(let arn, _, let type): _ = try await dms.startReplicationTask(arn: arn, type: type)
-        case .stop(let arn, _): _ = try await dms.stopReplicationTask(arn: arn)
+        case .start(let arn, _, let type):
+          self?.poller?.countAction()
+          _ = try await dms.startReplicationTask(arn: arn, type: type)
+        case .stop(let arn, _):
+          self?.poller?.countAction()
+          _ = try await dms.stopReplicationTask(arn: arn)
         case .reload(let arn, _, let tables, let option):
           // ReloadTables accepts at most 100 tables a call in practice; send in chunks.
           var i = 0
           while i < tables.count {
             let chunk = Array(tables[i..<min(i + 100, tables.count)])
+            self?.poller?.countAction()
             try await dms.reloadTables(arn: arn, tables: chunk, option: option)
             i += 100
           }
         }
       } catch let e as ServiceError {
+        self?.poller?.noteDMSError(e)
         errorText = e.description
         unknown = [.network, .timeout, .unknownOutcome].contains(e.kind)
       } catch {

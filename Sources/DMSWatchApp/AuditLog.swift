@@ -22,7 +22,7 @@ public final class AuditLog: @unchecked Sendable {
   public init(path: String, source: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
     self.path = path
     self.source = source
-    self.user = environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
+    self.user = environment["USER"] ?? environment["LOGNAME"] ?? AuditLog.loginName() ?? "uid \(getuid())"
     let fm = FileManager.default
     let dir = (path as NSString).deletingLastPathComponent
     try? fm.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -35,6 +35,11 @@ public final class AuditLog: @unchecked Sendable {
   }
 
   public var isOpen: Bool { handle != nil }
+
+  static func loginName() -> String? {
+    guard let pw = getpwuid(getuid()), let name = pw.pointee.pw_name else { return nil }
+    return String(cString: name)
+  }
 
   public func record(_ event: String, _ detail: String, at date: Date) {
     let r = Record(time: Format.iso(date), user: user, source: source, event: event, detail: Redact.text(detail))

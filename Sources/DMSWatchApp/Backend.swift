@@ -31,7 +31,7 @@ public struct Backend: Sendable {
   public var auditSource: String
 }
 
-/// A backend that could not be set up: bad settings (exit 2) or AWS unreachable / no credentials (exit 3).
+/// A backend that could not be set up: bad settings (exit 2) or no or rejected credentials (exit 3).
 public struct BackendError: Error, CustomStringConvertible {
   public var message: String
   public var exitCode: Int32

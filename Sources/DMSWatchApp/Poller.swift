@@ -44,59 +44,47 @@ final class Wakeup {
   }
 }
 
-/// A token bucket for DMS API calls: `capacity` burst, `rate` tokens per second, on the injected clock.
+/// The DMS call budget shared by every poll and action, on the injected clock (a `RateBudget`
+/// behind a reference so the poller, its planner and the controller's actions count in one place).
 @MainActor
 public final class CallBudget {
-  public let capacity: Double
-  public var rate: Double
-  private var tokens: Double
-  private var last: Date
+  public var bucket: RateBudget
   private let clock: any Clock
-  public private(set) var spent = 0
 
   public init(rate: Double, capacity: Double, clock: any Clock) {
-    self.rate = max(0.01, rate)
-    self.capacity = max(1, capacity)
-    self.tokens = max(1, capacity)
     self.clock = clock
-    self.last = clock.now()
+    bucket = RateBudget(rate: rate, capacity: capacity, now: clock.now())
   }
 
-  private func refill() {
-    let now = clock.now()
-    tokens = min(capacity, tokens + max(0, now.timeIntervalSince(last)) * rate)
-    last = now
-  }
+  public var capacity: Double { bucket.capacity }
+  /// The rate in force now (halved on throttling, recovering to the configured rate).
+  public var rate: Double { bucket.rate }
+  public var spent: Int { bucket.spent }
 
   /// Takes a token if one is there.
-  public func tryTake() -> Bool {
-    refill()
-    guard tokens >= 1 else { return false }
-    tokens -= 1
-    spent += 1
-    return true
-  }
+  public func tryTake() -> Bool { bucket.tryTake(now: clock.now()) }
 
   /// Tokens available now (for deciding on optional work).
-  public var available: Double {
-    refill()
-    return tokens
-  }
+  public var available: Double { bucket.available(now: clock.now()) }
+
+  /// Counts a call that must not wait (a user action).
+  public func spendForced() { bucket.spendForced(now: clock.now()) }
 
   /// Waits (in real time) until a token is available, then takes it.
   public func take() async {
     while !tryTake() {
-      let wait = (1 - tokens) / rate
+      let wait = bucket.secondsUntil(tokens: 1, now: clock.now())
       try? await Task.sleep(nanoseconds: UInt64(max(0.01, wait) * 1e9))
       if Task.isCancelled { return }
     }
   }
 }
 
-/// Background polling: tasks, the focused task's tables first, other tasks' tables round-robin
-/// in the remaining budget, CloudWatch metrics for visible tasks, the focused task's log stream, events.
-/// Each source is one sequential loop, so requests for the same resource never overlap; a refresh
-/// request while one is in flight just shortens the next wait.
+/// Background polling. DMS calls go through one lane driven by `PollPlanner` (priorities, the
+/// budget, AIMD on throttling, page by page); CloudWatch metrics (one GetMetricData call for every
+/// series on screen) and the focused task's log tail have their own loops (other APIs, other quotas).
+/// Each loop is sequential, so requests for the same resource never overlap; a refresh request
+/// while one is in flight is coalesced into one more run after it.
 @MainActor
 public final class Poller {
   private weak var controller: AppController?
@@ -104,22 +92,36 @@ public final class Poller {
   private let clock: any Clock
   private let settings: PollSettings
   public let budget: CallBudget
-  public var paused = false
+  public private(set) var planner: PollPlanner
+  public var paused = false {
+    didSet { if !paused { refreshNow() } }
+  }
   private var loops: [Task<Void, Never>] = []
   private var wakeups: [DataSource: Wakeup] = [:]
   private var inventoryLoaded = false
 
+  // Pages collected so far by the DMS lane.
+  private var partialTasks: [ReplicationTask] = []
+  private var partialTables: [String: [TableStatistics]] = [:]
+  private var partialEvents: [DMSEvent] = []
+  private var partialInstances: [ReplicationInstance] = []
+  private var partialEndpoints: [Endpoint] = []
+  private var loadedInstances: [ReplicationInstance]?
+  private var lastBudgetStatus: BudgetStatus?
+
   // Log tail of the focused task.
   private var logTaskArn: String?
   private var logToken: String?
+  /// Forward tokens of tasks tailed before: coming back to a task continues, never repeats lines.
+  private var logTokens: [String: String] = [:]
+  /// Instance ARNs seen on tasks but not in the inventory, for which a reload was already asked.
+  private var unknownInstancesAsked = Set<String>()
   // Events since.
   private var eventsSince: Date?
   private var seenEvents = Set<String>()
   // Metrics: tasks whose last hour has been backfilled.
   private var backfilled = Set<String>()
   private var metricsFetchedAt: Date?
-  // Round-robin cursor over other tasks' table statistics.
-  private var backgroundCursor = 0
 
   public init(controller: AppController, services: ServiceBundle, clock: any Clock, settings: PollSettings) {
     self.controller = controller
@@ -127,16 +129,16 @@ public final class Poller {
     self.clock = clock
     self.settings = settings
     self.budget = CallBudget(rate: settings.dmsCallsPerSecond, capacity: settings.dmsBurst, clock: clock)
+    self.planner = PollPlanner(settings: settings, capacity: settings.dmsBurst)
     for s in DataSource.allCases { wakeups[s] = Wakeup() }
   }
 
   public func start() {
+    publishBudget()
     loops = [
-      loop(.tasks, settings.tasks) { await $0.pollTasks() },
-      loop(.tables, settings.tables) { await $0.pollTables() },
+      dmsLane(),
       loop(.metrics, settings.metrics) { await $0.pollMetrics() },
       loop(.logs, settings.logs) { await $0.pollLogs() },
-      loop(.events, settings.events) { await $0.pollEvents() },
     ]
   }
 
@@ -146,14 +148,33 @@ public final class Poller {
     for w in wakeups.values { w.fire() }
   }
 
+  /// Ctrl-R, after an action, on resume: the task list, the focused task's tables and events as
+  /// soon as the budget allows (coalesced with any run in flight), metrics and logs at once.
   public func refreshNow() {
+    planner.request(.taskList)
+    planner.request(.events)
+    if let arn = controller?.state.selectedTaskArn { planner.request(.tables(arn)) }
     for w in wakeups.values { w.fire() }
   }
 
   public func focusChanged() {
+    if let arn = controller?.state.selectedTaskArn { planner.request(.tables(arn)) }
     wakeups[.tables]?.fire()
     wakeups[.logs]?.fire()
     wakeups[.metrics]?.fire()
+  }
+
+  /// Counts a user action's DMS call: it does not wait for the budget but later polls repay it.
+  public func countAction() {
+    budget.spendForced()
+  }
+
+  /// A DMS error from anywhere (polls or actions): throttling halves the rate.
+  public func noteDMSError(_ error: Error) {
+    if (error as? ServiceError)?.kind == .throttled {
+      budget.bucket.throttled(now: clock.now())
+      publishBudget()
+    }
   }
 
   private func loop(_ source: DataSource, _ interval: TimeInterval, _ body: @escaping @MainActor (Poller) async -> Void) -> Task<Void, Never> {
@@ -167,12 +188,181 @@ public final class Poller {
     }
   }
 
+  /// The DMS lane: asks the planner for the next call, makes it, waits when told to.
+  private func dmsLane() -> Task<Void, Never> {
+    Task { @MainActor [weak self] in
+      while !Task.isCancelled {
+        guard let self else { return }
+        let step: PlanStep
+        if self.paused {
+          step = .wait(until: self.clock.now().addingTimeInterval(3600))
+        } else {
+          step = await self.runDMSStep()
+        }
+        if case .wait(let until) = step {
+          guard let w = self.wakeups[.tables] else { return }
+          await w.wait(seconds: max(0.001, until.timeIntervalSince(self.clock.now())))
+        }
+      }
+    }
+  }
+
   private func fail(_ source: DataSource, _ error: Error, taskArn: String? = nil) {
     let msg = (error as? ServiceError)?.description ?? String(describing: error)
     controller?.dispatch(.sourceFailed(source, message: msg, at: clock.now(), taskArn: taskArn))
   }
 
-  // MARK: polls (each is also callable directly from tests)
+  private func publishBudget() {
+    let b = budget.bucket
+    let status = BudgetStatus(rate: b.rate, configuredRate: b.configuredRate)
+    guard status != lastBudgetStatus else { return }
+    lastBudgetStatus = status
+    controller?.dispatch(.budgetChanged(status))
+  }
+
+  // MARK: the DMS lane, one step at a time
+
+  /// One decision of the DMS lane: makes the call the planner picks (one page) and hands the
+  /// result to the reducer when the listing is complete; or returns how long to wait. The lane
+  /// loop calls this; simulations call it directly with a manual clock and jump to `.wait` times.
+  @discardableResult
+  public func runDMSStep() async -> PlanStep {
+    guard let c = controller else { return .wait(until: clock.now().addingTimeInterval(3600)) }
+    let s = c.state
+    let step = planner.next(now: clock.now(), focusedArn: s.selectedTaskArn, visible: visibleArns(s), budget: &budget.bucket)
+    publishBudget()
+    guard case .call(let job, let marker) = step else { return step }
+    do {
+      try await call(job, marker: marker)
+    } catch {
+      planner.failed(job, throttled: (error as? ServiceError)?.kind == .throttled, now: clock.now(), budget: &budget.bucket)
+      publishBudget()
+      switch job {
+      case .taskList:
+        partialTasks = []
+        fail(.tasks, error)
+      case .instances, .endpoints:
+        fail(.tasks, error)
+      case .events:
+        partialEvents = []
+        fail(.events, error)
+      case .tables(let arn):
+        partialTables[arn] = nil
+        fail(.tables, error, taskArn: arn)
+      }
+    }
+    return step
+  }
+
+  private func visibleArns(_ s: AppState) -> Set<String> {
+    let order = s.taskOrder
+    let top = s.taskCursor.top
+    let rows = s.layout.visibleRows(.tasks)
+    guard top < order.count, rows > 0 else { return [] }
+    return Set(order[top..<min(order.count, top + rows)].map { s.tasks[$0].arn })
+  }
+
+  /// Markers seen by each job in progress: a marker that comes back is a loop, not more pages.
+  private var seenMarkers: [DMSJob: Set<String>] = [:]
+
+  private func pageDone(_ job: DMSJob, sent: String?, next: String?) throws -> Bool {
+    if sent == nil { seenMarkers[job] = [] }
+    if let next, !next.isEmpty {
+      var seen = seenMarkers[job, default: []]
+      if next == sent || !seen.insert(next).inserted || seen.count > 10_000 {
+        seenMarkers[job] = nil
+        throw ServiceError(
+          kind: .malformed, code: "PaginationLoop",
+          message: "\(job) returned marker \(next.prefix(24)) again; stopped paging (the last complete data is kept)")
+      }
+      seenMarkers[job] = seen
+    } else {
+      seenMarkers[job] = nil
+    }
+    return planner.pageDone(job, nextMarker: next)
+  }
+
+  private func call(_ job: DMSJob, marker: String?) async throws {
+    let dms = services.dms
+    switch job {
+    case .taskList:
+      let page = try await dms.describeReplicationTasks(marker: marker, maxRecords: 100)
+      partialTasks += page.items
+      if try pageDone(job, sent: marker, next: page.marker) {
+        let tasks = partialTasks
+        partialTasks = []
+        controller?.dispatch(.tasksLoaded(tasks, at: clock.now()))
+        // A task on an instance created after the inventory was read: read the inventory again (once per ARN).
+        if let s = controller?.state, inventoryLoaded {
+          let unknown = Set(tasks.compactMap(\.replicationInstanceArn)).subtracting(s.instances.keys).subtracting(unknownInstancesAsked)
+          if !unknown.isEmpty {
+            unknownInstancesAsked.formUnion(unknown)
+            planner.request(.instances)
+            planner.request(.endpoints)
+          }
+        }
+        refreshDigests()
+      }
+    case .instances:
+      let page = try await dms.describeReplicationInstances(marker: marker)
+      partialInstances += page.items
+      if try pageDone(job, sent: marker, next: page.marker) {
+        loadedInstances = partialInstances
+        partialInstances = []
+      }
+    case .endpoints:
+      let page = try await dms.describeEndpoints(marker: marker)
+      partialEndpoints += page.items
+      if try pageDone(job, sent: marker, next: page.marker) {
+        controller?.dispatch(.instancesLoaded(loadedInstances ?? [], partialEndpoints))
+        partialEndpoints = []
+        inventoryLoaded = true
+        // Metrics dimensions and log group names need the instance names: fetch them now.
+        wakeups[.metrics]?.fire()
+        wakeups[.logs]?.fire()
+      }
+    case .events:
+      let since = eventsSince ?? clock.now().addingTimeInterval(-3600)
+      let page = try await dms.describeEvents(since: since, marker: marker, maxRecords: 100)
+      partialEvents += page.items
+      if try pageDone(job, sent: marker, next: page.marker) {
+        let events = partialEvents
+        partialEvents = []
+        deliverEvents(events, since: since)
+      }
+    case .tables(let arn):
+      let page = try await dms.describeTableStatistics(taskArn: arn, marker: marker, maxRecords: 500)
+      partialTables[arn, default: []] += page.items
+      if try pageDone(job, sent: marker, next: page.marker) {
+        let list = partialTables.removeValue(forKey: arn) ?? []
+        controller?.dispatch(.tablesLoaded(taskArn: arn, list, at: clock.now()))
+        if let c = controller { planner.updateSuspicion(arn: arn, Self.suspicion(of: arn, in: c.state)) }
+      }
+    }
+  }
+
+  /// Rebuilds the planner's task digests from the state (after each task list).
+  private func refreshDigests() {
+    guard let s = controller?.state else { return }
+    planner.setTasks(s.tasks.map { TaskDigest(arn: $0.arn, suspicion: Self.suspicion(of: $0.arn, in: s)) })
+  }
+
+  /// Failed, errored tables, flagged, latency rising: each adds to the score.
+  static func suspicion(of arn: String, in s: AppState) -> Int {
+    guard let t = s.tasks.first(where: { $0.arn == arn }) else { return 0 }
+    return suspicion(t, s)
+  }
+
+  static func suspicion(_ t: ReplicationTask, _ s: AppState) -> Int {
+    var score = 0
+    if t.status == TaskStatus.failed || t.status == TaskStatus.failedMove { score += 4 }
+    if let e = t.stats?.tablesErrored, e > 0 { score += 3 }
+    if let tt = s.tables[t.arn], tt.problemCount > 0 || tt.error != nil { score += 2 }
+    if s.metrics[t.arn]?.latencySource.isRising(over: 3) == true { score += 1 }
+    return score
+  }
+
+  // MARK: whole listings at once (tests and one-off loads; each page still takes a token)
 
   public func pollTasks() async {
     let dms = services.dms
@@ -185,49 +375,29 @@ public final class Poller {
         controller?.dispatch(.instancesLoaded(instances, endpoints))
         inventoryLoaded = true
       }
-      var pages = 0
       let tasks = try await collectPages { marker -> Page<ReplicationTask> in
         await self.budget.take()
-        pages += 1
         return try await dms.describeReplicationTasks(marker: marker, maxRecords: 100)
       }
       controller?.dispatch(.tasksLoaded(tasks, at: clock.now()))
+      refreshDigests()
     } catch {
+      noteDMSError(error)
       fail(.tasks, error)
     }
   }
 
-  /// Focused task first; then, while the budget has room, one other task round-robin, most suspicious first.
+  /// The focused task's tables, then the most overdue other task's if the budget has room.
   public func pollTables() async {
     guard let controller else { return }
     if let arn = controller.state.selectedTaskArn {
       await loadTables(arn)
     }
-    // Background: spend only spare tokens (keep 2 in reserve for the task list and the focused task).
-    let others = backgroundOrder()
-    var loaded = 0
-    while loaded < 4, !others.isEmpty, budget.available >= 3 {
-      let arn = others[backgroundCursor % others.count]
-      backgroundCursor += 1
+    if budget.available >= 1 + planner.reserve,
+      let (arn, _) = planner.pickBackground(now: clock.now(), focusedArn: controller.state.selectedTaskArn, visible: visibleArns(controller.state))
+    {
       await loadTables(arn)
-      loaded += 1
     }
-  }
-
-  private func backgroundOrder() -> [String] {
-    guard let c = controller else { return [] }
-    let s = c.state
-    let selected = s.selectedTaskArn
-    let scored: [(String, Int)] = s.tasks.compactMap { t in
-      guard t.arn != selected else { return nil }
-      var score = 0
-      if t.status == TaskStatus.failed { score += 4 }
-      if (s.tables[t.arn]?.problemCount ?? 0) > 0 { score += 2 }
-      if s.tables[t.arn] == nil { score += 3 }
-      if s.metrics[t.arn]?.latencySource.isRising(over: 3) == true { score += 1 }
-      return (t.arn, score)
-    }
-    return scored.sorted { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }.map(\.0)
   }
 
   public func loadTables(_ arn: String) async {
@@ -239,6 +409,7 @@ public final class Poller {
       }
       controller?.dispatch(.tablesLoaded(taskArn: arn, list, at: clock.now()))
     } catch {
+      noteDMSError(error)
       fail(.tables, error, taskArn: arn)
     }
   }
@@ -294,8 +465,10 @@ public final class Poller {
     guard let c = controller, let task = c.state.selectedTask else { return }
     guard let instance = c.state.instanceIdentifier(for: task) else { return }
     if logTaskArn != task.arn {
+      if let old = logTaskArn, let t = logToken { logTokens[old] = t }
       logTaskArn = task.arn
-      logToken = nil
+      logToken = logTokens[task.arn]
+      if logTokens.count > 5_000 { logTokens.removeAll() }
     }
     let group = TaskLogNames.group(instanceIdentifier: instance)
     let stream = TaskLogNames.stream(taskResourceId: task.resourceId)
@@ -329,18 +502,23 @@ public final class Poller {
         await self.budget.take()
         return try await dms.describeEvents(since: since, marker: marker, maxRecords: 100)
       }
-      var fresh: [LogEntry] = []
-      var newest = since
-      for e in events.sorted(by: { $0.date < $1.date }) {
-        let key = "\(e.date.timeIntervalSince1970)|\(e.sourceIdentifier)|\(e.message)"
-        if seenEvents.insert(key).inserted { fresh.append(DMSLogParser.entry(for: e)) }
-        if e.date > newest { newest = e.date }
-      }
-      if seenEvents.count > 20_000 { seenEvents.removeAll() }
-      eventsSince = newest
-      controller?.dispatch(.eventsLoaded(fresh, at: clock.now()))
+      deliverEvents(events, since: since)
     } catch {
+      noteDMSError(error)
       fail(.events, error)
     }
+  }
+
+  private func deliverEvents(_ events: [DMSEvent], since: Date) {
+    var fresh: [LogEntry] = []
+    var newest = since
+    for e in events.sorted(by: { $0.date < $1.date }) {
+      let key = "\(e.date.timeIntervalSince1970)|\(e.sourceIdentifier)|\(e.message)"
+      if seenEvents.insert(key).inserted { fresh.append(DMSLogParser.entry(for: e)) }
+      if e.date > newest { newest = e.date }
+    }
+    if seenEvents.count > 20_000 { seenEvents.removeAll() }
+    eventsSince = newest
+    controller?.dispatch(.eventsLoaded(fresh, at: clock.now()))
   }
 }

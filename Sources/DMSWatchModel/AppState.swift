@@ -46,6 +46,19 @@ public struct SourceStatus: Sendable, Equatable {
   }
 }
 
+/// The DMS call budget as the poller runs it: the rate in force (halved on throttling, recovering
+/// gradually) and the configured one.
+public struct BudgetStatus: Sendable, Equatable {
+  public var rate: Double
+  public var configuredRate: Double
+  public init(rate: Double, configuredRate: Double) {
+    self.rate = rate
+    self.configuredRate = configuredRate
+  }
+  /// True while the rate is below the configured one (after throttling).
+  public var isThrottled: Bool { rate < configuredRate - 1e-9 }
+}
+
 /// Per-task table statistics with the flags derived from them.
 public struct TaskTables: Sendable, Equatable {
   public var tables: [TableStatistics]
@@ -66,19 +79,20 @@ public struct TaskTables: Sendable, Equatable {
     for f in flags where f.severity > (worst[f.table] ?? .ok) { worst[f.table] = f.severity }
     self.worstByTable = worst
     self.loadedAt = loadedAt
+    // Judged once per load, not per frame: readiness of a 20,000-table task stays cheap to draw.
+    self.summaryCriteria = Readiness.tableCriteria(tables: self, config: RuleConfig())
   }
 
   /// Flags that count (unknown is shown but not counted as a problem).
   public var problemCount: Int { flags.filter { $0.severity >= .warn }.count }
 
-  /// Table-based readiness criteria, judged before the rows were dropped (summaries only).
+  /// Table-based readiness criteria, judged when the rows arrived (kept when the rows are dropped).
   public private(set) var summaryCriteria: [Readiness.Criterion]?
 
   /// Drops the rows, keeping flags, counts and the table-based readiness verdicts:
   /// memory stays bounded with thousands of tasks.
   public mutating func summarize(config: RuleConfig = RuleConfig()) {
     guard !isSummary else { return }
-    summaryCriteria = Readiness.tableCriteria(tables: self, config: config)
     tables = []
     isSummary = true
   }
@@ -147,6 +161,8 @@ public enum Overlay: Sendable, Equatable {
   case help(scroll: Int)
   case startMenu(taskArn: String, index: Int)
   case confirm(Confirmation)
+  /// Task detail: readiness checklist, findings and triage hints.
+  case detail(taskArn: String, scroll: Int)
 }
 
 public struct StatusMessage: Sendable, Equatable {
@@ -202,6 +218,9 @@ public struct AppState: Sendable {
   public var tables: [String: TaskTables] = [:]
   public var metrics: [String: TaskMetrics] = [:]
   public var log: RingBuffer<LogEntry>
+  /// The newest error lines and events per task identifier (for readiness and findings without scanning the log).
+  public var errorLog: [String: [LogEntry]] = [:]
+  public static let errorLogPerTask = 50
   public var sources: [DataSource: SourceStatus] = [:]
   public var thresholds = Thresholds()
   /// Commands sent whose outcome is not yet known, by task ARN.
@@ -228,6 +247,8 @@ public struct AppState: Sendable {
   public var message: StatusMessage?
   /// Why the focused task has no log tail (e.g. task logging is off); informational, not an error.
   public var logNotice: String?
+  /// The DMS call budget (nil until the poller starts); the header shows THROTTLED while reduced.
+  public var budget: BudgetStatus?
   public var layout = Layout(width: 80, height: 24)
   public var now: Date
   public var quitting = false

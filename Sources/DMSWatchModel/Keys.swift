@@ -43,6 +43,7 @@ public enum Command: String, Sendable, CaseIterable, Codable {
   case sortNext, sortReverse
   case sortByName, sortByStatus, sortByType, sortByProgress, sortByLatency, sortByFlags, sortByHealth
   case followLog
+  case detail
 }
 
 /// One binding: keys, the command, and how help and the hint bar show it.
@@ -128,6 +129,7 @@ public struct KeyMap: Sendable {
     KeyBinding([.char("L")], .sortByLatency, "sort by CDC latency", panes: [.tasks]),
     KeyBinding([.char("F")], .sortByFlags, "sort by flag count", panes: [.tasks]),
     KeyBinding([.char("H")], .sortByHealth, "sort by health", panes: [.tasks]),
+    KeyBinding([.char("d")], .detail, hint: "detail", "task detail: readiness checklist, findings, triage hints"),
     KeyBinding([.char("f")], .followLog, hint: "follow", "pause / resume log follow", panes: [.log]),
     KeyBinding([.ctrl("r")], .refresh, hint: "refresh", "refresh now"),
     KeyBinding([.char("p")], .pause, hint: "pause", "pause / resume polling"),

@@ -15,6 +15,10 @@ public enum AppAction: Sendable {
   case eventsLoaded([LogEntry], at: Date)
   case sourceFailed(DataSource, message: String, at: Date, taskArn: String? = nil)
   case commandFinished(ServiceCommand, error: String?, outcomeUnknown: Bool = false, at: Date)
+  /// A message for the status line from outside the reducer (e.g. a failed notification).
+  case statusMessage(String, Severity)
+  /// The poller's DMS budget changed (throttled, recovering, recovered).
+  case budgetChanged(BudgetStatus)
 }
 
 /// What the reducer asks the outside world to do.
@@ -124,6 +128,12 @@ public struct Reducer: Sendable {
       s.sources[src]?.lastError = msg
       s.sources[src]?.lastErrorAt = at
       r.redraw = true
+    case .statusMessage(let text, let sev):
+      setMessage(&s, text, sev)
+      r.redraw = true
+    case .budgetChanged(let status):
+      r.redraw = s.budget?.isThrottled != status.isThrottled || (status.isThrottled && s.budget != status)
+      s.budget = status
     case .commandFinished(let cmd, let error, let unknown, let at):
       s.pending[cmd.taskArn] = nil
       if unknown {
@@ -146,6 +156,13 @@ public struct Reducer: Sendable {
 
   private func appendLog(_ s: inout AppState, _ entries: [LogEntry]) {
     s.log.append(contentsOf: entries)
+    for e in entries where e.severity == .error {
+      guard let task = e.task else { continue }
+      var list = s.errorLog[task, default: []]
+      list.append(e)
+      if list.count > AppState.errorLogPerTask { list.removeFirst(list.count - AppState.errorLogPerTask) }
+      s.errorLog[task] = list
+    }
     if !s.logFollow {
       // Keep the view still while new lines arrive under it.
       s.logScrollBack = min(s.logScrollBack + entries.count, max(0, s.log.count - 1))
@@ -195,6 +212,17 @@ public struct Reducer: Sendable {
             : "Start replication for \(task.identifier) from the beginning? A previous full load is repeated."
           s.overlay = .confirm(Confirmation(command: cmd, prompt: warning))
         }
+      default: break
+      }
+      return r
+    case .detail(let arn, let scroll):
+      switch key {
+      case .escape, .char("q"), .char("d"), .enter: s.overlay = .none
+      case .down, .char("j"): s.overlay = .detail(taskArn: arn, scroll: scroll + 1)
+      case .up, .char("k"): s.overlay = .detail(taskArn: arn, scroll: max(0, scroll - 1))
+      case .pageDown: s.overlay = .detail(taskArn: arn, scroll: scroll + 10)
+      case .pageUp: s.overlay = .detail(taskArn: arn, scroll: max(0, scroll - 10))
+      case .char("g"), .home: s.overlay = .detail(taskArn: arn, scroll: 0)
       default: break
       }
       return r
@@ -354,6 +382,9 @@ public struct Reducer: Sendable {
     case .sortByLatency: sortBy(&s, .latency)
     case .sortByFlags: sortBy(&s, .flags)
     case .sortByHealth: sortBy(&s, .health)
+    case .detail:
+      guard let t = s.selectedTask else { return noTask(&s) }
+      s.overlay = .detail(taskArn: t.arn, scroll: 0)
     case .followLog:
       s.logFollow.toggle()
       if s.logFollow { s.logScrollBack = 0 }

@@ -39,6 +39,7 @@ public enum DashboardRenderer {
       case .help(let scroll): drawHelp(&g, state, keyMap, charset, scroll: scroll)
       case .startMenu(let arn, let index): drawStartMenu(&g, state, charset, taskArn: arn, index: index)
       case .confirm(let c): drawConfirm(&g, c, charset)
+      case .detail(let arn, let scroll): drawDetail(&g, state, charset, taskArn: arn, scroll: scroll)
       }
     }
     if charset.isASCII { g.asciiOnly() }
@@ -128,7 +129,7 @@ public enum DashboardRenderer {
     // Right: badges and the clock, right-aligned.
     var right: [Segment] = []
     if s.anyStale { right.append(Segment(" STALE ", .badgeStale)) }
-    if isThrottled(s) { right.append(Segment(" THROTTLED ", .badgeThrottled)) }
+    if let b = s.budget, b.isThrottled { right.append(Segment(" THROTTLED \(rateText(b.rate)) ", .badgeThrottled)) }
     if s.readOnly { right.append(Segment(" READ-ONLY ", .badgeReadOnly)) }
     if s.paused { right.append(Segment(" PAUSED ", .badgePaused)) }
     right.append(Segment(Format.clock(s.now) + " UTC", .header))
@@ -171,11 +172,11 @@ public enum DashboardRenderer {
     }
   }
 
-  static func isThrottled(_ s: AppState) -> Bool {
-    s.sources.values.contains { st in
-      guard let e = st.lastError else { return false }
-      return DrawText.contains(e, "Throttl") || DrawText.contains(e, "Rate exceeded")
-    }
+  /// DMS calls per second for the THROTTLED badge: `1/s`, `0.5/s`, `0.13/s`.
+  static func rateText(_ rate: Double) -> String {
+    if rate >= 10 || rate == rate.rounded() { return "\(Int(rate.rounded()))/s" }
+    if rate >= 1 { return String(format: "%.1f/s", rate) }
+    return String(format: "%.2f/s", rate)
   }
 
   // MARK: hint bar
@@ -186,7 +187,7 @@ public enum DashboardRenderer {
     let y = r.y
     var pairs: [(String, String)]
     switch s.overlay {
-    case .help: pairs = [("↑/↓", "scroll"), ("PgUp/PgDn", "page"), ("esc", "close")]
+    case .help, .detail: pairs = [("↑/↓", "scroll"), ("PgUp/PgDn", "page"), ("esc", "close")]
     case .startMenu: pairs = [("↑/↓", "choose"), ("1-3", "pick"), ("enter", "start"), ("esc", "cancel")]
     case .confirm: pairs = [("y", "yes"), ("n", "no"), ("←/→", "choose"), ("enter", "confirm")]
     case .none:

@@ -26,6 +26,7 @@ extension DashboardRenderer {
     ("Tasks: filter and sort", [.filter, .sortNext, .sortReverse, .sortByName, .sortByStatus, .sortByType, .sortByProgress, .sortByLatency, .sortByFlags, .sortByHealth]),
     ("Actions", [.start, .stop, .reload, .validate, .mark, .markAll]),
     ("Log", [.followLog]),
+    ("Task", [.detail]),
     ("General", [.refresh, .pause, .help, .quit]),
   ]
 

@@ -2,7 +2,7 @@ import Foundation
 import DMSWatchModel
 
 enum TaskColumn: Hashable {
-  case pending, name, status, type, load, tables, latency, spark, flags, health
+  case pending, name, status, type, load, tables, latency, spark, flags, ready, health
 }
 
 extension DashboardRenderer {
@@ -22,6 +22,7 @@ extension DashboardRenderer {
     if layoutWidth >= sparklineMinWidth { cols.append(Column(.spark, "CDC 1h", min: 12, max: 30, priority: 9)) }
     cols += [
       Column(.flags, "FLAGS", min: 5, max: 5, priority: 5, align: .right),
+      Column(.ready, "READY", min: 5, max: 5, priority: 4),
       Column(.health, "HEALTH", min: 12, max: 200, priority: 3),
     ]
     // The sorted column's header has room for its arrow.
@@ -190,6 +191,18 @@ extension DashboardRenderer {
           drawTaskSpark(&g, s, m, x: c.x, y: y, width: w, override: override, cs)
         }
         continue
+      case .ready:
+        let rd = s.readiness(for: task)
+        if rd.ready {
+          text = "yes"
+          role = .ok
+        } else if rd.criteria.allSatisfy({ $0.passed != false }) {
+          text = "?"
+          role = .unknown
+        } else {
+          text = "no"
+          role = .warn
+        }
       case .flags:
         if let tt {
           let n = problemCount(tt)

@@ -7,6 +7,10 @@ public enum ColorMode: Sendable, Equatable {
   public init(colors: Int, noColor: Bool = false) {
     if noColor || colors < 8 {
       self = .mono
+    } else if colors > 256 {
+      // Direct-colour terminfo (xterm-direct): numbers ≥ 8 are RGB values, not palette indexes,
+      // and do not fit init_pair's shorts; only 0–7 keep their ANSI meaning.
+      self = .ansi8
     } else if colors < 16 {
       self = .ansi8
     } else if colors < 256 {

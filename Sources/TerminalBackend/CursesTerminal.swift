@@ -22,6 +22,8 @@ public final class CursesTerminal {
   private var lastGrid: Grid?
   private var ended = false
   private var selfResumeAt: Double?
+  /// Set by `startReadingInput`: where input read outside the stdin source goes.
+  var inputHandler: (@MainActor ([InputEvent]) -> Void)?
   private var wideBuffer = [wchar_t](repeating: 0, count: CellGlyph.maxCodePoints + 1)
 
   public private(set) var capabilities: TerminalCapabilities
@@ -194,6 +196,17 @@ public final class CursesTerminal {
     endwin()
     if CursesTerminal.active === self { CursesTerminal.active = nil }
   }
+
+  /// Hands input that curses queued internally (the `KEY_RESIZE` that `resizeterm` pushes does
+  /// not make stdin readable) to the `startReadingInput` handler.
+  func deliverPendingInput() {
+    guard let handler = inputHandler, !ended else { return }
+    let events = readInput()
+    if !events.isEmpty { handler(events) }
+  }
+
+  /// Whether `restore()` has ended curses mode.
+  public var isRestored: Bool { ended }
 
   /// Whether a SIGCONT is the echo of our own `suspend()` (already repainted).
   func consumeSelfResume() -> Bool {

@@ -1,4 +1,5 @@
 import DMSWatchRender
+import Foundation
 
 /// Consecutive cells on one row to write with one role. The first cell is never a continuation
 /// cell; a wide character's continuation cell always follows its lead in the same run.
@@ -36,6 +37,13 @@ public enum FrameDiff {
         } else if let old {
           var any = false
           old.cells.withUnsafeBufferPointer { oldCells in
+            // Fast path: a bitwise-identical row is unchanged (a bitwise difference proves nothing,
+            // e.g. padding or a different string representation, so fall back to ==).
+            if let o = oldCells.baseAddress, let n = newCells.baseAddress,
+              memcmp(o + base, n + base, width * MemoryLayout<Cell>.stride) == 0
+            {
+              return
+            }
             for x in 0..<width {
               let c = !same(oldCells[base + x], newCells[base + x])
               changed[x] = c

@@ -31,6 +31,7 @@ extension CursesTerminal {
     addSource(SIGWINCH) {
       active?.handleResize()
       onResize()
+      active?.deliverPendingInput()
     }
     addSource(SIGTSTP) {
       if let terminal = active {
@@ -39,6 +40,7 @@ extension CursesTerminal {
         dmsw_stop_self()
       }
       onContinue()
+      active?.deliverPendingInput()
     }
     addSource(SIGCONT) {
       if let terminal = active {
@@ -47,6 +49,7 @@ extension CursesTerminal {
         terminal.resumeAfterStop()
       }
       onContinue()
+      active?.deliverPendingInput()
     }
   }
 

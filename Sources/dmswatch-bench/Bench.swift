@@ -1,4 +1,6 @@
+import AWSClient
 import DMSSimulator
+import DMSWatchApp
 import DMSWatchModel
 import DMSWatchRender
 import Foundation
@@ -119,7 +121,9 @@ struct Bench {
 
     // 1. Render time.
     let clock = ManualClock()
+    let anon0 = statusMiB(pid: 0, "RssAnon") ?? 0
     let (big, fleet) = try await loadState(tasks: 1000, tables: 200, width: 200, height: 50, clock: clock)
+    let anon1 = statusMiB(pid: 0, "RssAnon") ?? 0
     let r1 = timeRender(big, iterations: opt.iterations)
     rows.append(Row(figure: "1a render 200×50, 1,000 tasks × 200 tables (p50/p99)", value: "\(ms(percentile(r1, 50))) / \(ms(percentile(r1, 99)))", target: "—"))
     var one = try await loadState(tasks: 1, tables: 20_000, width: 200, height: 50, clock: clock).0
@@ -157,6 +161,29 @@ struct Bench {
     rows.append(Row(figure: "2 diff, steady-state frame (p50/p99)", value: "\(ms(percentile(diffTimes, 50))) / \(ms(percentile(diffTimes, 99))), \(Int(percentile(cellsChanged.map(Double.init), 50))) cells changed (p50)", target: "—"))
     rows.append(Row(figure: "2b render + diff, steady state (p50/p99)", value: "\(ms(percentile(totalTimes, 50))) / \(ms(percentile(totalTimes, 99)))", target: "p99 ≤ 2 ms"))
 
+    // 5. Decoding a 500-row DescribeTableStatistics page with the AWS client's decoder.
+    let page = try await tableStatisticsPageJSON(fleet: fleet, rows: 500)
+    var decodeTimes: [Double] = []
+    for _ in 0..<max(20, opt.iterations / 5) {
+      let t0 = DispatchTime.now().uptimeNanoseconds
+      let items = try decodeTableStatisticsPage(page)
+      let t1 = DispatchTime.now().uptimeNanoseconds
+      precondition(items == 500)
+      decodeTimes.append(Double(t1 - t0) / 1e9)
+    }
+    rows.append(Row(figure: "5 decode a 500-row DescribeTableStatistics page (\(page.count / 1024) KiB) p50/p99", value: "\(ms(percentile(decodeTimes, 50))) / \(ms(percentile(decodeTimes, 99)))", target: "—"))
+
+    // 6. DMS calls per minute against the budget, simulated minutes on a manual clock.
+    let simMinutes = opt.seconds >= 60 ? 10.0 : 5.0
+    for n in [10, 100, 1000, 5000] {
+      let r = await simulatePolling(tasks: n, minutes: simMinutes)
+      let worst = r.worstAge.isFinite ? Format.age(r.worstAge) : "never (\(r.loaded)/\(n) loaded)"
+      rows.append(Row(
+        figure: "6 DMS calls/min, \(n) tasks, \(Int(simMinutes)) simulated min",
+        value: String(format: "%.0f/min (busiest 60 s: %d, 10 s: %d); focused ≤ %@; worst table age %@", r.callsPerMinute, r.busiest(window: 60), r.busiest(window: 10), Format.age(r.maxFocusedAge), worst),
+        target: "≤ 120/min (5 + 2/s in any window), focused ≤ 10 s"))
+    }
+
     // 3, 4, 7: the real binary in a pseudo-terminal.
     let bin = opt.dmswatch
     if FileManager.default.isExecutableFile(atPath: bin) {
@@ -185,6 +212,7 @@ struct Bench {
         let bytes = p.bytesRead - b0
         let cpu = (p.cpuSeconds() ?? 0) - cpu0
         let rss = p.peakRSSMiB()
+        let anon = p.anonRSSMiB()
         p.terminate()
         let rate = Double(bytes) / opt.seconds
         if full {
@@ -193,6 +221,8 @@ struct Bench {
           rows.append(Row(figure: "3 bytes/s to the pty, 200×50, 1,000 tasks, \(Int(opt.seconds)) s", value: String(format: "%.0f B/s", rate), target: "≤ 2048 B/s"))
           rows.append(Row(figure: "4 CPU of the process, 1,000 tasks, idle", value: String(format: "%.2f %% of a core", cpu / opt.seconds * 100), target: "≤ 1 %"))
           rows.append(Row(figure: "4b peak RSS, 1,000 tasks × 200 tables", value: rss.map { String(format: "%.1f MiB", $0) } ?? "n/a", target: "≤ 40 MB"))
+          rows.append(Row(figure: "4c of which private (RssAnon: data, heap, stacks)", value: anon.map { String(format: "%.1f MiB", $0) } ?? "n/a", target: "—"))
+          rows.append(Row(figure: "4d state + simulator, 1,000×200 tables + 10,000 log lines (RssAnon growth in-process)", value: String(format: "%.1f MiB", anon1 - anon0), target: "—"))
         }
       }
     } else {
@@ -206,4 +236,52 @@ struct Bench {
     print(String(repeating: "-", count: w0 + w1 + 12))
     for r in rows { print(pad(r.figure, w0) + "  " + pad(r.value, w1) + "  " + r.target) }
   }
+}
+
+/// A DescribeTableStatistics response page as DMS sends it (JSON 1.1, epoch-second timestamps).
+func tableStatisticsPageJSON(fleet: SimulatedFleet, rows: Int) async throws -> Data {
+  let tasks = try await fleet.allReplicationTasks()
+  var stats: [TableStatistics] = []
+  for t in tasks where stats.count < rows { stats += try await fleet.allTableStatistics(taskArn: t.arn) }
+  func n(_ v: Int64?) -> JSONValue { v.map { .int($0) } ?? .null }
+  func d(_ v: Date?) -> JSONValue { v.map { .double($0.timeIntervalSince1970) } ?? .null }
+  func str(_ v: String?) -> JSONValue { v.map { .string($0) } ?? .null }
+  let items: [JSONValue] = stats.prefix(rows).map { t in
+    .object([
+      ("SchemaName", .string(t.schemaName)), ("TableName", .string(t.tableName)), ("Inserts", n(t.inserts)),
+      ("Deletes", n(t.deletes)), ("Updates", n(t.updates)), ("Ddls", n(t.ddls)), ("AppliedInserts", n(t.appliedInserts)),
+      ("AppliedDeletes", n(t.appliedDeletes)), ("AppliedUpdates", n(t.appliedUpdates)), ("AppliedDdls", n(t.appliedDdls)),
+      ("FullLoadRows", n(t.fullLoadRows)), ("FullLoadCondtnlChkFailedRows", n(t.fullLoadCondtnlChkFailedRows)),
+      ("FullLoadErrorRows", n(t.fullLoadErrorRows)), ("FullLoadStartTime", d(t.fullLoadStartTime)),
+      ("FullLoadEndTime", d(t.fullLoadEndTime)), ("FullLoadReloaded", .bool(t.fullLoadReloaded ?? false)),
+      ("LastUpdateTime", d(t.lastUpdateTime)), ("TableState", str(t.tableState)),
+      ("ValidationPendingRecords", n(t.validationPendingRecords)), ("ValidationFailedRecords", n(t.validationFailedRecords)),
+      ("ValidationSuspendedRecords", n(t.validationSuspendedRecords)), ("ValidationState", str(t.validationState)),
+      ("ValidationStateDetails", str(t.validationStateDetails)),
+    ])
+  }
+  let doc = JSONValue.object([
+    ("ReplicationTaskArn", .string(tasks.first?.arn ?? "")), ("TableStatistics", .array(items)),
+    ("Marker", .string("eyJ0YWJsZSI6NTAwfQ==")),
+  ])
+  return doc.encoded()
+}
+
+/// Parse + map, as `AWSDMSClient.describeTableStatistics` does.
+func decodeTableStatisticsPage(_ data: Data) throws -> Int {
+  let v = try JSONValue.parse(data)
+  guard let arr = v["TableStatistics"]?.array else { return 0 }
+  return try arr.map(DMSCodec.tableStatistics).count
+}
+
+/// The real Poller's DMS lane over a simulated fleet for `minutes` of simulated time.
+@MainActor
+func simulatePolling(tasks: Int, minutes: Double) async -> PollSimulation.Report {
+  let clock = ManualClock()
+  let fleet = SimulatedFleet(config: SimulatorConfig(tasks: tasks, seed: 11), clock: clock)
+  let sim = PollSimulation(
+    clock: clock, services: ServiceBundle(dms: fleet, metrics: fleet, logs: fleet, sourceLabel: "sim"),
+    settings: PollSettings.from(refresh: 5),
+    callCount: { fleet.callCounts().filter { $0.key != "GetMetricData" && $0.key != "GetLogEvents" }.values.reduce(0, +) })
+  return await sim.run(seconds: minutes * 60).0
 }

@@ -77,14 +77,24 @@ final class PtyProcess {
   }
 
   /// Peak resident set size in MiB (VmHWM).
-  func peakRSSMiB() -> Double? {
-    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-      let kb = line.split(separator: " ").compactMap { Double($0) }.first
-      return kb.map { $0 / 1024 }
-    }
-    return nil
+  func peakRSSMiB() -> Double? { statusMiB(pid: pid, "VmHWM") }
+
+  /// Private (anonymous) resident memory in MiB: the process's own data, without shared libraries.
+  func anonRSSMiB() -> Double? { statusMiB(pid: pid, "RssAnon") }
+}
+
+/// A field of /proc/<pid>/status in MiB (`pid` 0 = this process).
+func statusMiB(pid: pid_t, _ field: String) -> Double? {
+  let path = pid == 0 ? "/proc/self/status" : "/proc/\(pid)/status"
+  guard let status = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+  for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
+    let kb = line.split(separator: " ").compactMap { Double($0) }.first
+    return kb.map { $0 / 1024 }
   }
+  return nil
+}
+
+extension PtyProcess {
 
   func terminate() {
     kill(pid, SIGTERM)

@@ -3,6 +3,7 @@ import DMSWatchApp
 import DMSWatchModel
 import DMSWatchRender
 import Foundation
+import TerminalBackend
 
 @main
 struct DMSWatch: ParsableCommand {
@@ -10,7 +11,7 @@ struct DMSWatch: ParsableCommand {
     commandName: "dmswatch",
     abstract: "A terminal dashboard for AWS Database Migration Service: tasks, table statistics, validation, CDC latency and logs.",
     version: DMSWatchVersion.string,
-    subcommands: [Dashboard.self, Info.self],
+    subcommands: [Dashboard.self, Info.self, Check.self, ConfigCommand.self],
     defaultSubcommand: Dashboard.self)
 }
 
@@ -106,4 +107,49 @@ func executableDir() -> String? {
 /// Writes a message to stderr.
 func printError(_ s: String) {
   FileHandle.standardError.write(Data((s + "\n").utf8))
+}
+
+extension DMSWatch {
+  /// Usage errors (bad flags or values) exit 2, like config errors, for every subcommand.
+  static func main() {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    // The dashboard's signal handling must be in place before any other thread starts
+    // (threads inherit the blocked mask); headless subcommands keep the default handling.
+    if SignalRouter.isDashboard(arguments) {
+      MainActor.assumeIsolated { SignalRouter.install() }
+    }
+    do {
+      var command = try parseAsRoot(arguments)
+      try command.run()
+    } catch {
+      if exitCode(for: error) == .validationFailure {
+        printError(fullMessage(for: error))
+        Foundation.exit(2)
+      }
+      exit(withError: error)
+    }
+  }
+}
+
+/// Routes signals to whatever the dashboard has set up so far; before that, terminating signals just exit.
+@MainActor
+enum SignalRouter {
+  static var onTerminate: (@MainActor (Int32) -> Void)?
+  static var onResize: (@MainActor () -> Void)?
+  static var onContinue: (@MainActor () -> Void)?
+
+  nonisolated static func isDashboard(_ arguments: [String]) -> Bool {
+    guard let first = arguments.first else { return true }
+    if ["check", "config", "info", "help", "--help", "-h", "--version"].contains(first) { return false }
+    return !arguments.contains("--help") && !arguments.contains("-h")
+  }
+
+  static func install() {
+    CursesTerminal.installSignalHandlers(
+      onTerminate: { sig in
+        if let t = onTerminate { t(sig) } else { exit(128 + sig) }
+      },
+      onResize: { onResize?() },
+      onContinue: { onContinue?() })
+  }
 }

@@ -23,11 +23,15 @@ struct Dashboard: ParsableCommand {
   @Option(help: "Refresh interval in seconds (minimum 1).")
   var refresh: Double?
 
+  @Option(name: .customLong("dms-rate"), help: "DMS API calls per second dmswatch may make (default 2; config budget.dms_calls_per_second).")
+  var dmsRate: Double?
+
   @Option(name: .customLong("audit-log"), help: "Audit log path (default: $XDG_STATE_HOME/dmswatch/audit.log).")
   var auditLog: String?
 
   func validate() throws {
     if let r = refresh, r < 1 || r > 3600 { throw ValidationError("--refresh must be between 1 and 3600 seconds") }
+    if let r = dmsRate, !(r >= 0.1 && r <= 50) { throw ValidationError("--dms-rate must be between 0.1 and 50 calls per second") }
   }
 
   func run() throws {
@@ -76,11 +80,12 @@ struct Dashboard: ParsableCommand {
     var poll = PollSettings.from(refresh: refresh ?? cfg.refresh ?? (source.demo ? 2 : 5))
     if let r = cfg.dmsCallsPerSecond { poll.dmsCallsPerSecond = r }
     if let b = cfg.dmsBurst { poll.dmsBurst = b }
+    if let r = dmsRate { poll.dmsCallsPerSecond = r }
     let thresholds = cfg.thresholds
     try MainActor.assumeIsolated {
       try runDashboard(
         theme: loadedTheme, noColor: noColor, services: services, clock: clock, audit: audit, poll: poll, readOnly: readOnly,
-        keyMap: keyMap, thresholds: thresholds)
+        keyMap: keyMap, thresholds: thresholds, notify: (cfg, env, backend, paths.logFile))
     }
   }
 }
@@ -88,8 +93,18 @@ struct Dashboard: ParsableCommand {
 @MainActor
 func runDashboard(
   theme: Theme, noColor: Bool, services: ServiceBundle, clock: any Clock, audit: AuditLog, poll: PollSettings, readOnly: Bool,
-  keyMap: KeyMap, thresholds: Thresholds
+  keyMap: KeyMap, thresholds: Thresholds, notify: (config: AppConfig, env: [String: String], backend: Backend, logFile: String)
 ) throws {
+  // Notifications on transitions (config `notifications:` and NOTIFIER_URL); failures go to the status line and the log.
+  let notifyLog = LineLog(path: notify.logFile, component: "notify", clock: clock)
+  let notifier: DashboardNotifier?
+  do {
+    notifier = try DashboardNotifier.make(
+      config: notify.config, environment: notify.env, backend: notify.backend, clock: clock, log: { notifyLog.write($0) })
+  } catch {
+    printError("dmswatch: \(error)")
+    throw ExitCode(2)
+  }
   let term: CursesTerminal
   do {
     term = try CursesTerminal(theme: theme, noColor: noColor)
@@ -121,39 +136,25 @@ func runDashboard(
   }
   controller.onQuit = { finish(0) }
 
-  CursesTerminal.installSignalHandlers(
-    onTerminate: { sig in finish(128 + sig) },
-    onResize: {
-      let size = term.size
-      controller.dispatch(.resize(width: size.width, height: size.height))
-    },
-    onContinue: {
-      term.forceFullRepaint()
-      controller.renderNow()
-    })
+  SignalRouter.onTerminate = { sig in finish(128 + sig) }
+  SignalRouter.onResize = {
+    let size = term.size
+    controller.dispatch(.resize(width: size.width, height: size.height))
+  }
+  SignalRouter.onContinue = {
+    term.forceFullRepaint()
+    controller.renderNow()
+  }
 
   let size = term.size
   controller.dispatch(.resize(width: size.width, height: size.height))
   controller.renderNow()
 
-  // Keys: stdin readable → read everything pending.
-  var emptyWakeups = 0
-  let input = DispatchSource.makeReadSource(fileDescriptor: STDIN_FILENO, queue: .main)
-  input.setEventHandler {
-    MainActor.assumeIsolated {
-      let events = term.readInput()
-      if events.isEmpty {
-        // Readable but nothing to read, repeatedly: the terminal went away (hang-up).
-        emptyWakeups += 1
-        if emptyWakeups > 200 { finish(129) }
-        return
-      }
-      emptyWakeups = 0
+  // Keys; a terminal that goes away (hang-up) ends the session cleanly.
+  let input = term.startReadingInput(
+    onEvents: { events in
       for e in events {
         switch e {
-        case .key(.ctrl("z")):
-          term.suspend()
-          controller.renderNow()
         case .key(.ctrl("l")):
           term.forceFullRepaint()
           controller.renderNow()
@@ -163,9 +164,8 @@ func runDashboard(
           controller.dispatch(.resize(width: w, height: h))
         }
       }
-    }
-  }
-  input.resume()
+    },
+    onHangup: { finish(129) })
 
   // A one-second tick updates ages and expires messages.
   let timer = DispatchSource.makeTimerSource(queue: .main)
@@ -175,8 +175,34 @@ func runDashboard(
   }
   timer.resume()
 
+  // Feed findings to the notifier every 5 s once data is in; findings present at start are primed, not sent.
+  var primed = false
+  var lastFailureShown: String?
+  let ruleConfig = notify.config.ruleConfig
+  let notifyTimer = DispatchSource.makeTimerSource(queue: .main)
+  notifyTimer.schedule(deadline: .now() + 5, repeating: 5, leeway: .milliseconds(500))
+  notifyTimer.setEventHandler {
+    MainActor.assumeIsolated {
+      guard let notifier, controller.state.sources[.tasks]?.lastSuccess != nil else { return }
+      let s = controller.state
+      let scope = Set(s.tasks.filter { s.tables[$0.arn] != nil }.map(\.identifier))
+      let findings = s.allFindings(config: ruleConfig).filter { scope.contains($0.task) }
+      if !primed {
+        notifier.prime(findings: findings)
+        primed = true
+      } else {
+        notifier.update(findings: findings, scope: scope)
+      }
+      if let f = notifier.lastFailure, f != lastFailureShown {
+        lastFailureShown = f
+        controller.dispatch(.statusMessage("notification failed: \(f)", .warn))
+      }
+    }
+  }
+  notifyTimer.resume()
+
   controller.start()
-  withExtendedLifetime((input, timer)) {
+  withExtendedLifetime((input, timer, notifyTimer)) {
     dispatchMain()
   }
 }

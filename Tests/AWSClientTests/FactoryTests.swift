@@ -59,4 +59,33 @@ final class FactoryTests: XCTestCase {
     XCTAssertTrue(s.dms.caller.quota === s.logs.caller.quota, "one retry quota per session")
     XCTAssertTrue(offline.requests.isEmpty, "nothing was sent")
   }
+
+  func testUnreachableIdentityStillStartsButBadCredentialsStop() async throws {
+    let h = try home()
+    let env = [
+      "HOME": h.path, "AWS_EC2_METADATA_DISABLED": "true", "AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "B",
+      "AWS_REGION": "us-east-1",
+    ]
+    let settings = AWSSettings(endpointURL: URL(string: "http://127.0.0.1:9"), retry: RetryPolicy(maxAttempts: 2, sleeper: { _ in }))
+    // Connection refused (a network error, retried): the session starts, the identity is marked unknown.
+    let s = try await AWSClientFactory.makeServices(settings: settings, environment: env, transport: offline)
+    XCTAssertEqual(s.identityLabel, "aws:default us-east-1 account ?")
+    XCTAssertEqual(offline.requests.count, 2, "GetCallerIdentity was tried with retries")
+
+    // Rejected keys are not a network problem: they still stop the start-up.
+    let rejecting = FakeTransport { _, _ in
+      HTTPResponse(
+        status: 403, headers: ["content-type": "text/xml"],
+        body: Data(
+          "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message></Error></ErrorResponse>"
+            .utf8))
+    }
+    do {
+      _ = try await AWSClientFactory.makeServices(settings: settings, environment: env, transport: rejecting)
+      XCTFail("rejected credentials must fail")
+    } catch let e as ServiceError {
+      XCTAssertEqual(e.kind, .credentials)
+      XCTAssertEqual(e.code, "InvalidClientTokenId")
+    }
+  }
 }

@@ -62,6 +62,25 @@ final class ProtocolTests: XCTestCase {
     XCTAssertEqual(e.kind, .server)
   }
 
+  func testNonAWSErrorNamesTheOperation() async throws {
+    // moto without the extended peer: DescribeTableStatistics is an HTML 500 page.
+    let t = FakeTransport { _, _ in
+      HTTPResponse(
+        status: 500, headers: ["content-type": "text/html; charset=utf-8"],
+        body: Data("<!doctype html><title>500 Internal Server Error</title><h1>Internal Server Error</h1>".utf8))
+    }
+    let dms = AWSDMSClient(caller: testCaller(.dms, t, retry: RetryPolicy(maxAttempts: 2, sleeper: { _ in })))
+    do {
+      _ = try await dms.describeTableStatistics(taskArn: "arn:aws:dms:us-east-1:123456789012:task:t", marker: nil, maxRecords: 500)
+      XCTFail("an HTML 500 must fail")
+    } catch let e as ServiceError {
+      XCTAssertEqual(e.kind, .server)
+      XCTAssertEqual(e.code, "HTTP500")
+      XCTAssertTrue(e.message.hasPrefix("dms DescribeTableStatistics returned HTTP 500 (text/html; charset=utf-8)"), e.message)
+    }
+    XCTAssertEqual(t.requests.count, 2, "a 5xx is retried")
+  }
+
   func testJSONRequestShapeAndGarbageSuccessBody() async throws {
     let t = FakeTransport { req, _ in
       if req.header("x-amz-target") == "AmazonDMSv20160101.DescribeEndpoints" {

@@ -12,6 +12,7 @@ final class ColorMappingTests: XCTestCase {
     XCTAssertEqual(ColorMode(colors: 88), .ansi16)
     XCTAssertEqual(ColorMode(colors: 256), .xterm256)
     XCTAssertEqual(ColorMode(colors: 256, noColor: true), .mono)
+    XCTAssertEqual(ColorMode(colors: 16_777_216), .ansi8, "direct colour: only 0–7 are palette indexes")
   }
 
   private func map(_ c: ThemeColor, _ mode: ColorMode, defaults: Bool = true, fg: Bool = true) -> Int {

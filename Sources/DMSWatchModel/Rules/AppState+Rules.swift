@@ -10,7 +10,7 @@ extension AppState {
 
   /// Findings of one task from what the dashboard holds.
   public func findings(for task: ReplicationTask, config: RuleConfig = RuleConfig()) -> [Finding] {
-    TaskRules.findings(task: task, tables: tables[task.arn], metrics: metrics[task.arn], events: logEntries(for: task), now: now, config: config)
+    TaskRules.findings(task: task, tables: tables[task.arn], metrics: metrics[task.arn], events: errorLog[task.identifier] ?? [], now: now, config: config)
   }
 
   /// Findings of every task, for `NotificationGate.update(findings:now:)`.
@@ -20,7 +20,7 @@ extension AppState {
 
   /// Cutover readiness of one task from what the dashboard holds.
   public func readiness(for task: ReplicationTask, config: RuleConfig = RuleConfig()) -> Readiness {
-    Readiness.evaluate(task: task, tables: tables[task.arn], metrics: metrics[task.arn], events: logEntries(for: task), now: now, config: config)
+    Readiness.evaluate(task: task, tables: tables[task.arn], metrics: metrics[task.arn], events: errorLog[task.identifier] ?? [], now: now, config: config)
   }
 
   /// Triage hints of one task from its failure message, stop reason and buffered log lines.

@@ -78,7 +78,10 @@ extension Readiness {
   ) -> Readiness {
     let stats = usableTables(tables)
     // A summary (rows dropped for an unfocused task) carries the verdicts judged on its rows.
-    let cached = tables.flatMap { $0.error == nil ? $0.summaryCriteria : nil }
+    // The cache was judged with the default config; rows still present are re-judged when the config differs.
+    let cached = tables.flatMap { t in
+      t.error == nil && (t.isSummary || config.requireValidation == RuleConfig().requireValidation) ? t.summaryCriteria : nil
+    }
     func table(_ name: String, _ compute: () -> Criterion) -> Criterion {
       cached?.first { $0.name == name } ?? compute()
     }

@@ -1,0 +1,77 @@
+import DMSWatchModel
+import Foundation
+
+extension DashboardRenderer {
+  /// Lines of the task detail: identity, failure, readiness checklist, findings, triage hints.
+  public static func detailLines(_ s: AppState, task t: ReplicationTask, width: Int, _ cs: Charset) -> [(text: String, role: Role)] {
+    var out: [(String, Role)] = []
+    func line(_ text: String, _ role: Role = .overlay) {
+      for part in DrawText.wrap(text, width: max(8, width)) { out.append((part, role)) }
+    }
+    func blank() { out.append(("", .overlay)) }
+    let ok = cs.isASCII ? "[x]" : "✓"
+    let bad = cs.isASCII ? "[ ]" : "✗"
+    let unknown = "?"
+
+    line("\(t.identifier)  \(t.status)  \(t.migrationType)", .overlayTitle)
+    line("ARN       \(t.arn)", .dim)
+    if let inst = t.replicationInstanceArn {
+      line("instance  \(s.instances[inst]?.identifier ?? inst)", .overlay)
+    }
+    for (label, arn) in [("source", t.sourceEndpointArn), ("target", t.targetEndpointArn)] {
+      guard let arn else { continue }
+      let e = s.endpoints[arn]
+      line("\(label)    \(e.map { "\($0.identifier) (\($0.engineName ?? "?"))" } ?? arn)")
+    }
+    if let r = t.stopReason { line("stop      \(r)", .warn) }
+    if let f = t.lastFailureMessage { line("failure   \(f)", .error) }
+    if let st = t.stats {
+      line("full load \(Format.percent(st.fullLoadProgressPercent))  tables loaded \(st.tablesLoaded ?? 0), loading \(st.tablesLoading ?? 0), queued \(st.tablesQueued ?? 0), errored \(st.tablesErrored ?? 0)")
+    }
+    blank()
+    let readiness = s.readiness(for: t)
+    line("CUTOVER READINESS: \(readiness.ready ? "READY" : "NOT READY")", readiness.ready ? .ok : .error)
+    for c in readiness.criteria {
+      let mark = c.passed == true ? ok : (c.passed == false ? bad : unknown)
+      let role: Role = c.passed == true ? .ok : (c.passed == false ? .error : .unknown)
+      line("  \(mark) \(c.name.replacingOccurrences(of: "_", with: " ")): \(c.detail)", role)
+    }
+    blank()
+    let findings = TaskRules.sorted(s.findings(for: t))
+    line("FINDINGS (\(findings.count))", .overlayTitle)
+    if findings.isEmpty { line("  none", .ok) }
+    for f in findings.prefix(40) {
+      line("  \(f.severity.label.uppercased()) \(f.table.map { "\($0): " } ?? "")\(f.message)", f.severity.role)
+    }
+    if findings.count > 40 { line("  … \(findings.count - 40) more (see FLAGS)", .dim) }
+    blank()
+    let hints = s.hints(for: t)
+    line("TRIAGE HINTS (\(hints.count))", .overlayTitle)
+    if hints.isEmpty { line("  no known pattern in the failure message, stop reason or recent log lines", .dim) }
+    for h in hints {
+      line("  \(h.title)", .warn)
+      line("    cause: \(h.cause)")
+      line("    next:  \(h.nextStep)")
+      line("    seen:  \(h.evidence)", .dim)
+    }
+    return out
+  }
+
+  static func drawDetail(_ g: inout Grid, _ s: AppState, _ cs: Charset, taskArn: String, scroll: Int) {
+    guard let task = s.tasks.first(where: { $0.arn == taskArn }) else { return }
+    let r0 = overlayRect(g, width: 110, height: g.height)
+    let lines = detailLines(s, task: task, width: r0.inner.width - 2, cs)
+    let r = overlayRect(g, width: 110, height: lines.count + 2)
+    let inner = r.inner
+    guard inner.height > 0, inner.width > 2 else { return }
+    let maxScroll = max(0, lines.count - inner.height)
+    let top = min(max(0, scroll), maxScroll)
+    let footer = maxScroll > 0 ? "\(top + 1)-\(min(lines.count, top + inner.height))/\(lines.count)" : nil
+    drawOverlayBox(&g, r, title: "DETAIL \(task.identifier)", footer: footer, cs)
+    for row in 0..<inner.height {
+      let i = top + row
+      guard i < lines.count else { break }
+      g.put(lines[i].text, x: inner.x + 1, y: inner.y + row, role: lines[i].role, maxWidth: inner.width - 2, ellipsis: cs.ellipsis)
+    }
+  }
+}

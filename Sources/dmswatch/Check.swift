@@ -1,0 +1,270 @@
+import AWSClient
+import ArgumentParser
+import DMSWatchApp
+import DMSWatchModel
+import Foundation
+
+/// `dmswatch check`: evaluate the tasks once, print a report, notify, exit with a status for schedulers.
+struct Check: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "check",
+    abstract: "Check the tasks once and exit (for cron and schedulers).",
+    discussion: """
+      Exit status: 0 nothing at or above --fail-on; 1 findings at or above --fail-on (a task that does not \
+      exist counts as a warning); 2 usage or configuration error; 3 AWS unreachable, credentials failed, \
+      or --max-time exceeded. A failed notification does not change the exit status (it is reported on \
+      stderr and in the log). See docs/check.md.
+      """)
+
+  @OptionGroup var source: SourceOptions
+
+  @Option(name: .customLong("task"), help: "Task identifier or ARN to check (repeatable; default: the config's tasks, else all).")
+  var tasks: [String] = []
+
+  @Flag(help: "Print the JSON report (docs/check-json.md) instead of the table.")
+  var json = false
+
+  @Option(name: .customLong("fail-on"), help: "Lowest severity that makes the exit status 1: warn or critical.")
+  var failOn: String = "critical"
+
+  @Flag(name: .customLong("rerun-validation"), help: "Request validate-only reloads of flagged tables first and wait for the result.")
+  var rerunValidation = false
+
+  @Option(help: "Seconds to wait for --rerun-validation.")
+  var wait: String = "300"
+
+  @Option(name: .customLong("poll-interval"), help: "Seconds between table-statistics polls while waiting.")
+  var pollInterval: String = "10"
+
+  @Option(name: .customLong("max-time"), help: "Give up (exit 3) after this many seconds (default 300, plus --wait with --rerun-validation).")
+  var maxTime: String?
+
+  @Option(name: .customLong("webhook"), help: "Webhook URL to notify (repeatable).")
+  var webhooks: [String] = []
+
+  @Option(name: .customLong("webhook-format"), help: "Format of --webhook bodies: json, compat or slack.")
+  var webhookFormat: String = "json"
+
+  @Option(name: .customLong("sns-topic"), help: "SNS topic ARN to notify (repeatable).")
+  var snsTopics: [String] = []
+
+  @Flag(name: .customLong("no-notify"), help: "Send no notifications (config, flags and NOTIFIER_URL are ignored).")
+  var noNotify = false
+
+  @Option(help: "Config file (default: $XDG_CONFIG_HOME/dmswatch/config.yaml).")
+  var config: String?
+
+  func run() throws {
+    let env = ProcessInfo.processInfo.environment
+    let paths = AppPaths.resolve(environment: env, executableDir: executableDir())
+    let settings = try parseSettings()
+
+    // Config file: a named file must exist; the default one may be absent.
+    let cfg: AppConfig
+    do {
+      cfg = try AppConfig.load(path: config ?? paths.configFile, mustExist: config != nil)
+    } catch let e as ConfigError {
+      throw usageError("config error: \(e)")
+    }
+
+    let targets: [NotificationTarget]
+    do {
+      targets = noNotify
+        ? []
+        : try NotificationTarget.resolve(
+          config: cfg, webhooks: webhooks, webhookFormat: settings.format, snsTopics: snsTopics, environment: env)
+    } catch let e as NotificationTargetError {
+      throw usageError(e.message)
+    }
+
+    var options = CheckOptions()
+    options.tasks = tasks.isEmpty ? cfg.tasks : tasks
+    options.ruleConfig = cfg.ruleConfig
+    options.rerunValidation = rerunValidation
+    options.wait = settings.wait
+    options.pollInterval = settings.pollInterval
+
+    var backendOptions = source.backendOptions(interactive: false)
+    backendOptions.profile = backendOptions.profile ?? cfg.profile
+    backendOptions.region = backendOptions.region ?? cfg.region
+    backendOptions.endpointURL = backendOptions.endpointURL ?? cfg.endpointURL
+
+    let log = LineLog(path: paths.logFile, component: "check")
+    defer { log.close() }
+    let clock = SystemClock()
+
+    // --max-time bounds everything that talks to AWS: setting up the session and the check itself.
+    let started = Date()
+    let backend: Backend
+    do {
+      let bo = backendOptions
+      let limit = settings.maxTime
+      backend = try BackendFactory.blocking {
+        try await withDeadline(limit) { try await BackendFactory.make(bo, environment: env, clock: clock) }
+      }
+    } catch let e as BackendError {
+      log.write("cannot start: \(e.message)")
+      printError("dmswatch check: \(Redact.text(e.message))")
+      throw ExitCode(e.exitCode)
+    } catch let e as DeadlineExceeded {
+      log.write("failed: \(e) setting up the AWS session")
+      printError("dmswatch check: --max-time \(Int(settings.maxTime)) s exceeded setting up the AWS session; AWS too slow or unreachable")
+      throw ExitCode(3)
+    }
+
+    log.write("check started (\(backend.bundle.sourceLabel), \(options.tasks.isEmpty ? "all tasks" : "\(options.tasks.count) tasks requested"))")
+    let audit = rerunValidation ? AuditLog(path: paths.auditFile, source: backend.auditSource) : nil
+    defer { audit?.close() }
+    let runner = CheckRunner(
+      services: backend.bundle, clock: clock, sleep: realSleep, options: options,
+      onReload: { task, tables in
+        let names = tables.prefix(10).map(\.qualifiedName).joined(separator: ", ") + (tables.count > 10 ? ", …" : "")
+        audit?.record("reload", "check --rerun-validation: validate-only reload of \(tables.count) tables on \(task.identifier): \(names)", at: clock.now())
+      })
+
+    let outcome: CheckOutcome
+    do {
+      let limit = max(1, settings.maxTime - Date().timeIntervalSince(started))
+      outcome = try BackendFactory.blocking { try await withDeadline(limit) { try await runner.run() } }
+    } catch let e as CheckFailure {
+      log.write("failed: \(e.message)")
+      printError("dmswatch check: \(Redact.text(e.message))")
+      throw ExitCode(e.exitCode)
+    } catch let e as DeadlineExceeded {
+      log.write("failed: \(e)")
+      printError("dmswatch check: --max-time \(Int(settings.maxTime)) s exceeded; AWS too slow or unreachable")
+      throw ExitCode(3)
+    }
+
+    let report = outcome.report
+    if json {
+      let data = try report.jsonData()
+      FileHandle.standardOutput.write(data + Data("\n".utf8))
+    } else {
+      let width = Int(env["COLUMNS"] ?? "").flatMap { $0 >= 40 ? $0 : nil } ?? 100
+      FileHandle.standardOutput.write(Data(report.humanText(width: width).utf8))
+    }
+    for note in outcome.notes {
+      printError("dmswatch check: note: \(Redact.text(note))")
+      log.write("note: \(note)")
+    }
+    if let r = outcome.revalidation {
+      let line = r.requested == 0
+        ? "revalidation: no table needed it"
+        : "revalidation: \(r.requested) table\(r.requested == 1 ? "" : "s") requested, \(r.stillPending) still pending after \(Int(r.waited.rounded())) s"
+      printError("dmswatch check: \(line)")
+      log.write(line)
+      for f in r.failures {
+        printError("dmswatch check: \(Redact.text(f))")
+        log.write(f)
+      }
+    }
+    let code = report.exitCode(failOn: settings.failOn)
+    log.write(
+      "result: \(report.summary.tasks) tasks, \(report.summary.critical) critical, \(report.summary.warn) warn, "
+        + "\(report.summary.missingTasks) missing; exit \(code)")
+
+    if !targets.isEmpty {
+      notify(report: report, targets: targets, backend: backend, backendOptions: backendOptions, env: env, log: log)
+    }
+    if code != 0 { throw ExitCode(code) }
+  }
+
+  /// Sends one notification per task and target; failures go to stderr and the log, never to the exit status.
+  func notify(
+    report: CheckReport, targets: [NotificationTarget], backend: Backend, backendOptions: BackendOptions, env: [String: String],
+    log: LineLog
+  ) {
+    let items = NotificationPlan.forCheck(report, targets: targets)
+    if targets.contains(where: { if case .webhook(_, .compat) = $0 { true } else { false } }) {
+      for t in report.tasks where t.findings.contains(where: { $0.event == FindingEvent.taskTablesUnknown }) {
+        log.write("no compat notification for \(t.identifier): its table statistics are unknown")
+      }
+    }
+    guard !items.isEmpty else { return }
+    let needsSNS = targets.contains { if case .sns = $0 { true } else { false } }
+    let transport = backend.transport
+    let aws = backend.aws
+    let results: [DeliveryResult]
+    do {
+      results = try BackendFactory.blocking {
+        try await withDeadline(90) {
+          var publisher: (any SNSPublisher)? = aws?.sns
+          var why = "no AWS session for SNS"
+          if needsSNS, publisher == nil {
+            // Demo mode: SNS still goes to AWS (or --endpoint-url) with the usual credentials.
+            do {
+              publisher = try await Check.snsSession(backendOptions, env: env, transport: transport)
+            } catch {
+              why = "no AWS session for SNS: \(Redact.text((error as? ServiceError)?.message ?? String(describing: error)))"
+            }
+          }
+          let notifier = Notifier(
+            transport: transport, sns: publisher, snsUnavailable: why, userAgent: "dmswatch/\(DMSWatchVersion.string)",
+            log: { log.write($0) })
+          return await notifier.deliver(items)
+        }
+      }
+    } catch {
+      printError("dmswatch check: notifications: \(error)")
+      log.write("notifications: \(error)")
+      return
+    }
+    for r in results where !r.delivered { printError("dmswatch check: \(r.summary)") }
+  }
+
+  static func snsSession(_ o: BackendOptions, env: [String: String], transport: any HTTPTransport) async throws -> any SNSPublisher {
+    var endpoint: URL?
+    if let e = o.endpointURL { endpoint = URL(string: e) }
+    let settings = AWSSettings(
+      profile: o.profile, region: o.region, endpointURL: endpoint, connectTimeout: o.connectTimeout, totalTimeout: o.totalTimeout,
+      verifyIdentity: false)
+    return try await AWSClientFactory.makeServices(settings: settings, environment: env, transport: transport).sns
+  }
+
+  struct Settings {
+    var failOn: Severity
+    var wait: TimeInterval
+    var pollInterval: TimeInterval
+    var maxTime: TimeInterval
+    var format: WebhookTarget.Format
+  }
+
+  /// Flag values are checked here (not by the parser) so that a bad value exits 2 with a clear message.
+  func parseSettings() throws -> Settings {
+    guard let sev = Severity(label: failOn), sev >= .warn else {
+      throw usageError("--fail-on must be warn or critical (got \"\(failOn)\")")
+    }
+    guard let w = Double(wait), w.isFinite, w >= 0, w <= 86_400 else {
+      throw usageError("--wait must be a number of seconds between 0 and 86400 (got \"\(wait)\")")
+    }
+    guard let p = Double(pollInterval), p.isFinite, p >= 0.1, p <= 3600 else {
+      throw usageError("--poll-interval must be a number of seconds between 0.1 and 3600 (got \"\(pollInterval)\")")
+    }
+    var limit = 300 + (rerunValidation ? w : 0)
+    if let m = maxTime {
+      guard let v = Double(m), v.isFinite, v >= 1, v <= 172_800 else {
+        throw usageError("--max-time must be a number of seconds between 1 and 172800 (got \"\(m)\")")
+      }
+      limit = v
+    }
+    guard let f = WebhookTarget.Format(rawValue: webhookFormat.lowercased()) else {
+      throw usageError("--webhook-format must be json, compat or slack (got \"\(webhookFormat)\")")
+    }
+    for t in tasks where t.trimmingCharacters(in: .whitespaces).isEmpty {
+      throw usageError("--task needs a task identifier or ARN")
+    }
+    return Settings(failOn: sev, wait: w, pollInterval: p, maxTime: limit, format: f)
+  }
+
+  func usageError(_ message: String) -> ExitCode {
+    printError("dmswatch check: \(Redact.text(message))")
+    return ExitCode(2)
+  }
+}
+
+// MARK: usage errors exit 2 for check and config
+
+/// `check` and `config` are run by schedulers that read the exit status: a command line the parser
+/// rejects (unknown flag, missing value, a `validate()` failure) exits 2 there, not ArgumentParser's 64.
+/// Every other subcommand keeps ArgumentParser's behaviour.

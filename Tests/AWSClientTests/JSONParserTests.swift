@@ -1,0 +1,38 @@
+import Foundation
+import XCTest
+
+@testable import AWSClient
+
+final class JSONParserTests: XCTestCase {
+  func p(_ s: String) throws -> JSONValue { try JSONValue.parse(Data(s.utf8)) }
+
+  func testScalarsNumbersAndOrder() throws {
+    let v = try p(#" { "b": 1, "a": [true, false, null, -0.5, 1e3, 9223372036854775807, 92233720368547758080], "c": {} } "#)
+    guard case .object(let pairs) = v else { return XCTFail() }
+    XCTAssertEqual(pairs.map(\.0), ["b", "a", "c"], "document order")
+    XCTAssertEqual(v["b"], .int(1))
+    XCTAssertEqual(
+      v["a"]?.array,
+      [.bool(true), .bool(false), .null, .double(-0.5), .double(1000), .int(Int64.max), .double(92233720368547758080)])
+    XCTAssertEqual(v["c"], .object([]))
+    XCTAssertEqual(try p("42"), .int(42))
+  }
+
+  func testStringsAndEscapes() throws {
+    XCTAssertEqual(try p(#""a\"b\\c\/d\n\t\u00e9\ud83d\ude00""#), .string("a\"b\\c/d\n\té😀"))
+    XCTAssertEqual(try p(#""plain ünïcödé""#), .string("plain ünïcödé"))
+  }
+
+  func testRoundTripsWithTheEncoder() throws {
+    let v = JSONValue.object([("k", .string("q\"\n\u{1}")), ("n", .array([.int(-3), .double(2.5), .null]))])
+    XCTAssertEqual(try JSONValue.parse(v.encoded()), v)
+  }
+
+  func testRejectsMalformed() {
+    for bad in ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "\"abc", "\"\\x\"", "\"\\ud800\"", "tru", "[1] 2", "{\"a\":1,}", "\"a\u{1}b\""] {
+      XCTAssertThrowsError(try p(bad), bad)
+    }
+    let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+    XCTAssertThrowsError(try p(deep), "bounded nesting, no stack overflow")
+  }
+}
