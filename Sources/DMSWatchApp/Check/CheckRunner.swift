@@ -50,10 +50,17 @@ extension CheckRunner {
   public func run() async throws -> CheckOutcome {
     var notes: [String] = []
     let dms = services.dms
-    let all = try await collectPages { marker in
-      try await self.call("DescribeReplicationTasks", dmsCall: true) {
-        try await dms.describeReplicationTasks(marker: marker, maxRecords: 100)
+    // Without the task list there is nothing to check: any error here (throttling that outlasted the
+    // retries, 5xx, a malformed page, a marker loop) means "could not check" (exit 3), never findings (1).
+    let all: [ReplicationTask]
+    do {
+      all = try await collectPages { marker in
+        try await self.call("DescribeReplicationTasks", dmsCall: true) {
+          try await dms.describeReplicationTasks(marker: marker, maxRecords: 100)
+        }
       }
+    } catch let e as ServiceError {
+      throw CheckFailure(message: "DescribeReplicationTasks: cannot list the replication tasks: \(Self.oneLine(e))")
     }
     let selected = Self.select(all, requested: options.tasks)
     for name in options.tasks where !selected.contains(where: { $0.identifier == name || $0.arn == name }) {
