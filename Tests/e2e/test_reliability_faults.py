@@ -125,7 +125,7 @@ def _has_check(dmswatch_bin):
     return r.returncode == 0 and "check" in r.stdout.lower()
 
 
-@pytest.mark.xfail(strict=False, reason="check command lands separately")
+# xfail removed: check has landed
 @pytest.mark.parametrize("fault", ["throttle", "503", "reset", "html", "malformed", "marker_loop"])
 def test_check_exits_3_with_clear_message_under_fault(dmswatch_bin, rig, fault):
     if not _has_check(dmswatch_bin):
