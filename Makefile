@@ -45,7 +45,7 @@ fuzz:
 	  t=$${pair%%:*}; c=$${pair##*:}; \
 	  mkdir -p Fuzz/.build/corpus/$$c Fuzz/.build/crashes; rm -f Fuzz/.build/crashes/$$t-*; \
 	  echo "== $$t ($(FUZZ_SECONDS)s)"; \
-	  LSAN_OPTIONS=suppressions=$(CURDIR)/Fuzz/lsan.supp Fuzz/.build/debug/$$t Fuzz/.build/corpus/$$c Fuzz/Corpus/$$c -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	  SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(CURDIR)/Fuzz/lsan.supp Fuzz/.build/debug/$$t Fuzz/.build/corpus/$$c Fuzz/Corpus/$$c -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
 	    -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix=Fuzz/.build/crashes/$$t- 2>&1 \
 	    | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" || true; \
 	  test -z "$$(ls Fuzz/.build/crashes | grep "^$$t-" || true)" || { echo "$$t found a crash: Fuzz/.build/crashes"; exit 1; }; \

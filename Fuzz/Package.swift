@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // libFuzzer targets for dmswatch's parsers. Not part of the main build:
 //   cd Fuzz && swift build --sanitize=fuzzer --sanitize=address
-//   .build/debug/FuzzJSON Corpus/json -max_total_time=30
+//   SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=lsan.supp .build/debug/FuzzJSON Corpus/json -max_total_time=30
 // or `make fuzz` from the repository root (FUZZ_SECONDS per target).
 import PackageDescription
 

@@ -19,6 +19,9 @@ public final class XMLNode: Sendable {
   public static func parse(_ data: Data) -> XMLNode? {
     guard let first = data.first(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }), first == UInt8(ascii: "<")
     else { return nil }
+    // AWS sends UTF-8. Foundation's XMLParser traps on element names that are not valid UTF-8
+    // (found by Fuzz/FuzzJSON), so such a body is refused here instead of crashing the dashboard.
+    guard String(data: data, encoding: .utf8) != nil else { return nil }
     let delegate = TreeBuilder()
     let parser = XMLParser(data: data)
     parser.delegate = delegate

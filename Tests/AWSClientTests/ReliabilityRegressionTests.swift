@@ -24,3 +24,12 @@ final class ReliabilityRegressionTests: XCTestCase {
     }
   }
 }
+
+/// Found by Fuzz/FuzzJSON: Foundation's XMLParser crashed the process on `<` followed by bytes that are not UTF-8.
+final class XMLFuzzRegressionTests: XCTestCase {
+  func testInvalidUTF8ElementNameIsRefusedNotACrash() {
+    XCTAssertNil(XMLNode.parse(Data([0x3C, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])))
+    XCTAssertNil(XMLNode.parse(Data([0x3C, 0x61, 0x3E, 0xC3, 0x28, 0x3C, 0x2F, 0x61, 0x3E])))
+    XCTAssertEqual(XMLNode.parse(Data("<a><b>ü</b></a>".utf8))?.child("b")?.text, "ü")
+  }
+}

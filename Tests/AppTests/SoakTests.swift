@@ -26,6 +26,9 @@ final class SoakTests: XCTestCase {
     let hours = Double(env["SOAK_HOURS"] ?? "") ?? 1
     let tasks = Int(env["SOAK_TASKS"] ?? "") ?? 1000
     let step: TimeInterval = 30
+    // Small enough that the log ring wraps within the run (the simulated fleet writes ≈ 400 lines an hour
+    // to the focused task's stream and events), so the cap itself is exercised.
+    let logCapacity = Int(env["SOAK_LOG_CAPACITY"] ?? "") ?? 300
     let steps = Int(hours * 3600 / step)
 
     let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("dmswatch-soak-\(UUID().uuidString)")
@@ -40,7 +43,7 @@ final class SoakTests: XCTestCase {
     settings.dmsCallsPerSecond = 10_000
     settings.dmsBurst = 10_000
     let controller = AppController(
-      state: AppState(now: clock.now()), services: ServiceBundle(dms: fleet, metrics: fleet, logs: fleet, sourceLabel: "soak"),
+      state: AppState(now: clock.now(), logCapacity: logCapacity), services: ServiceBundle(dms: fleet, metrics: fleet, logs: fleet, sourceLabel: "soak"),
       clock: clock, audit: audit, poll: settings)
     controller.dispatch(.resize(width: 200, height: 50))
     let poller = Poller(controller: controller, services: controller.services, clock: clock, settings: settings)
@@ -61,8 +64,8 @@ final class SoakTests: XCTestCase {
       if i % 40 == 39 {
         controller.dispatch(.key(.char("j")))
       }
-      if i % 200 == 199 {
-        controller.dispatch(.key(.char("G")))
+      if i % 400 == 399 {
+        controller.dispatch(.key(.char("g")))  // back to the top: the selection keeps cycling
       }
       let t0 = DispatchTime.now().uptimeNanoseconds
       let grid = DashboardRenderer.render(controller.state, keyMap: keyMap, charset: .unicode)
@@ -78,7 +81,8 @@ final class SoakTests: XCTestCase {
     XCTAssertEqual(s.tasks.count, tasks)
 
     // Bounded buffers.
-    XCTAssertLessThanOrEqual(s.log.count, s.log.capacity)
+    XCTAssertEqual(s.log.capacity, logCapacity)
+    XCTAssertEqual(s.log.count, logCapacity, "the log ring wrapped and stayed at its cap")
     for (_, m) in s.metrics {
       for (_, series) in m.series {
         XCTAssertLessThanOrEqual(series.points.count, series.maxPoints)
@@ -99,7 +103,18 @@ final class SoakTests: XCTestCase {
     let report = samples.map {
       String(format: "h%5.1f rss %7d KiB fds %3d log %5d series %4d rows %6d frame %.1f ms", $0.hour, $0.rssKiB, $0.fds, $0.logCount, $0.maxSeries, $0.tableRows, $0.frameMs)
     }.joined(separator: "\n")
-    print("soak: \(hours) simulated h, \(tasks) tasks, \(steps) steps in \(String(format: "%.1f", wall)) s\n\(report)")
+    let sources = DataSource.allCases.map { src -> String in
+      let st = s.sources[src]
+      let age = st?.lastSuccess.map { String(format: "%.0fs", s.now.timeIntervalSince($0)) } ?? "never"
+      return "\(src.rawValue): last success \(age) ago\(st?.lastError.map { ", last error: \($0)" } ?? "")"
+    }.joined(separator: "\n")
+    let newest = s.log.last?.time
+    print("soak: \(hours) simulated h, \(tasks) tasks, \(steps) steps in \(String(format: "%.1f", wall)) s\n\(report)\n\(sources)\nnewest log entry: \(newest.map { String(format: "%.0fs", s.now.timeIntervalSince($0)) + " ago" } ?? "none")")
+    // Nothing hung: every source succeeded within the last two steps.
+    for src in DataSource.allCases {
+      let last = try XCTUnwrap(s.sources[src]?.lastSuccess, "\(src) never succeeded")
+      XCTAssertLessThanOrEqual(s.now.timeIntervalSince(last), 2 * step, "\(src) stopped updating\n\(sources)")
+    }
     XCTAssertLessThanOrEqual(end.fds, base.fds + 2, "file descriptors leak\n\(report)")
     XCTAssertLessThan(end.rssKiB - base.rssKiB, 96 * 1024, "memory grows\n\(report)")
     let early = median(Array(frameTimes.dropFirst(min(20, frameTimes.count / 4)).prefix(50)))
