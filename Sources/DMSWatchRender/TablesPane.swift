@@ -45,7 +45,10 @@ extension DashboardRenderer {
     guard let tt = s.selectedTables else { return ("loading table statistics\(cs.ellipsisText)", .dim) }
     if tt.tables.isEmpty {
       if let e = tt.error { return (oneLine(e), .error) }
-      if tt.loadedAt == nil { return ("loading table statistics\(cs.ellipsisText)", .dim) }
+      if tt.loadedAt == nil || tt.isSummary {
+        // A summary keeps flags only: the rows of the newly focused task are on their way.
+        return ("loading \(tt.tableCount) tables\(cs.ellipsisText)", .dim)
+      }
       return ("no table statistics reported yet", .dim)
     }
     return nil
