@@ -289,12 +289,25 @@ public final class Poller {
 
   private func call(_ job: DMSJob, marker: String?) async throws {
     let dms = services.dms
+    // A job that starts from the first page starts from nothing: pages of an earlier, abandoned run
+    // of the same job must not be counted twice.
+    if marker == nil {
+      switch job {
+      case .taskList: partialTasks = []
+      case .instances: partialInstances = []
+      case .endpoints: partialEndpoints = []
+      case .events: partialEvents = []
+      case .tables(let arn): partialTables[arn] = nil
+      }
+    }
     switch job {
     case .taskList:
       let page = try await dms.describeReplicationTasks(marker: marker, maxRecords: 100)
       partialTasks += page.items
       if try pageDone(job, sent: marker, next: page.marker) {
-        let tasks = partialTasks
+        // One row per ARN even if a page repeats an item.
+        var seen = Set<String>()
+        let tasks = partialTasks.filter { seen.insert($0.arn).inserted }
         partialTasks = []
         controller?.dispatch(.tasksLoaded(tasks, at: clock.now()))
         // A task on an instance created after the inventory was read: read the inventory again (once per ARN).

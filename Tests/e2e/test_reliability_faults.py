@@ -112,9 +112,10 @@ def test_fault_storm_on_every_operation(rig):
         try:
             if fault == "throttle":
                 # Throttled everywhere, the poller backs off (adaptive rate): the header says THROTTLED and
-                # the task list goes STALE, kept on screen; the pane error may wait for a token.
-                tmux.wait_for(lambda s: "THROTTLED" in s.splitlines()[0] and "STALE" in fp.frame_lines(s, "TASKS")[0]
-                              and "task-0" in s, timeout=40)
+                # STALE, the task list is kept on screen, each task once; the pane error may wait for a token.
+                screen = tmux.wait_for(lambda s: "THROTTLED" in s.splitlines()[0] and "STALE" in s.splitlines()[0]
+                                       and "task-0" in s, timeout=40)
+                assert sum(1 for l in screen.splitlines() if l.startswith("│  task-0 ")) == 1, screen
             else:
                 tmux.wait_for(lambda s: fp.pane_error(s, "TASKS") is not None, timeout=40)
             med, all_ = fp.median_latency(tmux)
