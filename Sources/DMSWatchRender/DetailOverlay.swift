@@ -62,12 +62,7 @@ extension DashboardRenderer {
     let r0 = overlayRect(g, width: 110, height: g.height)
     let lines = detailLines(s, task: task, width: r0.inner.width - 2, cs)
     let r = overlayRect(g, width: 110, height: lines.count + 2)
-    let inner = r.inner
-    guard inner.height > 0, inner.width > 2 else { return }
-    let maxScroll = max(0, lines.count - inner.height)
-    let top = min(max(0, scroll), maxScroll)
-    let footer = maxScroll > 0 ? "\(top + 1)-\(min(lines.count, top + inner.height))/\(lines.count)" : nil
-    drawOverlayBox(&g, r, title: "DETAIL \(task.identifier)", footer: footer, cs)
+    guard let (inner, top) = scrollingBox(&g, r, title: "DETAIL \(task.identifier)", count: lines.count, scroll: scroll, cs) else { return }
     for row in 0..<inner.height {
       let i = top + row
       guard i < lines.count else { break }

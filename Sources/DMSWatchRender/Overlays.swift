@@ -19,6 +19,17 @@ extension DashboardRenderer {
     }
   }
 
+  /// Draws a scrollable overlay box for `count` rows; returns its inner area and the first visible row.
+  static func scrollingBox(_ g: inout Grid, _ r: Rect, title: String, count: Int, scroll: Int, _ cs: Charset) -> (inner: Rect, top: Int)? {
+    let inner = r.inner
+    guard inner.height > 0, inner.width > 2 else { return nil }
+    let maxScroll = max(0, count - inner.height)
+    let top = min(max(0, scroll), maxScroll)
+    let footer = maxScroll > 0 ? "\(top + 1)-\(min(count, top + inner.height))/\(count)" : nil
+    drawOverlayBox(&g, r, title: title, footer: footer, cs)
+    return (inner, top)
+  }
+
   // MARK: help
 
   static let helpGroups: [(String, [Command])] = [
@@ -79,12 +90,7 @@ extension DashboardRenderer {
       }
     }
     let r = overlayRect(g, width: 84, height: rows.count + 2)
-    let inner = r.inner
-    guard inner.height > 0, inner.width > 2 else { return }
-    let maxScroll = max(0, rows.count - inner.height)
-    let top = min(max(0, scroll), maxScroll)
-    let footer = maxScroll > 0 ? "\(top + 1)-\(min(rows.count, top + inner.height))/\(rows.count)" : nil
-    drawOverlayBox(&g, r, title: "HELP: keys", footer: footer, cs)
+    guard let (inner, top) = scrollingBox(&g, r, title: "HELP: keys", count: rows.count, scroll: scroll, cs) else { return }
     for row in 0..<inner.height {
       let i = top + row
       guard i < rows.count else { break }

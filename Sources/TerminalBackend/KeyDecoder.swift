@@ -165,20 +165,13 @@ public enum KeyDecoder {
     }
   }
 
+  /// SS3 finals are the CSI letter finals (arrows, Home/End, F1–F4) plus keypad Enter; `~` and `Z` are not SS3.
   static func ss3(_ final: UInt8) -> Key? {
     switch final {
-    case UInt8(ascii: "A"): return .up
-    case UInt8(ascii: "B"): return .down
-    case UInt8(ascii: "C"): return .right
-    case UInt8(ascii: "D"): return .left
-    case UInt8(ascii: "H"): return .home
-    case UInt8(ascii: "F"): return .end
     case UInt8(ascii: "M"): return .enter
-    case UInt8(ascii: "P"): return .function(1)
-    case UInt8(ascii: "Q"): return .function(2)
-    case UInt8(ascii: "R"): return .function(3)
-    case UInt8(ascii: "S"): return .function(4)
-    default: return nil
+    case UInt8(ascii: "Z"), UInt8(ascii: "~"): return nil
+    // A parameter keeps `R` as F3 (bare CSI R is a cursor report, SS3 R is not).
+    default: return csiFinal(final, [1])
     }
   }
 
