@@ -35,6 +35,9 @@ let package = Package(
       name: "DMSWatchRender",
       dependencies: ["DMSWatchModel", .product(name: "Yams", package: "Yams")],
       swiftSettings: strict),
+    // The fleet engine: per scope, the call lane, planner, token bucket with AIMD, fetchers and actions.
+    // Knows the model's domain only (no UI state, curses, curl or databases).
+    .target(name: "DMSWatchEngine", dependencies: ["DMSWatchModel"], swiftSettings: strict),
     // Simulated fleet behind the service interface.
     .target(name: "DMSSimulator", dependencies: ["DMSWatchModel"], swiftSettings: strict),
     // AWS: SigV4, credentials, retries, DMS/CloudWatch/Logs/STS/SNS calls over an abstract transport.
@@ -53,7 +56,7 @@ let package = Package(
     .target(
       name: "DMSWatchApp",
       dependencies: [
-        "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "AWSClient", "CurlTransport",
+        "DMSWatchModel", "DMSWatchRender", "DMSWatchEngine", "DMSSimulator", "AWSClient", "CurlTransport",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Yams", package: "Yams"),
       ],
@@ -61,7 +64,7 @@ let package = Package(
     .executableTarget(
       name: "dmswatch",
       dependencies: [
-        "DMSWatchApp", "TerminalBackend", "DMSWatchModel", "DMSWatchRender", "DMSSimulator",
+        "DMSWatchApp", "DMSWatchEngine", "TerminalBackend", "DMSWatchModel", "DMSWatchRender", "DMSSimulator",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),
@@ -69,16 +72,23 @@ let package = Package(
     .target(name: "CPty"),
     .executableTarget(
       name: "dmswatch-bench",
-      dependencies: ["CPty", "DMSWatchApp", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "TerminalBackend", "AWSClient"],
+      dependencies: [
+        "CPty", "DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "TerminalBackend", "AWSClient",
+        "TestKit",
+      ],
       swiftSettings: strict),
+    // Test support without XCTest (manual clock, lane simulation), for tests and the benchmark.
+    .target(name: "TestKit", dependencies: ["DMSWatchModel", "DMSWatchEngine", "DMSWatchApp"], path: "Tests/TestKit"),
     .target(name: "TestSupport", dependencies: ["DMSWatchModel", "DMSWatchRender"], path: "Tests/TestSupport"),
 
-    .testTarget(name: "ModelTests", dependencies: ["DMSWatchModel", "TestSupport"]),
-    .testTarget(name: "RenderTests", dependencies: ["DMSWatchRender", "DMSWatchModel", "TestSupport"]),
-    .testTarget(name: "SimulatorTests", dependencies: ["DMSSimulator", "DMSWatchModel", "TestSupport"]),
-    .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "CurlTransport", "DMSWatchModel"], exclude: ["Fixtures"]),
+    .testTarget(name: "ModelTests", dependencies: ["DMSWatchModel", "TestSupport", "TestKit"]),
+    .testTarget(name: "RenderTests", dependencies: ["DMSWatchRender", "DMSWatchModel", "TestSupport", "TestKit"]),
+    .testTarget(name: "SimulatorTests", dependencies: ["DMSSimulator", "DMSWatchModel", "TestSupport", "TestKit"]),
+    .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "CurlTransport", "DMSWatchModel", "TestKit"], exclude: ["Fixtures"]),
     .testTarget(name: "TerminalBackendTests", dependencies: ["TerminalBackend", "DMSWatchRender", "DMSWatchModel"]),
-    .testTarget(name: "AppTests", dependencies: ["DMSWatchApp", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "TestSupport"]),
+    .testTarget(
+      name: "AppTests",
+      dependencies: ["DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "TestSupport", "TestKit"]),
   ],
   swiftLanguageModes: [.v6]
 )

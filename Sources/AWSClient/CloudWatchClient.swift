@@ -27,15 +27,9 @@ extension AWSCloudWatchClient {
           (
             "Metric",
             .object([
-              ("Namespace", .string("AWS/DMS")),
+              ("Namespace", .string(q.namespace)),
               ("MetricName", .string(q.metricName)),
-              (
-                "Dimensions",
-                .array([
-                  .object([("Name", .string("ReplicationInstanceIdentifier")), ("Value", .string(q.instanceIdentifier))]),
-                  .object([("Name", .string("ReplicationTaskIdentifier")), ("Value", .string(q.taskResourceId))]),
-                ])
-              ),
+              ("Dimensions", .array(q.dimensions.map { .object([("Name", .string($0.name)), ("Value", .string($0.value))]) })),
             ])
           ),
           ("Period", .int(Int64(period))),

@@ -45,6 +45,8 @@ public struct AWSServices: Sendable {
   public var credentialSource: String
   /// For the header: `aws:<profile> <region> <account>/<arn tail>` (`account ?` when STS was unreachable).
   public var identityLabel: String
+  /// The account id from STS (nil when STS was not asked or unreachable).
+  public var account: String? = nil
 
   public var bundle: ServiceBundle { ServiceBundle(dms: dms, metrics: metrics, logs: logs, sourceLabel: identityLabel) }
 }
@@ -95,11 +97,13 @@ public enum AWSClientFactory {
     let sts = AWSSTSClient(caller: try caller(.sts))
     let source = try await creds.credentials().source
     var label = "aws:\(profileName) \(region)"
+    var account: String?
     if settings.verifyIdentity {
       do {
         let id = try await sts.getCallerIdentity()
         let tail = id.arn.split(separator: ":").last.map(String.init) ?? id.arn
         label += " \(id.account)/\(tail)"
+        account = id.account
       } catch where (error as? ServiceError)?.isRetryable == true {
         // AWS is unreachable or failing right now: start anyway, so the dashboard shows the failure
         // (STALE, the error on the frames) and recovers with the network. Credential errors still stop here.
@@ -109,6 +113,6 @@ public enum AWSClientFactory {
     return AWSServices(
       dms: AWSDMSClient(caller: try caller(.dms)), metrics: AWSCloudWatchClient(caller: try caller(.cloudwatch)),
       logs: AWSLogsClient(caller: try caller(.logs)), sts: sts, sns: AWSSNSClient(caller: try caller(.sns)), region: region,
-      credentials: creds, credentialSource: source, identityLabel: label)
+      credentials: creds, credentialSource: source, identityLabel: label, account: account)
   }
 }

@@ -3,10 +3,6 @@ import Foundation
 
 /// Word lists and message templates of the simulated fleet.
 enum Catalog {
-  static let region = "us-east-1"
-  static let account = "123456789012"
-
-  static func arn(_ kind: String, _ id: String) -> String { "arn:aws:dms:\(region):\(account):\(kind):\(id)" }
 
   static let domains = [
     "orders", "billing", "payments", "customers", "inventory", "shipping", "catalog", "accounts", "ledger",

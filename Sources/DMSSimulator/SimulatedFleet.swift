@@ -6,7 +6,7 @@ import Foundation
 /// are deterministic functions of (seed, task, table, time); only what actions change
 /// is stored, sparsely, and a task is advanced lazily to `clock.now()` when touched.
 public final class SimulatedFleet: DMSService, MetricsService, LogsService, @unchecked Sendable {
-  let config: SimulatorConfig
+  public let config: SimulatorConfig
   let clock: any Clock
   let lock = NSLock()
   let seed: UInt64
@@ -80,6 +80,9 @@ public final class SimulatedFleet: DMSService, MetricsService, LogsService, @unc
 // MARK: - Building the fleet
 
 extension SimulatedFleet {
+  /// An ARN in the simulated account and region.
+  func arn(_ kind: String, _ id: String) -> String { "arn:aws:dms:\(config.region):\(config.account):\(kind):\(id)" }
+
   func build() {
     let n = max(0, config.tasks)
     let t0 = createdAt
@@ -93,7 +96,7 @@ extension SimulatedFleet {
       if isStaging { staging += 1 } else { prod += 1 }
       let k = H.h(seed, Salt.instance, H.bits(i))
       instances.append(SimInstance(
-        identifier: name, arn: Catalog.arn("rep", ResourceIds.make(k, Salt.resource)),
+        identifier: name, arn: arn("rep", ResourceIds.make(k, Salt.resource)),
         instanceClass: Catalog.instanceClasses[Int(k % UInt64(Catalog.instanceClasses.count))],
         engineVersion: Catalog.engineVersions[Int((k >> 8) % UInt64(Catalog.engineVersions.count))]))
     }
@@ -146,7 +149,7 @@ extension SimulatedFleet {
       let loadDuration = 900 + 3600 * H.u(key, Salt.rate, 1)
       let cdcRate = 5 * pow(60, H.u(key, Salt.rate, 2))
       let task = SimTask(
-        index: i, key: key, identifier: identifier, arn: Catalog.arn("task", rid), resourceId: rid, instance: inst,
+        index: i, key: key, identifier: identifier, arn: arn("task", rid), resourceId: rid, instance: inst,
         sourceEndpoint: src, targetEndpoint: tgt, sourceEngine: srcEngine, domain: domain, tableCount: tableCount,
         creationDate: t0.addingTimeInterval(-86_400 * (20 + 100 * H.u(key, Salt.time, 1))), profile: profile,
         loadDuration: loadDuration, cdcRate: cdcRate, logIntervalMs: Int64(H.int(6000, 20000, key, Salt.log, 1)))
@@ -165,7 +168,7 @@ extension SimulatedFleet {
     if let i = index[id] { return i }
     let k = H.h(seed, Salt.endpoint, UInt64(endpoints.count))
     endpoints.append(SimEndpoint(
-      identifier: id, arn: Catalog.arn("endpoint", ResourceIds.make(k, Salt.resource)), type: type, engine: engine))
+      identifier: id, arn: arn("endpoint", ResourceIds.make(k, Salt.resource)), type: type, engine: engine))
     index[id] = endpoints.count - 1
     return endpoints.count - 1
   }

@@ -8,6 +8,9 @@ public struct SimulatorConfig: Sendable, Equatable {
   public var tablesPerTask: Int?
   /// Same seed and same clock times give identical answers.
   public var seed: UInt64
+  /// The simulated account and region (in every ARN).
+  public var region = "us-east-1"
+  public var account = "123456789012"
 
   public init(tasks: Int = 12, tablesPerTask: Int? = nil, seed: UInt64 = 1) {
     self.tasks = tasks

@@ -1,43 +1,21 @@
+import DMSWatchEngine
 import DMSWatchModel
 import Foundation
 
-/// Polling intervals (seconds). The DMS budget caps calls per second across all pollers.
-public struct PollSettings: Sendable, Equatable {
-  public var tasks: TimeInterval = 5
-  public var tables: TimeInterval = 5
-  public var metrics: TimeInterval = 60
-  public var logs: TimeInterval = 3
-  public var events: TimeInterval = 15
-  public var inventory: TimeInterval = 300
-  /// Sustained DMS calls per second and burst.
-  public var dmsCallsPerSecond: Double = 2
-  public var dmsBurst: Double = 5
-  public init() {}
-
-  /// All intervals scaled from one refresh interval (the `--refresh` flag).
-  public static func from(refresh: TimeInterval) -> PollSettings {
-    var p = PollSettings()
-    let r = max(1, refresh)
-    p.tasks = r
-    p.tables = r
-    p.logs = max(1, min(r, 3))
-    p.events = max(r, 3 * r)
-    p.metrics = max(15, min(60, 6 * r))
-    return p
-  }
-}
-
-/// Owns the state on the main actor, runs the reducer, schedules coalesced redraws,
-/// starts the pollers and performs commands. No curses, no curl.
+/// Owns the UI state on the main actor, runs the reducer, schedules coalesced redraws, pushes the
+/// UI's demand (focus, rows on screen, refresh) to the engines, applies what they publish and
+/// carries out commands through them. No curses, no curl; the engines never read this state.
 @MainActor
 public final class AppController {
   public private(set) var state: AppState
   public let reducer: Reducer
-  public let services: ServiceBundle
+  /// One service bundle per scope.
+  public let scopes: [ServiceBundle]
   public let clock: any Clock
   public let audit: AuditLog?
   public let poll: PollSettings
-  public private(set) var poller: Poller?
+  /// The engines (one per scope), created with the controller and started by `start()`.
+  public let engine: FleetEngine
 
   /// Called (coalesced, on the main actor) when the screen should be redrawn.
   public var onRender: (@MainActor () -> Void)?
@@ -47,40 +25,44 @@ public final class AppController {
   private var renderScheduled = false
   public private(set) var renderCount = 0
   private var commandTasks: [Task<Void, Never>] = []
+  private var started = false
 
-  public init(
+  public convenience init(
     state: AppState, services: ServiceBundle, clock: any Clock, reducer: Reducer = Reducer(),
     audit: AuditLog?, poll: PollSettings = PollSettings()
   ) {
+    self.init(state: state, scopes: [services], clock: clock, reducer: reducer, audit: audit, poll: poll)
+  }
+
+  public init(
+    state: AppState, scopes: [ServiceBundle], clock: any Clock, reducer: Reducer = Reducer(),
+    audit: AuditLog?, poll: PollSettings = PollSettings()
+  ) {
     self.state = state
-    self.services = services
+    self.scopes = scopes
     self.clock = clock
     self.reducer = reducer
     self.audit = audit
     self.poll = poll
-    self.state.sourceLabel = services.sourceLabel
-    for s in DataSource.allCases {
-      let interval: TimeInterval
-      switch s {
-      case .tasks: interval = poll.tasks
-      case .tables: interval = poll.tables
-      case .metrics: interval = poll.metrics
-      case .logs: interval = poll.logs
-      case .events: interval = poll.events
-      }
-      self.state.sources[s]?.interval = interval
-    }
+    self.state.sourceLabel = scopes.count == 1 ? (scopes.first?.sourceLabel ?? "") : "\(scopes.count) scopes"
+    for s in DataSource.allCases { self.state.sources[s]?.interval = poll.interval(s) }
+    // The engine's sink holds the controller weakly: the engine must not keep it alive.
+    let box = WeakController()
+    engine = FleetEngine(clock: clock, settings: poll) { ev in box.value?.dispatch(.engine(ev)) }
+    box.value = self
+    for b in scopes { engine.add(b) }
   }
 
-  /// Starts the background pollers.
+  /// Starts the background engines.
   public func start() {
-    let p = Poller(controller: self, services: services, clock: clock, settings: poll)
-    poller = p
-    p.start()
+    guard !started else { return }
+    started = true
+    pushDemand()
+    engine.start()
   }
 
   public func stop() {
-    poller?.stop()
+    engine.stop()
     for t in commandTasks { t.cancel() }
   }
 
@@ -88,7 +70,14 @@ public final class AppController {
   public func dispatch(_ action: AppAction) {
     let result = reducer.reduce(&state, action)
     for e in result.effects { handle(e) }
+    pushDemand()
     if result.redraw { setNeedsRender() }
+  }
+
+  /// The UI's demand, pushed after every change: the focused task and the task rows on screen.
+  private func pushDemand() {
+    let d = Demand(focused: state.selectedTaskArn, visible: state.visibleTaskArns)
+    if d != engine.demand { engine.setDemand(d) }
   }
 
   /// Renders at most once per main-queue turn, however many actions arrive.
@@ -116,61 +105,52 @@ public final class AppController {
       stop()
       onQuit?()
     case .refreshNow:
-      poller?.refreshNow()
+      engine.refreshNow()
     case .setPaused(let p):
-      poller?.paused = p
+      engine.paused = p
       audit?.record(p ? "pause" : "resume", "polling \(p ? "paused" : "resumed")", at: now)
     case .perform(let cmd):
       perform(cmd)
     case .focusTaskChanged:
-      poller?.focusChanged()
+      break  // the demand carries the focus
     case .audit(let text):
       audit?.record("ui", text, at: now)
     }
   }
 
-  /// Sends a command to the service; a lost response is reported as "unknown — verify", never assumed.
+  /// Where an action goes, for the audit log: task ARN and scope.
+  private func target(_ cmd: ServiceCommand) -> String {
+    let scope = state.scopeInfo(for: cmd.taskArn).map { " scope=\($0.display) (\($0.longDescription))" } ?? ""
+    return " [\(cmd.taskArn)]\(scope)"
+  }
+
+  /// Sends a command once through the engine of its task's scope; a lost response is reported as
+  /// "unknown — verify" and followed by a re-read, never assumed; a partial reload is reported exactly.
   public func perform(_ cmd: ServiceCommand) {
-    audit?.record("request", cmd.summary + " [\(cmd.taskArn)]", at: clock.now())
-    let dms = services.dms
+    let where_ = target(cmd)
+    audit?.record("request", cmd.summary + where_, at: clock.now())
+    let engine = self.engine
     let t = Task { @MainActor [weak self] in
-      var errorText: String? = nil
-      var unknown = false
-      do {
-        // Actions do not wait for the polling budget, but each call is counted in it.
-        switch cmd {
-        case .start(let arn, _, let type):
-          self?.poller?.countAction()
-          _ = try await dms.startReplicationTask(arn: arn, type: type)
-        case .stop(let arn, _):
-          self?.poller?.countAction()
-          _ = try await dms.stopReplicationTask(arn: arn)
-        case .reload(let arn, _, let tables, let option):
-          // ReloadTables accepts at most 100 tables a call in practice; send in chunks.
-          var i = 0
-          while i < tables.count {
-            let chunk = Array(tables[i..<min(i + 100, tables.count)])
-            self?.poller?.countAction()
-            try await dms.reloadTables(arn: arn, tables: chunk, option: option)
-            i += 100
-          }
-        }
-      } catch let e as ServiceError {
-        self?.poller?.noteDMSError(e)
-        errorText = e.description
-        unknown = [.network, .timeout, .unknownOutcome].contains(e.kind)
-      } catch {
-        errorText = String(describing: error)
-        unknown = true
-      }
+      let outcome = await engine.perform(cmd)
       guard let self else { return }
       let now = self.clock.now()
-      self.audit?.record(
-        unknown ? "unknown" : (errorText == nil ? "ok" : "failed"),
-        cmd.summary + (errorText.map { ": \($0)" } ?? ""), at: now)
-      self.dispatch(.commandFinished(cmd, error: errorText, outcomeUnknown: unknown, at: now))
+      let kind = outcome.partial != nil ? "partial" : outcome.outcomeUnknown ? "unknown" : (outcome.error == nil ? "ok" : "failed")
+      var text = cmd.summary + where_
+      if let p = outcome.partial {
+        text += ": \(p.summary); accepted: \(p.accepted.map(\.qualifiedName).joined(separator: ","))"
+        if !p.unknown.isEmpty { text += "; unknown: \(p.unknown.map(\.qualifiedName).joined(separator: ","))" }
+        if !p.notAccepted.isEmpty { text += "; not accepted: \(p.notAccepted.map(\.qualifiedName).joined(separator: ","))" }
+      }
+      if let e = outcome.error { text += ": \(e)" }
+      self.audit?.record(kind, text, at: now)
+      self.dispatch(.commandFinished(cmd, error: outcome.error, outcomeUnknown: outcome.outcomeUnknown, partial: outcome.partial, at: now))
     }
     commandTasks.removeAll { $0.isCancelled }
     commandTasks.append(t)
   }
+}
+
+@MainActor
+private final class WeakController {
+  weak var value: AppController?
 }

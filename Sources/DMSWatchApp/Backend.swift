@@ -16,7 +16,31 @@ public struct BackendOptions: Sendable {
   public var connectTimeout: TimeInterval = 5
   public var totalTimeout: TimeInterval = 30
   public var mfaPrompt: MFAPrompt?
+  /// The scope's label, accent and read-only setting (config `scopes:`).
+  public var label: String?
+  public var accent: String?
+  public var readOnly = false
+  /// Demo: which simulated account/region this is (0 = the classic single fleet).
+  public var demoScope = 0
   public init() {}
+
+  /// The scope id: `profile/region` (or `demo/<region>`).
+  public var scopeID: ScopeID {
+    demo ? ScopeID("demo/\(DemoScopes.region(demoScope))") : ScopeInfo.id(profile: profile, region: region)
+  }
+}
+
+/// The simulated accounts and regions of `--demo-scopes N`: pairs of regions share an account and
+/// their task names (as a multi-region deployment does), so names collide across scopes.
+public enum DemoScopes {
+  static let regions = ["us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2", "eu-central-1", "sa-east-1", "ca-central-1", "ap-northeast-1"]
+  static let labels = ["PROD", "PROD-EU", "STAGING", "STAGING-AP", "DEV", "DEV-SA", "QA", "QA-AP"]
+  public static let max = regions.count
+  public static func region(_ i: Int) -> String { regions[i % regions.count] }
+  public static func account(_ i: Int) -> String { String(123_456_789_012 + (i / 2) * 1_111) }
+  public static func label(_ i: Int) -> String { labels[i % labels.count] }
+  /// Scopes 0 and 1 share a seed, so their task names are the same.
+  public static func seed(_ base: UInt64, _ i: Int) -> UInt64 { base &+ UInt64(i / 2) }
 }
 
 public struct Backend: Sendable {
@@ -46,9 +70,17 @@ public enum BackendFactory {
   public static func make(_ o: BackendOptions, environment env: [String: String], clock: any Clock) async throws -> Backend {
     let transport = CurlTransport(options: .init(connectTimeout: o.connectTimeout, totalTimeout: o.totalTimeout))
     if o.demo {
-      let fleet = SimulatedFleet(config: SimulatorConfig(tasks: o.demoTasks, tablesPerTask: o.demoTables, seed: o.demoSeed), clock: clock)
+      let i = o.demoScope
+      var cfg = SimulatorConfig(tasks: o.demoTasks, tablesPerTask: o.demoTables, seed: DemoScopes.seed(o.demoSeed, i))
+      cfg.region = DemoScopes.region(i)
+      cfg.account = DemoScopes.account(i)
+      let fleet = SimulatedFleet(config: cfg, clock: clock)
+      let info = ScopeInfo(
+        id: o.scopeID, label: o.label, profile: "demo", region: cfg.region,
+        account: cfg.account, readOnly: o.readOnly, accent: o.accent)
       return Backend(
-        bundle: ServiceBundle(dms: fleet, metrics: fleet, logs: fleet, sourceLabel: "demo (simulated fleet, seed \(o.demoSeed))"),
+        bundle: ServiceBundle(
+          dms: fleet, metrics: fleet, logs: fleet, sourceLabel: "demo (simulated fleet, seed \(o.demoSeed))", scope: info),
         aws: nil, fleet: fleet, transport: transport, auditSource: "demo")
     }
     var endpoint: URL? = nil
@@ -63,7 +95,11 @@ public enum BackendFactory {
       totalTimeout: o.totalTimeout, verifyIdentity: true, mfaPrompt: o.mfaPrompt)
     do {
       let aws = try await AWSClientFactory.makeServices(settings: settings, environment: env, transport: transport)
-      return Backend(bundle: aws.bundle, aws: aws, fleet: nil, transport: transport, auditSource: o.profile ?? env["AWS_PROFILE"] ?? "default")
+      var bundle = aws.bundle
+      bundle.scope = ScopeInfo(
+        id: o.scopeID, label: o.label, profile: o.profile ?? env["AWS_PROFILE"] ?? "default", region: aws.region, account: aws.account,
+        readOnly: o.readOnly, accent: o.accent)
+      return Backend(bundle: bundle, aws: aws, fleet: nil, transport: transport, auditSource: o.profile ?? env["AWS_PROFILE"] ?? "default")
     } catch let e as ServiceError {
       let code: Int32 = ["InvalidConfig", "NoRegion", "InvalidRegion"].contains(e.code) ? 2 : 3
       throw BackendError(message: e.message.isEmpty ? e.description : e.message, exitCode: code)

@@ -25,6 +25,24 @@ public struct WebhookTarget: Sendable, Equatable {
   }
 }
 
+/// One entry of the config's `scopes:` list.
+public struct ScopeConfig: Sendable, Equatable {
+  public var profile: String?
+  public var region: String?
+  public var endpointURL: String?
+  public var readOnly: Bool?
+  public var accent: String?
+  public var label: String?
+  public init(profile: String? = nil, region: String? = nil, endpointURL: String? = nil, readOnly: Bool? = nil, accent: String? = nil, label: String? = nil) {
+    self.profile = profile
+    self.region = region
+    self.endpointURL = endpointURL
+    self.readOnly = readOnly
+    self.accent = accent
+    self.label = label
+  }
+}
+
 /// `$XDG_CONFIG_HOME/dmswatch/config.yaml`. Unknown keys are errors, never silently ignored.
 public struct AppConfig: Sendable, Equatable {
   public var profile: String?
@@ -45,6 +63,8 @@ public struct AppConfig: Sendable, Equatable {
   public var snsTopics: [String] = []
   public var notifyMinInterval: Double?
   public var keys: [Command: [Key]] = [:]
+  /// Scopes to watch (`scopes:`): profile, region, endpoint URL, read_only, accent and label each.
+  public var scopes: [ScopeConfig] = []
   /// Per-profile overrides of theme and read_only (e.g. a red theme and read-only for production).
   public var profileOverrides: [String: (theme: String?, readOnly: Bool?)] = [:]
 
@@ -54,7 +74,7 @@ public struct AppConfig: Sendable, Equatable {
     a.profile == b.profile && a.region == b.region && a.endpointURL == b.endpointURL && a.readOnly == b.readOnly
       && a.theme == b.theme && a.refresh == b.refresh && a.tasks == b.tasks && a.latencyWarn == b.latencyWarn
       && a.latencyCritical == b.latencyCritical && a.webhooks == b.webhooks && a.snsTopics == b.snsTopics
-      && a.keys == b.keys
+      && a.keys == b.keys && a.scopes == b.scopes
   }
 
   public var thresholds: Thresholds {
@@ -167,6 +187,23 @@ public struct AppConfig: Sendable, Equatable {
           }
           c.keys[cmd] = keys
         }
+      case "scopes":
+        guard let seq = v.sequence else { throw p.typeError(v, "scopes", "a list") }
+        for item in seq {
+          var sc = ScopeConfig()
+          for (sk, sv) in try p.mapping(item, "a scope") {
+            switch sk.string ?? "" {
+            case "profile": sc.profile = try p.string(sv, "scope profile")
+            case "region": sc.region = try p.string(sv, "scope region")
+            case "endpoint_url": sc.endpointURL = try p.url(sv, "scope endpoint_url")
+            case "read_only": sc.readOnly = try p.bool(sv, "scope read_only")
+            case "accent": sc.accent = try p.string(sv, "scope accent")
+            case "label": sc.label = try p.string(sv, "scope label")
+            default: throw p.unknown(sk, in: "a scope", known: ["profile", "region", "endpoint_url", "read_only", "accent", "label"])
+            }
+          }
+          c.scopes.append(sc)
+        }
       case "profiles":
         for (pk, pv) in try p.mapping(v, "profiles") {
           var theme: String?
@@ -181,7 +218,7 @@ public struct AppConfig: Sendable, Equatable {
           c.profileOverrides[pk.string ?? ""] = (theme, ro)
         }
       default:
-        throw p.unknown(k, in: "the top level", known: ["profile", "region", "endpoint_url", "read_only", "theme", "refresh", "tasks", "thresholds", "budget", "notifications", "keys", "profiles"])
+        throw p.unknown(k, in: "the top level", known: ["profile", "region", "endpoint_url", "read_only", "theme", "refresh", "tasks", "thresholds", "budget", "notifications", "keys", "scopes", "profiles"])
       }
     }
     return c

@@ -181,7 +181,7 @@ public struct StatusMessage: Sendable, Equatable {
 }
 
 public enum TaskSortColumn: String, Sendable, CaseIterable, Codable {
-  case name, status, type, progress, latency, flags, health
+  case name, status, type, progress, latency, flags, health, scope
 }
 
 public struct TaskSort: Sendable, Equatable {
@@ -225,7 +225,17 @@ public struct AppState: Sendable {
   /// The newest error lines and events per task identifier (for readiness and findings without scanning the log).
   public var errorLog: [String: [LogEntry]] = [:]
   public static let errorLogPerTask = 50
+  /// Freshness of each data source over every scope (the oldest age, the first error): the header.
   public var sources: [DataSource: SourceStatus] = [:]
+  /// The watched scopes in the order they were configured, with their identity.
+  public var scopes: [ScopeInfo] = []
+  /// A scope that failed as a whole (credentials, unreachable): its error, shown on its rows and header segment.
+  public var scopeErrors: [ScopeID: String] = [:]
+  /// Freshness of each data source per scope.
+  public var scopeSources: [ScopeID: [DataSource: SourceStatus]] = [:]
+  public var scopeBudgets: [ScopeID: BudgetStatus] = [:]
+  /// When set, TASKS shows only this scope (`:scope NAME`, or the scope key).
+  public var scopeFilter: ScopeID?
   public var thresholds = Thresholds()
   /// Commands sent whose outcome is not yet known, by task ARN.
   public var pending: [String: String] = [:]
@@ -266,6 +276,67 @@ public struct AppState: Sendable {
     for s in DataSource.allCases { sources[s] = SourceStatus(interval: pollInterval) }
   }
 
+  // MARK: scopes
+
+  /// More than one scope is watched: TASKS gets a SCOPE column, the header a segment per scope.
+  public var isMultiScope: Bool { scopes.count > 1 }
+
+  public func scopeInfo(_ id: ScopeID) -> ScopeInfo? { scopes.first { $0.id == id } }
+
+  /// The scope of the task with this ARN.
+  public func scopeInfo(for taskArn: String) -> ScopeInfo? {
+    guard let t = tasks.first(where: { $0.arn == taskArn }) else { return nil }
+    return scopeInfo(t.scope)
+  }
+
+  /// True when actions on `task` are refused: the session or the task's scope is read-only.
+  public func isReadOnly(_ task: ReplicationTask) -> Bool { readOnly || scopeInfo(task.scope)?.readOnly == true }
+
+  public mutating func upsertScope(_ info: ScopeInfo, error: String?) {
+    if let i = scopes.firstIndex(where: { $0.id == info.id }) { scopes[i] = info } else { scopes.append(info) }
+    scopeErrors[info.id] = error
+    if scopeSources[info.id] == nil {
+      var per: [DataSource: SourceStatus] = [:]
+      for src in DataSource.allCases { per[src] = SourceStatus(interval: sources[src]?.interval ?? 5) }
+      scopeSources[info.id] = per
+    }
+    recomputeSources()
+  }
+
+  /// Changes one scope's status of `source` and the aggregate the header shows.
+  public mutating func setSource(_ source: DataSource, scope: ScopeID, _ change: (inout SourceStatus) -> Void) {
+    var per = scopeSources[scope] ?? [:]
+    var st = per[source] ?? SourceStatus(interval: sources[source]?.interval ?? 5)
+    change(&st)
+    per[source] = st
+    scopeSources[scope] = per
+    if scopeSources.count <= 1 {
+      sources[source] = st
+    } else {
+      recomputeSources(only: source)
+    }
+  }
+
+  /// The header's view of every scope: the oldest success, the first error, the longest interval.
+  mutating func recomputeSources(only: DataSource? = nil) {
+    guard !scopeSources.isEmpty else { return }
+    for src in only.map({ [$0] }) ?? DataSource.allCases {
+      let all = scopes.compactMap { scopeSources[$0.id]?[src] }
+      guard !all.isEmpty else { continue }
+      var agg = SourceStatus(interval: all.map(\.interval).max() ?? 5)
+      agg.lastSuccess = all.contains { $0.lastSuccess == nil } ? nil : all.compactMap(\.lastSuccess).min()
+      if let failing = zip(scopes, scopes.map { scopeSources[$0.id]?[src] }).first(where: { $0.1?.lastError != nil }) {
+        agg.lastError = isMultiScope ? "\(failing.0.display): \(failing.1?.lastError ?? "")" : failing.1?.lastError
+        agg.lastErrorAt = failing.1?.lastErrorAt
+      }
+      if agg.lastSuccess == nil, agg.lastError == nil, let some = all.compactMap(\.lastSuccess).min() {
+        // Some scope has not answered yet, none failed: show the age of those that have.
+        agg.lastSuccess = some
+      }
+      sources[src] = agg
+    }
+  }
+
   // MARK: derived
 
   public var selectedTask: ReplicationTask? {
@@ -274,6 +345,14 @@ public struct AppState: Sendable {
   }
 
   public var visibleTasks: [ReplicationTask] { taskOrder.map { tasks[$0] } }
+
+  /// ARNs of the task rows on screen now, top to bottom (the demand the UI pushes to the engines).
+  public var visibleTaskArns: [String] {
+    let top = taskCursor.top
+    let rows = layout.visibleRows(.tasks)
+    guard top < taskOrder.count, rows > 0 else { return [] }
+    return taskOrder[top..<min(taskOrder.count, top + rows)].map { tasks[$0].arn }
+  }
 
   public var selectedTables: TaskTables? { selectedTaskArn.flatMap { tables[$0] } }
 
@@ -301,13 +380,17 @@ public struct AppState: Sendable {
     let lowered = needle.lowercased()
     var idx: [Int] = []
     idx.reserveCapacity(tasks.count)
+    let multi = isMultiScope
+    let labels = Dictionary(scopes.map { ($0.id, $0.display.lowercased()) }, uniquingKeysWith: { a, _ in a })
     for (i, t) in tasks.enumerated() {
+      if let only = scopeFilter, t.scope != only { continue }
       if lowered.isEmpty {
         idx.append(i)
         continue
       }
       let hit = TextSearch.contains(t.identifier.lowercased(), lowered) || TextSearch.contains(t.status, lowered)
         || TextSearch.contains(t.migrationType, lowered)
+        || (multi && TextSearch.contains(labels[t.scope] ?? "", lowered))
       if hit != invert { idx.append(i) }
     }
     let sort = self.sort
@@ -321,6 +404,7 @@ public struct AppState: Sendable {
       case .latency: return .number(metrics[t.arn]?.currentLatency ?? -1)
       case .flags: return .number(Double(tables[t.arn]?.problemCount ?? -1))
       case .health: return .number(Double(health(of: t).severity.rawValue))
+      case .scope: return .text(labels[t.scope] ?? t.scope.rawValue)
       }
     }
     let keys = Dictionary(uniqueKeysWithValues: idx.map { ($0, key($0)) })
@@ -328,7 +412,8 @@ public struct AppState: Sendable {
       let ka = keys[a] ?? .number(0)
       let kb = keys[b] ?? .number(0)
       if ka != kb { return sort.descending ? kb < ka : ka < kb }
-      return tasks[a].identifier < tasks[b].identifier
+      if tasks[a].identifier != tasks[b].identifier { return tasks[a].identifier < tasks[b].identifier }
+      return tasks[a].scope < tasks[b].scope
     }
     taskOrder = idx
     syncTaskCursor()

@@ -55,6 +55,8 @@ public struct ReplicationTask: Sendable, Equatable, Codable, Identifiable {
   public var creationDate: Date?
   public var startDate: Date?
   public var stats: ReplicationTaskStats?
+  /// The scope (profile/region, account) the task was listed in.
+  public var scope: ScopeID = .single
 
   public var id: String { arn }
 
@@ -63,8 +65,9 @@ public struct ReplicationTask: Sendable, Equatable, Codable, Identifiable {
     sourceEndpointArn: String? = nil, targetEndpointArn: String? = nil,
     replicationInstanceArn: String? = nil, lastFailureMessage: String? = nil,
     stopReason: String? = nil, creationDate: Date? = nil, startDate: Date? = nil,
-    stats: ReplicationTaskStats? = nil
+    stats: ReplicationTaskStats? = nil, scope: ScopeID = .single
   ) {
+    self.scope = scope
     self.identifier = identifier
     self.arn = arn
     self.status = status
@@ -90,6 +93,15 @@ public struct ReplicationTask: Sendable, Equatable, Codable, Identifiable {
   }
 
   public var migration: MigrationType? { MigrationType(rawValue: migrationType) }
+}
+
+extension LogEntry {
+  /// True when the entry is about `task`: by ARN when the entry has one (names repeat across
+  /// scopes), else by name.
+  public func belongs(to task: ReplicationTask) -> Bool {
+    if let a = taskArn { return a == task.arn }
+    return self.task == task.identifier
+  }
 }
 
 /// Known task statuses (the API returns a plain string).

@@ -25,8 +25,13 @@ public struct LogEntry: Sendable, Equatable {
   public var text: String
   /// Which task this belongs to (task identifier), when known.
   public var task: String?
+  /// The task's ARN when known: with several scopes, names repeat and only the ARN identifies the task.
+  public var taskArn: String?
 
-  public init(time: Date, source: Source, severity: LogSeverity, component: String, text: String, task: String? = nil) {
+  public init(
+    time: Date, source: Source, severity: LogSeverity, component: String, text: String, task: String? = nil, taskArn: String? = nil
+  ) {
+    self.taskArn = taskArn
     self.time = time
     self.source = source
     self.severity = severity
@@ -38,9 +43,9 @@ public struct LogEntry: Sendable, Equatable {
 
 /// Parses DMS task log lines: `2026-11-23T10:10:15 [SOURCE_CAPTURE  ]E:  message (file.c:123)`.
 public enum DMSLogParser {
-  public static func parse(_ event: LogEvent, task: String?) -> LogEntry {
+  public static func parse(_ event: LogEvent, task: String?, taskArn: String? = nil) -> LogEntry {
     let (component, severity, text) = split(event.message)
-    return LogEntry(time: event.timestamp, source: .log, severity: severity, component: component, text: text, task: task)
+    return LogEntry(time: event.timestamp, source: .log, severity: severity, component: component, text: text, task: task, taskArn: taskArn)
   }
 
   /// Returns (component, severity, message). Lines without the DMS prefix are info.

@@ -5,20 +5,30 @@ public enum AppAction: Sendable {
   case key(Key)
   case resize(width: Int, height: Int)
   case tick(Date)
-  case tasksLoaded([ReplicationTask], at: Date)
-  case instancesLoaded([ReplicationInstance], [Endpoint])
-  case tablesLoaded(taskArn: String, [TableStatistics], at: Date)
-  case metricsLoaded([String: [String: [SeriesPoint]]], at: Date)
-  case logLoaded([LogEntry], at: Date)
-  /// The focused task's log stream does not exist (task logging off): a notice, not a failure.
-  case logUnavailable(taskArn: String, notice: String, at: Date)
-  case eventsLoaded([LogEntry], at: Date)
-  case sourceFailed(DataSource, message: String, at: Date, taskArn: String? = nil)
-  case commandFinished(ServiceCommand, error: String?, outcomeUnknown: Bool = false, at: Date)
+  /// Data from a scope's engine.
+  case engine(EngineEvent)
+  case commandFinished(ServiceCommand, error: String?, outcomeUnknown: Bool = false, partial: PartialReload? = nil, at: Date)
   /// A message for the status line from outside the reducer (e.g. a failed notification).
   case statusMessage(String, Severity)
-  /// The poller's DMS budget changed (throttled, recovering, recovered).
-  case budgetChanged(BudgetStatus)
+}
+
+/// A reload sent in chunks that did not complete: exactly which tables DMS accepted, which chunk's
+/// outcome is unknown (response lost), and which were refused or never sent.
+public struct PartialReload: Sendable, Equatable {
+  public var accepted: [TableRef]
+  public var unknown: [TableRef]
+  public var notAccepted: [TableRef]
+  public init(accepted: [TableRef], unknown: [TableRef] = [], notAccepted: [TableRef]) {
+    self.accepted = accepted
+    self.unknown = unknown
+    self.notAccepted = notAccepted
+  }
+  public var summary: String {
+    var parts = ["\(accepted.count) table\(accepted.count == 1 ? "" : "s") accepted"]
+    if !unknown.isEmpty { parts.append("\(unknown.count) unknown — verify") }
+    if !notAccepted.isEmpty { parts.append("\(notAccepted.count) not accepted") }
+    return parts.joined(separator: ", ")
+  }
 }
 
 /// What the reducer asks the outside world to do.
@@ -64,108 +74,124 @@ public struct Reducer: Sendable {
       s.now = now
       if let m = s.message, m.expires <= now { s.message = nil }
       r.redraw = true
-    case .tasksLoaded(let tasks, let at):
-      s.tasks = tasks
-      s.sources[.tasks]?.lastSuccess = at
-      s.sources[.tasks]?.lastError = nil
-      let arns = Set(tasks.map(\.arn))
-      s.tables = s.tables.filter { arns.contains($0.key) }
-      s.metrics = s.metrics.filter { arns.contains($0.key) }
-      for t in tasks where s.pending[t.arn] != nil && !["starting", "stopping"].contains(t.status) {
-        s.pending[t.arn] = nil
-      }
-      s.recomputeTaskOrder()
-      s.syncTableCursor()
-      r.redraw = true
-    case .instancesLoaded(let instances, let endpoints):
-      s.instances = Dictionary(instances.map { ($0.arn, $0) }, uniquingKeysWith: { a, _ in a })
-      s.endpoints = Dictionary(endpoints.map { ($0.arn, $0) }, uniquingKeysWith: { a, _ in a })
-      r.redraw = true
-    case .tablesLoaded(let arn, let list, let at):
-      var tt = TaskTables(tables: list, loadedAt: at)
-      if arn != s.selectedTaskArn { tt.summarize() }
-      s.tables[arn] = tt
-      if arn == s.selectedTaskArn {
-        s.sources[.tables]?.lastSuccess = at
-        s.sources[.tables]?.lastError = nil
-        let refs = Set(tt.tables.map(\.ref))
-        s.marked = s.marked.filter { refs.contains($0) }
-        s.syncTableCursor()
-      }
-      if s.sort.column == .flags || s.sort.column == .health { s.recomputeTaskOrder() }
-      r.redraw = true
-    case .metricsLoaded(let byTask, let at):
-      for (arn, series) in byTask {
-        var m = s.metrics[arn] ?? TaskMetrics()
-        for (name, points) in series { m[name].merge(points) }
-        s.metrics[arn] = m
-      }
-      s.sources[.metrics]?.lastSuccess = at
-      s.sources[.metrics]?.lastError = nil
-      if s.sort.column == .latency || s.sort.column == .health { s.recomputeTaskOrder() }
-      r.redraw = true
-    case .logLoaded(let entries, let at):
-      appendLog(&s, entries)
-      s.logNotice = nil
-      s.sources[.logs]?.lastSuccess = at
-      s.sources[.logs]?.lastError = nil
-      r.redraw = true
-    case .logUnavailable(let arn, let notice, let at):
-      s.sources[.logs]?.lastSuccess = at
-      s.sources[.logs]?.lastError = nil
-      if arn == s.selectedTaskArn { s.logNotice = notice }
-      r.redraw = true
-    case .eventsLoaded(let entries, let at):
-      appendLog(&s, entries)
-      s.sources[.events]?.lastSuccess = at
-      s.sources[.events]?.lastError = nil
-      r.redraw = true
-    case .sourceFailed(let src, let msg, let at, let arn):
-      if src == .tables, let arn {
-        s.tables[arn, default: TaskTables()].error = msg
-        if arn != s.selectedTaskArn { break }
-      }
-      s.sources[src]?.lastError = msg
-      s.sources[src]?.lastErrorAt = at
-      r.redraw = true
+    case .engine(let event):
+      r = reduceEngine(&s, event)
     case .statusMessage(let text, let sev):
       setMessage(&s, text, sev)
       r.redraw = true
-    case .budgetChanged(let status):
-      r.redraw = s.budget?.isThrottled != status.isThrottled || (status.isThrottled && s.budget?.rate != status.rate)
-      if let i = status.taskListInterval, s.sources[.tasks]?.interval != i {
-        s.sources[.tasks]?.interval = i
-        r.redraw = true
-      }
-      s.budget = status
-    case .commandFinished(let cmd, let error, let unknown, let at):
+    case .commandFinished(let cmd, let error, let unknown, let partial, let at):
       s.pending[cmd.taskArn] = nil
-      if unknown {
-        setMessage(&s, "\(cmd.summary): outcome unknown — verify (re-reading from DMS)", .warn)
+      let scopeNote = s.isMultiScope ? " [\(s.scopeInfo(for: cmd.taskArn)?.display ?? "?")]" : ""
+      if let partial {
+        setMessage(&s, "\(cmd.summary)\(scopeNote): \(partial.summary)\(error.map { " — \($0)" } ?? "")", unknown ? .warn : .critical)
+        r.effects.append(.refreshNow)
+      } else if unknown {
+        setMessage(&s, "\(cmd.summary)\(scopeNote): outcome unknown — verify (re-reading from DMS)", .warn)
         r.effects.append(.refreshNow)
       } else if let error {
-        setMessage(&s, "\(cmd.summary) failed: \(error)", .critical)
+        setMessage(&s, "\(cmd.summary)\(scopeNote) failed: \(error)", .critical)
       } else {
-        setMessage(&s, "\(cmd.summary): requested", .ok)
+        setMessage(&s, "\(cmd.summary)\(scopeNote): requested", .ok)
         r.effects.append(.refreshNow)
       }
+      let result = partial.map { "partial: \($0.summary)" } ?? (unknown ? "outcome unknown" : error ?? "requested")
       s.log.append(LogEntry(
         time: at, source: .app, severity: error == nil && !unknown ? .info : .error, component: "DMSWATCH",
-        text: "\(cmd.summary): \(unknown ? "outcome unknown" : error ?? "requested")", task: cmd.taskIdentifier))
+        text: "\(cmd.summary): \(result)", task: cmd.taskIdentifier, taskArn: cmd.taskArn))
       r.redraw = true
     }
     if s.selectedTaskArn != before { r.effects.append(.focusTaskChanged(s.selectedTaskArn)) }
     return r
   }
 
+  /// Data from an engine: each scope's part of the state is replaced or merged, the others are untouched.
+  func reduceEngine(_ s: inout AppState, _ event: EngineEvent) -> ReduceResult {
+    var r = ReduceResult(redraw: true)
+    let scope = event.scope
+    switch event {
+    case .tasksLoaded(_, let tasks, let at):
+      let oldArns = Set(s.tasks.lazy.filter { $0.scope == scope }.map(\.arn))
+      var merged = s.tasks.filter { $0.scope != scope }
+      merged.append(contentsOf: tasks.map { t in
+        var t = t
+        t.scope = scope
+        return t
+      })
+      s.tasks = merged
+      s.setSource(.tasks, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
+      let gone = oldArns.subtracting(tasks.map(\.arn))
+      if !gone.isEmpty {
+        for arn in gone {
+          s.tables[arn] = nil
+          s.metrics[arn] = nil
+        }
+      }
+      for t in tasks where s.pending[t.arn] != nil && !["starting", "stopping"].contains(t.status) {
+        s.pending[t.arn] = nil
+      }
+      s.recomputeTaskOrder()
+      s.syncTableCursor()
+    case .inventoryLoaded(_, let instances, let endpoints):
+      for i in instances { s.instances[i.arn] = i }
+      for e in endpoints { s.endpoints[e.arn] = e }
+    case .tablesLoaded(_, let arn, var tt, let at):
+      if arn != s.selectedTaskArn { tt.summarize() }
+      s.tables[arn] = tt
+      if arn == s.selectedTaskArn {
+        s.setSource(.tables, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
+        let refs = Set(tt.tables.map(\.ref))
+        s.marked = s.marked.filter { refs.contains($0) }
+        s.syncTableCursor()
+      }
+      if s.sort.column == .flags || s.sort.column == .health { s.recomputeTaskOrder() }
+    case .metricsLoaded(_, let byTask, let at):
+      for (arn, series) in byTask {
+        var m = s.metrics[arn] ?? TaskMetrics()
+        for (name, points) in series { m[name].merge(points) }
+        s.metrics[arn] = m
+      }
+      s.setSource(.metrics, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
+      if s.sort.column == .latency || s.sort.column == .health { s.recomputeTaskOrder() }
+    case .logLoaded(_, let entries, let at):
+      appendLog(&s, entries)
+      s.logNotice = nil
+      s.setSource(.logs, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
+    case .logUnavailable(_, let arn, let notice, let at):
+      s.setSource(.logs, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
+      if arn == s.selectedTaskArn { s.logNotice = notice }
+    case .eventsLoaded(_, let entries, let at):
+      appendLog(&s, entries)
+      s.setSource(.events, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
+    case .sourceFailed(_, let src, let msg, let at, let arn):
+      if src == .tables, let arn {
+        s.tables[arn, default: TaskTables()].error = msg
+        if arn != s.selectedTaskArn { return r }
+      }
+      s.setSource(src, scope: scope) { $0.lastError = msg; $0.lastErrorAt = at }
+    case .budgetChanged(_, let status):
+      r.redraw = s.scopeBudgets[scope]?.isThrottled != status.isThrottled || (status.isThrottled && s.scopeBudgets[scope]?.rate != status.rate)
+      if let i = status.taskListInterval, s.scopeSources[scope]?[.tasks]?.interval != i {
+        s.setSource(.tasks, scope: scope) { $0.interval = i }
+        r.redraw = true
+      }
+      s.scopeBudgets[scope] = status
+      s.budget = s.scopeBudgets.values.min { $0.rate / $0.configuredRate < $1.rate / $1.configuredRate }
+    case .scopeChanged(let info, let error):
+      s.upsertScope(info, error: error)
+      s.recomputeTaskOrder()
+    }
+    return r
+  }
+
   private func appendLog(_ s: inout AppState, _ entries: [LogEntry]) {
     s.log.append(contentsOf: entries)
     for e in entries where e.severity == .error {
-      guard let task = e.task else { continue }
-      var list = s.errorLog[task, default: []]
+      // Keyed by ARN: names repeat across scopes.
+      guard let key = e.taskArn ?? e.task else { continue }
+      var list = s.errorLog[key, default: []]
       list.append(e)
       if list.count > AppState.errorLogPerTask { list.removeFirst(list.count - AppState.errorLogPerTask) }
-      s.errorLog[task] = list
+      s.errorLog[key] = list
     }
     if !s.logFollow {
       // Keep the view still while new lines arrive under it.
@@ -212,8 +238,8 @@ public struct Reducer: Sendable {
           r.effects += perform(&s, cmd)
         } else {
           let warning = type == .reloadTarget
-            ? "Reload target for \(task.identifier)? Every table is truncated or recreated and loaded again."
-            : "Start replication for \(task.identifier) from the beginning? A previous full load is repeated."
+            ? "Reload target for \(task.identifier)\(whereText(s, task))? Every table is truncated or recreated and loaded again."
+            : "Start replication for \(task.identifier)\(whereText(s, task)) from the beginning? A previous full load is repeated."
           s.overlay = .confirm(Confirmation(command: cmd, prompt: warning))
         }
       default: break
@@ -333,7 +359,7 @@ public struct Reducer: Sendable {
       guard let t = s.selectedTask else { return noTask(&s) }
       s.overlay = .confirm(Confirmation(
         command: .stop(arn: t.arn, task: t.identifier),
-        prompt: "Stop task \(t.identifier) (\(t.status))? Replication stops until it is resumed."))
+        prompt: "Stop task \(t.identifier) (\(t.status))\(whereText(s, t))? Replication stops until it is resumed."))
     case .reload:
       guard let t = s.selectedTask else { return noTask(&s) }
       let targets = reloadTargets(s)
@@ -343,7 +369,7 @@ public struct Reducer: Sendable {
       }
       s.overlay = .confirm(Confirmation(
         command: .reload(arn: t.arn, task: t.identifier, tables: targets, option: .dataReload),
-        prompt: "Reload \(targets.count == 1 ? targets[0].qualifiedName : "\(targets.count) tables") of \(t.identifier)? Target rows are reloaded from the source."))
+        prompt: "Reload \(targets.count == 1 ? targets[0].qualifiedName : "\(targets.count) tables") of \(t.identifier)\(whereText(s, t))? Target rows are reloaded from the source."))
     case .validate:
       guard let t = s.selectedTask else { return noTask(&s) }
       let targets = s.marked.isEmpty ? (s.selectedTables?.tables.map(\.ref) ?? []) : s.marked.sorted()
@@ -416,9 +442,19 @@ public struct Reducer: Sendable {
       setMessage(&s, "read-only mode: \(c.summary) refused", .warn)
       return [.audit("refused (read-only) \(c.summary)")]
     }
+    if let scope = s.scopeInfo(for: c.taskArn), scope.readOnly {
+      setMessage(&s, "scope \(scope.display) is read-only: \(c.summary) refused", .warn)
+      return [.audit("refused (read-only scope \(scope.display)) \(c.summary) [\(c.taskArn)]")]
+    }
     s.pending[c.taskArn] = c.summary
     setMessage(&s, "\(c.summary)…", .ok)
     return [.perform(c)]
+  }
+
+  /// ` in account 1234…, region eu-west-1` for a confirmation (which account and region an action reaches).
+  private func whereText(_ s: AppState, _ t: ReplicationTask) -> String {
+    guard let info = s.scopeInfo(t.scope), info.region != nil || info.account != nil else { return "" }
+    return " in \(info.longDescription)"
   }
 
   private func reloadTargets(_ s: AppState) -> [TableRef] {

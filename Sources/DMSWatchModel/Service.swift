@@ -21,20 +21,51 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
   public var isRetryable: Bool { [.throttled, .network, .timeout, .server].contains(kind) }
 }
 
-/// A CloudWatch metric query for one task (GetMetricData MetricStat).
+/// One CloudWatch dimension.
+public struct MetricDimension: Sendable, Hashable, Codable {
+  public var name: String
+  public var value: String
+  public init(_ name: String, _ value: String) {
+    self.name = name
+    self.value = value
+  }
+}
+
+/// A CloudWatch metric query (GetMetricData MetricStat). The backend of each kind of replication
+/// resource decides the namespace, names and dimensions.
 public struct MetricQuery: Sendable, Hashable, Codable {
   public var id: String
+  public var namespace: String
   public var metricName: String
-  public var instanceIdentifier: String
-  public var taskResourceId: String
+  public var dimensions: [MetricDimension]
   public var stat: String
-  public init(id: String, metricName: String, instanceIdentifier: String, taskResourceId: String, stat: String = "Average") {
+  public init(id: String, namespace: String = "AWS/DMS", metricName: String, dimensions: [MetricDimension], stat: String = "Average") {
     self.id = id
+    self.namespace = namespace
     self.metricName = metricName
-    self.instanceIdentifier = instanceIdentifier
-    self.taskResourceId = taskResourceId
+    self.dimensions = dimensions
     self.stat = stat
   }
+
+  /// A provisioned task's metric: dimensions ReplicationInstanceIdentifier and ReplicationTaskIdentifier.
+  public init(id: String, metricName: String, instanceIdentifier: String, taskResourceId: String, stat: String = "Average") {
+    self.init(
+      id: id, metricName: metricName,
+      dimensions: [
+        MetricDimension(TaskMetricNames.instanceDimension, instanceIdentifier),
+        MetricDimension(TaskMetricNames.taskDimension, taskResourceId),
+      ], stat: stat)
+  }
+
+  public func dimension(_ name: String) -> String? { dimensions.first { $0.name == name }?.value }
+  public var instanceIdentifier: String { dimension(TaskMetricNames.instanceDimension) ?? "" }
+  public var taskResourceId: String { dimension(TaskMetricNames.taskDimension) ?? "" }
+}
+
+/// CloudWatch dimension names of provisioned tasks.
+public enum TaskMetricNames {
+  public static let instanceDimension = "ReplicationInstanceIdentifier"
+  public static let taskDimension = "ReplicationTaskIdentifier"
 }
 
 public struct MetricResult: Sendable, Equatable, Codable {
@@ -113,17 +144,30 @@ public protocol LogsService: Sendable {
   func getLogEvents(group: String, stream: String, startTime: Date?, nextToken: String?, limit: Int) async throws -> LogEventsPage
 }
 
-/// The three services a dashboard needs, plus a label for the header.
+/// The services of one scope: DMS (inventory, events), CloudWatch, Logs, and one backend per kind of
+/// replication resource; plus the scope's identity and a label for the header.
 public struct ServiceBundle: Sendable {
   public var dms: any DMSService
   public var metrics: any MetricsService
   public var logs: any LogsService
   public var sourceLabel: String
-  public init(dms: any DMSService, metrics: any MetricsService, logs: any LogsService, sourceLabel: String) {
+  public var scope: ScopeInfo
+  public var backends: [any ReplicationBackend]
+  public init(
+    dms: any DMSService, metrics: any MetricsService, logs: any LogsService, sourceLabel: String,
+    scope: ScopeInfo = ScopeInfo(id: .single), backends: [any ReplicationBackend]? = nil
+  ) {
     self.dms = dms
     self.metrics = metrics
     self.logs = logs
     self.sourceLabel = sourceLabel
+    self.scope = scope
+    self.backends = backends ?? [ProvisionedTaskBackend(dms: dms)]
+  }
+
+  /// The backend that owns `task` (the first backend when none claims it).
+  public func backend(for task: ReplicationTask) -> (any ReplicationBackend)? {
+    backends.first { $0.owns(task) } ?? backends.first
   }
 }
 
@@ -167,12 +211,10 @@ public struct SystemClock: Clock {
   public func now() -> Date { Date() }
 }
 
-/// A clock tests move by hand.
-public final class ManualClock: Clock, @unchecked Sendable {
-  private let lock = NSLock()
-  private var current: Date
-  public init(_ start: Date = Date(timeIntervalSince1970: 1_790_000_000)) { current = start }
-  public func now() -> Date { lock.withLock { current } }
-  public func advance(_ seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
-  public func set(_ date: Date) { lock.withLock { current = date } }
+/// A sleep that tests replace (e.g. with one that advances a `ManualClock`).
+public typealias Sleeper = @Sendable (TimeInterval) async throws -> Void
+
+/// The real sleep.
+public let realSleep: Sleeper = { seconds in
+  try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
 }

@@ -141,8 +141,39 @@ public enum DashboardRenderer {
       g.put(seg.text, x: rx, y: y, role: seg.role, maxWidth: w)
       rx -= 1
     }
-    // Middle: refresh age of each data source; short labels when the long ones do not all fit.
     x += 2
+    // Several scopes: one segment each (label, age of its task list, its own badges and error) first.
+    if s.isMultiScope {
+      for info in s.scopes {
+        let per = s.scopeSources[info.id]
+        let tasksSt = per?[.tasks]
+        var text = info.display
+        var role: Role = .header
+        if let err = s.scopeErrors[info.id] {
+          text += " \(cs.crossGlyph) \(err)"
+          role = .error
+        } else {
+          text += " " + (tasksSt?.age(now: s.now).map { Format.age($0) } ?? "-")
+          if let e = tasksSt?.lastError {
+            text += " \(cs.crossGlyph) \(e)"
+            role = .error
+          } else if DataSource.allCases.contains(where: { per?[$0]?.isStale(now: s.now) == true }) {
+            text += " STALE"
+            role = .warn
+          }
+          if s.scopeBudgets[info.id]?.isThrottled == true {
+            text += " THR"
+            if role == .header { role = .warn }
+          }
+        }
+        if info.readOnly { text += " RO" }
+        let w = min(DrawText.width(text), max(8, (rx - x) / max(1, s.scopes.count)))
+        guard x + w < rx else { break }
+        g.put(text, x: x, y: y, role: role == .header && DashboardRenderer.scopeRole(info) == .error ? .badgeStale : role, maxWidth: w, ellipsis: cs.ellipsis)
+        x += w + 2
+      }
+    }
+    // Middle: refresh age of each data source; short labels when the long ones do not all fit.
     var items: [(long: String, short: String, value: String, role: Role)] = []
     for src in DataSource.allCases {
       guard let st = s.sources[src] else { continue }

@@ -8,6 +8,7 @@ extension Charset {
   var pendingGlyph: Character { isASCII ? "~" : "⟳" }
   var criticalGlyph: Character { "!" }
   var separatorText: String { isASCII ? "|" : "·" }
+  var crossGlyph: String { isASCII ? "x" : "✗" }
   var cursorGlyph: Character { isASCII ? "_" : "█" }
 
   /// Key labels from the model use arrows; ASCII terminals get words.

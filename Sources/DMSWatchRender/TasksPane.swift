@@ -2,16 +2,18 @@ import Foundation
 import DMSWatchModel
 
 enum TaskColumn: Hashable {
-  case pending, name, status, type, load, tables, latency, spark, flags, ready, health
+  case pending, scope, name, status, type, load, tables, latency, spark, flags, ready, health
 }
 
 extension DashboardRenderer {
   /// Terminal width from which each task row carries a CDC latency sparkline.
   public static let sparklineMinWidth = 160
 
-  static func taskColumns(layoutWidth: Int, inner: Rect, sorted: TaskColumn) -> [Column<TaskColumn>] {
-    var cols: [Column<TaskColumn>] = [
-      Column(.pending, "", min: 1, max: 1, priority: 0),
+  static func taskColumns(layoutWidth: Int, inner: Rect, sorted: TaskColumn, scopes: Bool = false) -> [Column<TaskColumn>] {
+    var cols: [Column<TaskColumn>] = [Column(.pending, "", min: 1, max: 1, priority: 0)]
+    // With several scopes each row says which account/region it belongs to.
+    if scopes { cols.append(Column(.scope, "SCOPE", min: 6, max: 24, priority: 1)) }
+    cols += [
       Column(.name, "NAME", min: 14, max: 48, priority: 1),
       Column(.status, "STATUS", min: 8, max: 11, priority: 2),
       Column(.type, "TYPE", min: 6, max: 17, priority: 8),
@@ -32,7 +34,7 @@ extension DashboardRenderer {
     }
     return Column.fit(
       cols, width: inner.width, x: inner.x,
-      growth: [(.name, 20), (.health, 30), (.name, 30), (.health, 50), (.type, 17), (.status, 11), (.tables, 14), (.spark, 30), (.name, 48)])
+      growth: [(.name, 20), (.health, 30), (.scope, 16), (.name, 30), (.scope, 24), (.health, 50), (.type, 17), (.status, 11), (.tables, 14), (.spark, 30), (.name, 48)])
   }
 
   static func sortColumn(_ c: TaskSortColumn) -> TaskColumn {
@@ -44,6 +46,19 @@ extension DashboardRenderer {
     case .latency: .latency
     case .flags: .flags
     case .health: .health
+    case .scope: .scope
+    }
+  }
+
+  /// The role of a scope's accent (config `scopes: - accent:`); a scope labelled PROD is marked even without one.
+  static func scopeRole(_ info: ScopeInfo?) -> Role {
+    switch info?.accent?.lowercased() {
+    case "critical", "error", "red": return .error
+    case "warn", "warning", "yellow": return .warn
+    case "ok", "green": return .ok
+    case "dim": return .dim
+    case .some: return .headerAccent
+    case nil: return (info?.label ?? "").uppercased().contains("PROD") ? .error : .text
     }
   }
 
@@ -53,10 +68,13 @@ extension DashboardRenderer {
     let focused = s.focus == .tasks
     let order = s.taskOrder
     let sortCol = sortColumn(s.sort.column)
-    let cols = taskColumns(layoutWidth: s.layout.width, inner: inner, sorted: sortCol)
+    let cols = taskColumns(layoutWidth: s.layout.width, inner: inner, sorted: sortCol, scopes: s.isMultiScope)
     let arrow = s.sort.descending ? cs.down : cs.up
 
     var title: [Segment] = [Segment(order.count == s.tasks.count ? "\(s.tasks.count)" : "\(order.count)/\(s.tasks.count)", .dim)]
+    if let only = s.scopeFilter {
+      title.append(Segment("scope \(s.scopeInfo(only)?.display ?? only.rawValue)", .headerAccent))
+    }
     if s.filterEditing {
       title.append(Segment("/" + s.filter + String(cs.cursorGlyph), .headerAccent))
     } else if !s.filter.isEmpty {
@@ -151,6 +169,10 @@ extension DashboardRenderer {
           text = String(cs.pendingGlyph)
           role = .warn
         }
+      case .scope:
+        let info = s.scopeInfo(task.scope)
+        text = (info?.display ?? task.scope.rawValue) + (info?.readOnly == true ? " RO" : "")
+        role = scopeRole(info)
       case .name:
         text = task.identifier
       case .status:
@@ -217,6 +239,10 @@ extension DashboardRenderer {
         if let p = s.pending[task.arn] {
           text = "\(p)\(cs.ellipsisText) \(cs.separatorText) \(h.summary)"
           role = .warn
+        } else if s.isMultiScope, let err = s.scopeSources[task.scope]?[.tasks]?.lastError {
+          // This scope's task list is failing: its rows are the last data it gave.
+          text = "STALE \(cs.separatorText) \(err)"
+          role = .error
         } else {
           text = h.summary
           role = h.severity.role

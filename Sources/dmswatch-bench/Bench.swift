@@ -1,8 +1,10 @@
 import AWSClient
 import DMSSimulator
 import DMSWatchApp
+import DMSWatchEngine
 import DMSWatchModel
 import DMSWatchRender
+import TestKit
 import Foundation
 import TerminalBackend
 
@@ -56,38 +58,30 @@ func loadState(tasks: Int, tables: Int, width: Int, height: Int, clock: ManualCl
   var state = AppState(now: clock.now())
   let reducer = Reducer()
   _ = reducer.reduce(&state, .resize(width: width, height: height))
-  let instances = try await collectPages { try await fleet.describeReplicationInstances(marker: $0) }
-  let endpoints = try await collectPages { try await fleet.describeEndpoints(marker: $0) }
-  _ = reducer.reduce(&state, .instancesLoaded(instances, endpoints))
-  let all = try await fleet.allReplicationTasks()
-  _ = reducer.reduce(&state, .tasksLoaded(all, at: clock.now()))
+  // Through the engine's fetchers, as the dashboard and `check` read.
+  let bundle = ServiceBundle(dms: fleet, metrics: fleet, logs: fleet, sourceLabel: "bench")
+  let fetcher = ScopeFetcher(services: bundle)
+  let instances = try await collectPages { try await fetcher.instancesPage(marker: $0) }
+  let endpoints = try await collectPages { try await fetcher.endpointsPage(marker: $0) }
+  _ = reducer.reduce(&state, .engine(.inventoryLoaded(.single, instances, endpoints)))
+  let all = try await collectPages { try await fetcher.taskListPage(marker: $0) }
+  _ = reducer.reduce(&state, .engine(.tasksLoaded(.single, all, at: clock.now())))
   // Every task's table statistics (summaries for the unfocused ones), the focused task in full.
   for t in all {
-    let list = try await fleet.allTableStatistics(taskArn: t.arn)
-    _ = reducer.reduce(&state, .tablesLoaded(taskArn: t.arn, list, at: clock.now()))
+    let list = try await collectPages { try await fetcher.tablesPage(task: t, marker: $0) }
+    _ = reducer.reduce(&state, .engine(.tablesLoaded(.single, taskArn: t.arn, TaskTables(tables: list, loadedAt: clock.now()), at: clock.now())))
   }
   // The last hour of metrics for the visible tasks.
   let visible = Array(state.visibleTasks.prefix(state.layout.visibleRows(.tasks)))
-  var queries: [MetricQuery] = []
-  var idMap: [String: (String, String)] = [:]
-  for (ti, t) in visible.enumerated() {
-    guard let inst = state.instanceIdentifier(for: t) else { continue }
-    for (mi, m) in DMSMetric.all.enumerated() {
-      let id = "m\(ti)_\(mi)"
-      queries.append(MetricQuery(id: id, metricName: m, instanceIdentifier: inst, taskResourceId: t.resourceId))
-      idMap[id] = (t.arn, m)
-    }
-  }
-  let results = try await fleet.getMetricData(queries: queries, start: clock.now().addingTimeInterval(-3600), end: clock.now(), period: 60)
-  var byTask: [String: [String: [SeriesPoint]]] = [:]
-  for r in results { if let (arn, m) = idMap[r.id] { byTask[arn, default: [:]][m] = r.points } }
-  _ = reducer.reduce(&state, .metricsLoaded(byTask, at: clock.now()))
+  let (queries, idMap, _) = fetcher.metricQueries(for: visible, inventory: Inventory(instances, endpoints), limit: ScopeFetcher.metricQueryLimit)
+  let byTask = try await fetcher.metrics(queries: queries, idMap: idMap, start: clock.now().addingTimeInterval(-3600), end: clock.now())
+  _ = reducer.reduce(&state, .engine(.metricsLoaded(.single, byTask, at: clock.now())))
   // A full log tail.
   var entries: [LogEntry] = []
   for i in 0..<10_000 {
     entries.append(LogEntry(time: clock.now(), source: .log, severity: i % 50 == 0 ? .error : .info, component: "TARGET_APPLY", text: "line \(i) applied 500 changes to public.orders", task: all.first?.identifier))
   }
-  _ = reducer.reduce(&state, .logLoaded(entries, at: clock.now()))
+  _ = reducer.reduce(&state, .engine(.logLoaded(.single, entries, at: clock.now())))
   return (state, fleet)
 }
 
@@ -144,8 +138,9 @@ struct Bench {
       clock.advance(2)
       if let t = state.selectedTask {
         let list = try await fleet.allTableStatistics(taskArn: t.arn)
-        _ = reducer.reduce(&state, .tablesLoaded(taskArn: t.arn, list, at: clock.now()))
-        _ = reducer.reduce(&state, .metricsLoaded([t.arn: [DMSMetric.cdcLatencySource: [SeriesPoint(time: clock.now(), value: Double(i % 30))]]], at: clock.now()))
+        _ = reducer.reduce(&state, .engine(.tablesLoaded(.single, taskArn: t.arn, TaskTables(tables: list, loadedAt: clock.now()), at: clock.now())))
+        _ = reducer.reduce(
+          &state, .engine(.metricsLoaded(.single, [t.arn: [DMSMetric.cdcLatencySource: [SeriesPoint(time: clock.now(), value: Double(i % 30))]]], at: clock.now())))
       }
       _ = reducer.reduce(&state, .tick(clock.now()))
       let t0 = DispatchTime.now().uptimeNanoseconds

@@ -84,58 +84,104 @@ struct Check: ParsableCommand {
     options.wait = settings.wait
     options.pollInterval = settings.pollInterval
 
-    var backendOptions = source.backendOptions(interactive: false)
-    backendOptions.profile = backendOptions.profile ?? cfg.profile
-    backendOptions.region = backendOptions.region ?? cfg.region
-    backendOptions.endpointURL = backendOptions.endpointURL ?? cfg.endpointURL
+    let scopeOptions = source.scopeOptions(config: cfg, interactive: false)
+    let backendOptions = scopeOptions.first ?? source.backendOptions(interactive: false)
 
     let log = LineLog(path: paths.logFile, component: "check")
     defer { log.close() }
     let clock = SystemClock()
 
-    // --max-time bounds everything that talks to AWS: setting up the session and the check itself.
+    // --max-time bounds everything that talks to AWS: setting up each scope's session and the check itself.
+    // Each scope is checked on its own; one that fails is reported as unknown with its error, and the
+    // exit status is 3 only when every scope failed.
     let started = Date()
-    let backend: Backend
-    do {
-      let bo = backendOptions
-      let limit = settings.maxTime
-      backend = try BackendFactory.blocking {
-        try await withDeadline(limit) { try await BackendFactory.make(bo, environment: env, clock: clock) }
-      }
-    } catch let e as BackendError {
-      log.write("cannot start: \(e.message)")
-      printError("dmswatch check: \(Redact.text(e.message))")
-      throw ExitCode(e.exitCode)
-    } catch let e as DeadlineExceeded {
-      log.write("failed: \(e) setting up the AWS session")
-      printError("dmswatch check: --max-time \(Int(settings.maxTime)) s exceeded setting up the AWS session; AWS too slow or unreachable")
-      throw ExitCode(3)
-    }
-
-    log.write("check started (\(backend.bundle.sourceLabel), \(options.tasks.isEmpty ? "all tasks" : "\(options.tasks.count) tasks requested"))")
-    let audit = rerunValidation ? AuditLog(path: paths.auditFile, source: backend.auditSource) : nil
+    let audit = rerunValidation ? AuditLog(path: paths.auditFile, source: scopeOptions.map { $0.profile ?? "default" }.joined(separator: ",")) : nil
     defer { audit?.close() }
-    let runner = CheckRunner(
-      services: backend.bundle, clock: clock, sleep: realSleep, options: options,
-      onReload: { task, tables in
-        let names = tables.prefix(10).map(\.qualifiedName).joined(separator: ", ") + (tables.count > 10 ? ", …" : "")
-        audit?.record("reload", "check --rerun-validation: validate-only reload of \(tables.count) tables on \(task.identifier): \(names)", at: clock.now())
-      })
-
-    let outcome: CheckOutcome
-    do {
-      let limit = max(1, settings.maxTime - Date().timeIntervalSince(started))
-      outcome = try BackendFactory.blocking { try await withDeadline(limit) { try await runner.run() } }
-    } catch let e as CheckFailure {
-      log.write("failed: \(e.message)")
-      printError("dmswatch check: \(Redact.text(e.message))")
-      throw ExitCode(e.exitCode)
-    } catch let e as DeadlineExceeded {
-      log.write("failed: \(e)")
-      printError("dmswatch check: --max-time \(Int(settings.maxTime)) s exceeded; AWS too slow or unreachable")
-      throw ExitCode(3)
+    var parts: [(scope: ScopeInfo, report: CheckReport?, error: String?)] = []
+    var notes: [String] = []
+    var revalidation: RevalidationSummary?
+    var firstBackend: Backend?
+    var lastFailure: (message: String, code: Int32)?
+    let multi = scopeOptions.count > 1
+    for bo in scopeOptions {
+      let asked = ScopeInfo(id: bo.scopeID, label: bo.label, profile: bo.profile, region: bo.region, readOnly: bo.readOnly, accent: bo.accent)
+      let prefix = multi ? "\(asked.display): " : ""
+      let remaining = max(1, settings.maxTime - Date().timeIntervalSince(started))
+      let backend: Backend
+      do {
+        backend = try BackendFactory.blocking {
+          try await withDeadline(remaining) { try await BackendFactory.make(bo, environment: env, clock: clock) }
+        }
+      } catch let e as BackendError {
+        log.write("cannot start \(prefix)\(e.message)")
+        if e.exitCode == 2 || !multi {
+          printError("dmswatch check: \(prefix)\(Redact.text(e.message))")
+          throw ExitCode(e.exitCode)
+        }
+        printError("dmswatch check: \(prefix)\(Redact.text(e.message))")
+        parts.append((asked, nil, Redact.text(e.message)))
+        lastFailure = (e.message, e.exitCode)
+        continue
+      } catch let e as DeadlineExceeded {
+        log.write("failed: \(e) setting up the AWS session \(prefix)")
+        let msg = "--max-time \(Int(settings.maxTime)) s exceeded setting up the AWS session; AWS too slow or unreachable"
+        printError("dmswatch check: \(prefix)\(msg)")
+        if !multi { throw ExitCode(3) }
+        parts.append((asked, nil, msg))
+        lastFailure = (msg, 3)
+        continue
+      }
+      firstBackend = firstBackend ?? backend
+      let scope = backend.bundle.scope
+      log.write("check started (\(backend.bundle.sourceLabel), \(options.tasks.isEmpty ? "all tasks" : "\(options.tasks.count) tasks requested"))")
+      let runner = CheckRunner(
+        services: backend.bundle, clock: clock, sleep: realSleep, options: options,
+        onReload: { task, tables in
+          let names = tables.prefix(10).map(\.qualifiedName).joined(separator: ", ") + (tables.count > 10 ? ", …" : "")
+          audit?.record(
+            "reload",
+            "check --rerun-validation: validate-only reload of \(tables.count) tables on \(task.identifier) [\(task.arn)] scope=\(scope.display): \(names)",
+            at: clock.now())
+        })
+      do {
+        let limit = max(1, settings.maxTime - Date().timeIntervalSince(started))
+        let outcome = try BackendFactory.blocking { try await withDeadline(limit) { try await runner.run() } }
+        parts.append((scope, outcome.report, nil))
+        // A requested task missing from one scope may be in another: judged over all scopes below.
+        notes += outcome.notes.filter { !(multi && $0.hasPrefix("task ") && $0.hasSuffix(" not found")) }.map { prefix + $0 }
+        if let r = outcome.revalidation {
+          revalidation = RevalidationSummary(
+            requested: (revalidation?.requested ?? 0) + r.requested, stillPending: (revalidation?.stillPending ?? 0) + r.stillPending,
+            waited: max(revalidation?.waited ?? 0, r.waited), failures: (revalidation?.failures ?? []) + r.failures.map { prefix + $0 })
+        }
+      } catch let e as CheckFailure {
+        log.write("failed: \(prefix)\(e.message)")
+        printError("dmswatch check: \(prefix)\(Redact.text(e.message))")
+        if !multi { throw ExitCode(e.exitCode) }
+        parts.append((scope, nil, Redact.text(e.message)))
+        lastFailure = (e.message, e.exitCode)
+      } catch let e as DeadlineExceeded {
+        log.write("failed: \(prefix)\(e)")
+        let msg = "--max-time \(Int(settings.maxTime)) s exceeded; AWS too slow or unreachable"
+        printError("dmswatch check: \(prefix)\(msg)")
+        if !multi { throw ExitCode(3) }
+        parts.append((scope, nil, msg))
+        lastFailure = (msg, 3)
+      }
     }
-
+    guard let backend = firstBackend else {
+      // Every scope failed: nothing was checked.
+      printError("dmswatch check: every scope failed")
+      throw ExitCode(lastFailure?.code ?? 3)
+    }
+    if multi {
+      for r in options.tasks where !parts.contains(where: { p in p.report?.tasks.contains { $0.identifier == r || $0.arn == r } == true }) {
+        notes.append("task \(r) not found in any scope")
+      }
+    }
+    let source = multi ? parts.map { $0.scope.display }.joined(separator: ", ") : backend.bundle.sourceLabel
+    let merged = CheckReport.merge(parts, requested: options.tasks, source: source, now: clock.now())
+    let outcome = CheckOutcome(report: merged, notes: notes, revalidation: revalidation)
     let report = outcome.report
     if json {
       let data = try report.jsonData()

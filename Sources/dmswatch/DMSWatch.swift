@@ -33,11 +33,21 @@ struct SourceOptions: ParsableArguments {
   @Option(name: .customLong("demo-seed"), help: "Seed of the simulated fleet, to reproduce a run.")
   var demoSeed: UInt64 = 1
 
-  @Option(help: "AWS profile (default: AWS_PROFILE, then 'default').")
-  var profile: String?
+  @Option(name: .customLong("demo-scopes"), help: "Number of simulated accounts/regions (demo; some share task names).")
+  var demoScopes: Int = 1
 
-  @Option(help: "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region).")
-  var region: String?
+  @Option(help: "AWS profile (repeatable or a comma list; default: AWS_PROFILE, then 'default').")
+  var profile: [String] = []
+
+  @Option(help: "AWS region (repeatable or a comma list; default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region).")
+  var region: [String] = []
+
+  /// Profiles and regions with comma lists split.
+  var profiles: [String] { Self.split(profile) }
+  var regions: [String] { Self.split(region) }
+  static func split(_ values: [String]) -> [String] {
+    values.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+  }
 
   @Option(name: .customLong("endpoint-url"), help: "Endpoint URL for every AWS service (e.g. a local peer).")
   var endpointURL: String?
@@ -54,8 +64,8 @@ struct SourceOptions: ParsableArguments {
     o.demoTasks = demoTasks
     o.demoTables = demoTables
     o.demoSeed = demoSeed
-    o.profile = profile
-    o.region = region
+    o.profile = profiles.first
+    o.region = regions.first
     o.endpointURL = endpointURL
     o.connectTimeout = connectTimeout
     o.totalTimeout = timeout
@@ -72,7 +82,55 @@ struct SourceOptions: ParsableArguments {
     return o
   }
 
+  /// Every scope to watch: the cross product of `--profile` and `--region`; else the config's
+  /// `scopes:`; else the config's profile and region; `--demo-scopes N` simulated ones in demo mode.
+  /// The same scope asked twice is watched once.
+  func scopeOptions(config cfg: AppConfig, interactive: Bool) -> [BackendOptions] {
+    let base = backendOptions(interactive: interactive)
+    var out: [BackendOptions] = []
+    func ro(_ profile: String?) -> Bool { cfg.profileOverrides[profile ?? "default"]?.readOnly ?? false }
+    if demo {
+      for i in 0..<max(1, demoScopes) {
+        var o = base
+        o.demoScope = i
+        if demoScopes > 1 { o.label = DemoScopes.label(i) }
+        out.append(o)
+      }
+      return out
+    }
+    let ps = profiles.isEmpty ? [nil] : profiles.map { Optional($0) }
+    let rs = regions.isEmpty ? [nil] : regions.map { Optional($0) }
+    if profiles.isEmpty, regions.isEmpty, !cfg.scopes.isEmpty {
+      for sc in cfg.scopes {
+        var o = base
+        o.profile = sc.profile ?? cfg.profile
+        o.region = sc.region ?? cfg.region
+        o.endpointURL = endpointURL ?? sc.endpointURL ?? cfg.endpointURL
+        o.label = sc.label
+        o.accent = sc.accent
+        o.readOnly = sc.readOnly ?? ro(o.profile)
+        out.append(o)
+      }
+    } else {
+      for p in ps {
+        for r in rs {
+          var o = base
+          o.profile = p ?? cfg.profile
+          o.region = r ?? cfg.region
+          o.endpointURL = endpointURL ?? cfg.endpointURL
+          o.readOnly = ro(o.profile)
+          out.append(o)
+        }
+      }
+    }
+    var seen = Set<ScopeID>()
+    return out.filter { seen.insert($0.scopeID).inserted }
+  }
+
   func validate() throws {
+    guard demoScopes >= 1, demoScopes <= DemoScopes.max else {
+      throw ValidationError("--demo-scopes must be between 1 and \(DemoScopes.max)")
+    }
     guard connectTimeout > 0, connectTimeout <= 300, timeout > 0, timeout <= 3600 else {
       throw ValidationError("--connect-timeout must be in (0, 300] and --timeout in (0, 3600] seconds")
     }

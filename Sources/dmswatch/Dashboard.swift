@@ -1,5 +1,6 @@
 import ArgumentParser
 import DMSWatchApp
+import DMSWatchEngine
 import DMSWatchModel
 import DMSWatchRender
 import Foundation
@@ -46,14 +47,13 @@ struct Dashboard: ParsableCommand {
       printError("dmswatch: \(error)")
       throw ExitCode(2)
     }
-    var source = self.source
-    if source.profile == nil { source.profile = cfg.profile }
-    if source.region == nil { source.region = cfg.region }
-    if source.endpointURL == nil { source.endpointURL = cfg.endpointURL }
-    let profileName = source.profile ?? env["AWS_PROFILE"] ?? "default"
+    let source = self.source
+    let scopeOptions = source.scopeOptions(config: cfg, interactive: true)
+    let profileName = scopeOptions.first?.profile ?? env["AWS_PROFILE"] ?? "default"
     let perProfile = source.demo ? nil : cfg.profileOverrides[profileName]
     let themeName = theme ?? perProfile?.theme ?? cfg.theme ?? "default"
-    let readOnly = self.readOnly || (perProfile?.readOnly ?? cfg.readOnly ?? false)
+    // One scope: its read-only setting is the session's. Several: each scope's shows on its rows.
+    let readOnly = self.readOnly || cfg.readOnly == true || (scopeOptions.count == 1 && (scopeOptions.first?.readOnly ?? false))
     let loadedTheme: Theme
     do {
       loadedTheme = noColor ? ThemeLoader.monochrome() : try ThemeLoader.load(nameOrPath: themeName, searchDirs: paths.themeDirs)
@@ -63,17 +63,31 @@ struct Dashboard: ParsableCommand {
     }
     var keyMap = KeyMap()
     for (command, keys) in cfg.keys.sorted(by: { $0.key.rawValue < $1.key.rawValue }) { keyMap.override(command, keys: keys) }
-    let backend: Backend
-    do {
-      let opts = source.backendOptions(interactive: true)
-      backend = try BackendFactory.blocking { try await BackendFactory.make(opts, environment: env, clock: SystemClock()) }
-    } catch let e as BackendError {
-      printError("dmswatch: \(e.message)")
+    // Every scope is set up before the terminal is taken (credentials, MFA prompts). A scope that
+    // fails is kept with its error, so the others run; when every scope fails, nothing can be shown.
+    var backends: [Backend] = []
+    var failed: [(ScopeInfo, String)] = []
+    var firstError: BackendError?
+    for opts in scopeOptions {
+      do {
+        backends.append(try BackendFactory.blocking { try await BackendFactory.make(opts, environment: env, clock: SystemClock()) })
+      } catch let e as BackendError {
+        if e.exitCode == 2 || scopeOptions.count == 1 {
+          printError("dmswatch: \(e.message)")
+          throw ExitCode(e.exitCode)
+        }
+        firstError = firstError ?? e
+        failed.append((ScopeInfo(id: opts.scopeID, label: opts.label, profile: opts.profile, region: opts.region, readOnly: opts.readOnly, accent: opts.accent), e.message))
+      }
+    }
+    guard let backend = backends.first else {
+      let e = firstError ?? BackendError(message: "no scope to watch", exitCode: 2)
+      printError("dmswatch: every scope failed: \(e.message)")
       throw ExitCode(e.exitCode)
     }
     let clock = SystemClock()
-    let services = backend.bundle
-    let audit = AuditLog(path: auditLog ?? paths.auditFile, source: backend.auditSource)
+    let services = backends.map(\.bundle)
+    let audit = AuditLog(path: auditLog ?? paths.auditFile, source: backends.map(\.auditSource).joined(separator: ","))
     if !audit.isOpen {
       printError("dmswatch: warning: cannot open the audit log at \(audit.path); actions will not be audited")
     }
@@ -84,15 +98,16 @@ struct Dashboard: ParsableCommand {
     let thresholds = cfg.thresholds
     try MainActor.assumeIsolated {
       try runDashboard(
-        theme: loadedTheme, noColor: noColor, services: services, clock: clock, audit: audit, poll: poll, readOnly: readOnly,
-        keyMap: keyMap, thresholds: thresholds, notify: (cfg, env, backend, paths.logFile))
+        theme: loadedTheme, noColor: noColor, services: services, failedScopes: failed, clock: clock, audit: audit, poll: poll,
+        readOnly: readOnly, keyMap: keyMap, thresholds: thresholds, notify: (cfg, env, backend, paths.logFile))
     }
   }
 }
 
 @MainActor
 func runDashboard(
-  theme: Theme, noColor: Bool, services: ServiceBundle, clock: any Clock, audit: AuditLog, poll: PollSettings, readOnly: Bool,
+  theme: Theme, noColor: Bool, services: [ServiceBundle], failedScopes: [(ScopeInfo, String)], clock: any Clock, audit: AuditLog,
+  poll: PollSettings, readOnly: Bool,
   keyMap: KeyMap, thresholds: Thresholds, notify: (config: AppConfig, env: [String: String], backend: Backend, logFile: String)
 ) throws {
   // Notifications on transitions (config `notifications:` and NOTIFIER_URL); failures go to the status line and the log.
@@ -116,8 +131,11 @@ func runDashboard(
   state.readOnly = readOnly
   state.thresholds = thresholds
   let controller = AppController(
-    state: state, services: services, clock: clock, reducer: Reducer(keyMap: keyMap), audit: audit, poll: poll)
-  audit.record("session", "dashboard started (\(services.sourceLabel)\(readOnly ? ", read-only" : ""))", at: clock.now())
+    state: state, scopes: services, clock: clock, reducer: Reducer(keyMap: keyMap), audit: audit, poll: poll)
+  for (info, error) in failedScopes { controller.dispatch(.engine(.scopeChanged(info, error: error))) }
+  let scopeList = services.map { "\($0.scope.display) [\($0.scope.longDescription)]" }.joined(separator: "; ")
+  audit.record(
+    "session", "dashboard started (\(controller.state.sourceLabel): \(scopeList)\(readOnly ? ", read-only" : ""))", at: clock.now())
 
   func finish(_ code: Int32) -> Never {
     controller.stop()
@@ -185,7 +203,8 @@ func runDashboard(
     MainActor.assumeIsolated {
       guard let notifier, controller.state.sources[.tasks]?.lastSuccess != nil else { return }
       let s = controller.state
-      let scope = Set(s.tasks.filter { s.tables[$0.arn] != nil }.map(\.identifier))
+      // Identity is the ARN: tasks of one name in two regions never resolve each other's alerts.
+      let scope = Set(s.tasks.filter { s.tables[$0.arn] != nil }.map(\.arn))
       let findings = s.allFindings(config: ruleConfig).filter { scope.contains($0.task) }
       if !primed {
         notifier.prime(findings: findings)

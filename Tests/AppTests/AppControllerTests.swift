@@ -1,3 +1,5 @@
+import DMSWatchEngine
+import TestKit
 import DMSWatchModel
 import Foundation
 import XCTest
@@ -34,16 +36,31 @@ final class AppControllerTests: XCTestCase {
     return try text.split(separator: "\n").map { try JSONDecoder().decode(AuditLog.Record.self, from: Data($0.utf8)) }
   }
 
-  func waitUntil(_ cond: @escaping @MainActor () -> Bool, timeout: TimeInterval = 3) async {
+  func waitUntil(_ cond: @escaping @MainActor () -> Bool, timeout: TimeInterval = 3, file: StaticString = #filePath, line: UInt = #line) async {
     let deadline = Date().addingTimeInterval(timeout)
     while !cond() && Date() < deadline { try? await Task.sleep(nanoseconds: 5_000_000) }
+    if !cond() { XCTFail("condition not met within \(timeout) s", file: file, line: line) }
+  }
+
+  /// The task list and the inventory, through the real lane on the manual clock.
+  func loadTasks(_ c: AppController, _ clock: ManualClock, file: StaticString = #filePath, line: UInt = #line) async {
+    let ok = await c.runLanes(clock: clock) { c.state.sources[.tasks]?.lastSuccess != nil && !c.state.instances.isEmpty }
+    XCTAssertTrue(ok, "the lane never loaded the task list and inventory", file: file, line: line)
+  }
+
+  /// The focused task's table statistics (loaded or failed), through the lane.
+  func loadFocusedTables(_ c: AppController, _ clock: ManualClock, after: Date? = nil, file: StaticString = #filePath, line: UInt = #line) async {
+    let since = after ?? .distantPast
+    let ok = await c.runLanes(clock: clock) {
+      (c.state.sources[.tables]?.lastSuccess ?? .distantPast) > since || (c.state.sources[.tables]?.lastErrorAt ?? .distantPast) > since
+    }
+    XCTAssertTrue(ok, "the lane never loaded the focused task's tables", file: file, line: line)
   }
 
   func testPollTasksLoadsAllPagesAndSelectsFirstTask() async throws {
     let fake = FakeDMS(taskCount: 250)
-    let (c, _, _) = makeController(fake)
-    let poller = Poller(controller: c, services: c.services, clock: c.clock, settings: PollSettings())
-    await poller.pollTasks()
+    let (c, _, clock) = makeController(fake)
+    await loadTasks(c, clock)
     XCTAssertEqual(c.state.tasks.count, 250)
     XCTAssertEqual(fake.callCount("DescribeReplicationTasks"), 3, "100 per page")
     XCTAssertEqual(c.state.selectedTask?.identifier, "task-0")
@@ -53,9 +70,8 @@ final class AppControllerTests: XCTestCase {
 
   func testStopAsksFirstAndNoDoesNothing() async throws {
     let fake = FakeDMS(taskCount: 3)
-    let (c, _, _) = makeController(fake)
-    let poller = Poller(controller: c, services: c.services, clock: c.clock, settings: PollSettings())
-    await poller.pollTasks()
+    let (c, _, clock) = makeController(fake)
+    await loadTasks(c, clock)
     c.dispatch(.key(.char("x")))
     guard case .confirm(let conf) = c.state.overlay else { return XCTFail("expected a confirmation") }
     XCTAssertFalse(conf.yesSelected, "default is No")
@@ -68,9 +84,8 @@ final class AppControllerTests: XCTestCase {
 
   func testStopConfirmedCallsServiceAndAudits() async throws {
     let fake = FakeDMS(taskCount: 3)
-    let (c, _, _) = makeController(fake)
-    let poller = Poller(controller: c, services: c.services, clock: c.clock, settings: PollSettings())
-    await poller.pollTasks()
+    let (c, _, clock) = makeController(fake)
+    await loadTasks(c, clock)
     c.dispatch(.key(.char("j")))
     c.dispatch(.key(.char("x")))
     c.dispatch(.key(.char("y")))
@@ -86,9 +101,8 @@ final class AppControllerTests: XCTestCase {
   func testServiceErrorIsShownNotAssumed() async throws {
     let fake = FakeDMS(taskCount: 1)
     fake.tasks[0].status = "stopped"
-    let (c, _, _) = makeController(fake)
-    let poller = Poller(controller: c, services: c.services, clock: c.clock, settings: PollSettings())
-    await poller.pollTasks()
+    let (c, _, clock) = makeController(fake)
+    await loadTasks(c, clock)
     c.dispatch(.key(.char("x")))
     c.dispatch(.key(.char("y")))
     await waitUntil { fake.callCount("StopReplicationTask") == 1 && c.state.pending.isEmpty }
@@ -99,9 +113,8 @@ final class AppControllerTests: XCTestCase {
 
   func testLostResponseIsReportedAsUnknown() async throws {
     let fake = FakeDMS(taskCount: 1)
-    let (c, _, _) = makeController(fake)
-    let poller = Poller(controller: c, services: c.services, clock: c.clock, settings: PollSettings())
-    await poller.pollTasks()
+    let (c, _, clock) = makeController(fake)
+    await loadTasks(c, clock)
     fake.failNext["StopReplicationTask"] = ServiceError(kind: .timeout, code: "RequestTimeout", message: "no response in 30 s")
     c.dispatch(.key(.char("x")))
     c.dispatch(.key(.char("y")))
@@ -112,9 +125,8 @@ final class AppControllerTests: XCTestCase {
 
   func testReadOnlyRefusesAndAudits() async throws {
     let fake = FakeDMS(taskCount: 2)
-    let (c, _, _) = makeController(fake, readOnly: true)
-    let poller = Poller(controller: c, services: c.services, clock: c.clock, settings: PollSettings())
-    await poller.pollTasks()
+    let (c, _, clock) = makeController(fake, readOnly: true)
+    await loadTasks(c, clock)
     for k: Key in [.char("x"), .char("s"), .char("v")] {
       c.dispatch(.key(k))
       XCTAssertEqual(c.state.overlay, .none)
@@ -127,24 +139,22 @@ final class AppControllerTests: XCTestCase {
 
   func testTablesFocusedTaskFirstAndMetricsBackfillHour() async throws {
     let fake = FakeDMS(taskCount: 5)
-    let (c, _, _) = makeController(fake)
-    let poller = Poller(controller: c, services: c.services, clock: c.clock, settings: PollSettings())
-    await poller.pollTasks()
-    await poller.pollTables()
+    let (c, _, clock) = makeController(fake)
+    await loadTasks(c, clock)
+    await loadFocusedTables(c, clock)
     XCTAssertNotNil(c.state.tables["arn:aws:dms:us-east-1:1:task:RES0"], "focused task loaded")
-    await poller.pollMetrics()
+    await c.engine.engines[0].pollMetrics()
     XCTAssertEqual(fake.callCount("GetMetricData"), 1, "one call for all visible tasks")
     XCTAssertEqual(c.state.metrics["arn:aws:dms:us-east-1:1:task:RES0"]?.currentLatency, 4)
   }
 
   func testTableErrorKeepsLastGoodData() async throws {
     let fake = FakeDMS(taskCount: 1)
-    let (c, _, _) = makeController(fake)
-    let poller = Poller(controller: c, services: c.services, clock: c.clock, settings: PollSettings())
-    await poller.pollTasks()
-    await poller.pollTables()
+    let (c, _, clock) = makeController(fake)
+    await loadTasks(c, clock)
+    await loadFocusedTables(c, clock)
     fake.failNext["DescribeTableStatistics"] = ServiceError(kind: .throttled, code: "ThrottlingException", message: "Rate exceeded")
-    await poller.pollTables()
+    await loadFocusedTables(c, clock, after: clock.now())
     XCTAssertEqual(c.state.selectedTables?.tables.count, 1, "last good data kept")
     XCTAssertEqual(c.state.sources[.tables]?.lastError, "ThrottlingException: Rate exceeded")
   }
@@ -152,17 +162,16 @@ final class AppControllerTests: XCTestCase {
   func testLogTailFollowsTokensAndMissingGroupSaysLoggingOff() async throws {
     let fake = FakeDMS(taskCount: 1)
     let (c, _, clock) = makeController(fake)
-    let poller = Poller(controller: c, services: c.services, clock: c.clock, settings: PollSettings())
-    await poller.pollTasks()
+    await loadTasks(c, clock)
     fake.logEvents = [LogEvent(timestamp: clock.now(), message: "2026-11-23T10:10:15 [SOURCE_CAPTURE  ]E:  boom (a.c:1)")]
-    await poller.pollLogs()
+    await c.engine.engines[0].pollLogs()
     XCTAssertEqual(c.state.log.count, 1)
     XCTAssertEqual(c.state.log.last?.severity, .error)
     XCTAssertEqual(c.state.log.last?.component, "SOURCE_CAPTURE")
-    await poller.pollLogs()
+    await c.engine.engines[0].pollLogs()
     XCTAssertEqual(c.state.log.count, 1, "token continues, no duplicates")
     fake.missingLogGroup = true
-    await poller.pollLogs()
+    await c.engine.engines[0].pollLogs()
     XCTAssertTrue(c.state.logNotice?.contains("task logging is off") ?? false)
     XCTAssertNil(c.state.sources[.logs]?.lastError, "logging off is not an error")
     XCTAssertFalse(c.state.isStale(.logs))

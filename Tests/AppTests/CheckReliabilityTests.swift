@@ -1,3 +1,4 @@
+import TestKit
 import DMSWatchModel
 import Foundation
 import XCTest

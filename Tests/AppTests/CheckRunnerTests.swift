@@ -1,3 +1,4 @@
+import TestKit
 import DMSSimulator
 import DMSWatchApp
 import DMSWatchModel
@@ -203,7 +204,12 @@ final class CheckRunnerTests: XCTestCase {
     let out = try await fakeRunner(fake, sleep: sleep) { $0.concurrency = 1 }.run()
     XCTAssertEqual(out.report.tasks.count, 2)
     XCTAssertFalse(out.report.tasks.flatMap(\.findings).contains { $0.event == FindingEvent.taskTablesUnknown })
-    XCTAssertEqual(sleep.sleeps, [0.5, 0.5, 1.0])
+    // Exponential with jitter (half to full of 0.5 s · 2^(attempt-1)): checks run together do not retry in step.
+    XCTAssertEqual(sleep.sleeps.count, 3)
+    for (d, base) in zip(sleep.sleeps, [0.5, 0.5, 1.0]) {
+      XCTAssertGreaterThanOrEqual(d, base / 2)
+      XCTAssertLessThan(d, base)
+    }
     XCTAssertEqual(fake.count("DescribeTableStatistics"), 4)
   }
 

@@ -1,3 +1,4 @@
+import TestKit
 import DMSWatchApp
 import DMSWatchModel
 import Foundation

@@ -1,3 +1,4 @@
+import TestKit
 import AWSClient
 import DMSWatchApp
 import DMSWatchModel

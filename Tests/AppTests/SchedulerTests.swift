@@ -1,3 +1,5 @@
+import DMSWatchEngine
+import TestKit
 import DMSSimulator
 import DMSWatchModel
 import Foundation

@@ -1,3 +1,5 @@
+import DMSWatchEngine
+import TestKit
 import DMSSimulator
 import DMSWatchModel
 import DMSWatchRender
@@ -38,27 +40,25 @@ final class SoakTests: XCTestCase {
     let clock = ManualClock()
     let fleet = SimulatedFleet(config: SimulatorConfig(tasks: tasks, seed: 11), clock: clock)
     let audit = AuditLog(path: tmp.appendingPathComponent("audit.log").path, source: "soak", environment: [:])
-    var settings = PollSettings.from(refresh: 2)
-    // The budget refills on the manual clock; a large one keeps the run from waiting in real time.
-    settings.dmsCallsPerSecond = 10_000
-    settings.dmsBurst = 10_000
+    // The default budget (2 calls/s per scope) on the manual clock: the lane waits in simulated time.
+    let settings = PollSettings.from(refresh: 2)
     let controller = AppController(
       state: AppState(now: clock.now(), logCapacity: logCapacity), services: ServiceBundle(dms: fleet, metrics: fleet, logs: fleet, sourceLabel: "soak"),
       clock: clock, audit: audit, poll: settings)
     controller.dispatch(.resize(width: 200, height: 50))
-    let poller = Poller(controller: controller, services: controller.services, clock: clock, settings: settings)
+    let engine = try XCTUnwrap(controller.engine.engines.first)
     let keyMap = KeyMap()
 
     var samples: [Sample] = []
     var frameTimes: [Double] = []
     let started = Date()
     for i in 0..<steps {
-      clock.advance(step)
-      await poller.pollTasks()
-      await poller.pollTables()
-      if i % 2 == 0 { await poller.pollMetrics() }
-      await poller.pollLogs()
-      await poller.pollEvents()
+      // The dashboard's own lane for one step of simulated time, then metrics and the log tail.
+      let target = clock.now().addingTimeInterval(step)
+      let ran = await controller.runLanes(clock: clock) { clock.now() >= target }
+      XCTAssertTrue(ran)
+      if i % 2 == 0 { await engine.pollMetrics() }
+      await engine.pollLogs()
       controller.dispatch(.tick(clock.now()))
       // Move around now and then: focus changes re-tail logs and backfill metrics.
       if i % 40 == 39 {

@@ -1,3 +1,4 @@
+import TestKit
 import DMSSimulator
 import DMSWatchModel
 import Foundation

@@ -236,8 +236,8 @@ def test_dashboard_against_moto_shows_fleet_and_stops_and_resumes(dmswatch_bin, 
     recs = audit(tmp_path)
     arn = peer["tasks"]["accounts-cdc"]
     assert any(r["event"] == "request" and r["detail"].startswith("stop accounts-cdc") and arn in r["detail"] for r in recs), recs
-    assert any(r["event"] == "ok" and r["detail"] == "stop accounts-cdc" for r in recs), recs
-    assert any(r["event"] == "ok" and r["detail"] == "start accounts-cdc (resume-processing)" for r in recs), recs
+    assert any(r["event"] == "ok" and r["detail"].startswith("stop accounts-cdc [") and arn in r["detail"] for r in recs), recs
+    assert any(r["event"] == "ok" and r["detail"].startswith("start accounts-cdc (resume-processing) [") for r in recs), recs
     assert recs[0]["source"] == "default" and ACCOUNT in recs[0]["detail"], recs[0]
 
     # Stopping a task moto has not started is refused by DMS (InvalidResourceStateFault): shown, nothing changes.

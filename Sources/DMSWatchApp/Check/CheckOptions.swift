@@ -1,14 +1,6 @@
 import DMSWatchModel
 import Foundation
 
-/// A sleep that tests replace (e.g. with one that advances a `ManualClock`).
-public typealias Sleeper = @Sendable (TimeInterval) async throws -> Void
-
-/// The real sleep.
-public let realSleep: Sleeper = { seconds in
-  try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
-}
-
 /// What `CheckRunner` fetches and how long it may wait.
 public struct CheckOptions: Sendable {
   /// Task identifiers or ARNs to check; empty = every task.
@@ -50,6 +42,12 @@ public struct RevalidationSummary: Sendable, Equatable {
   /// Reload requests that failed (task not running…), one line each.
   public var failures: [String]
   public var timedOut: Bool { stillPending > 0 }
+  public init(requested: Int, stillPending: Int, waited: TimeInterval, failures: [String]) {
+    self.requested = requested
+    self.stillPending = stillPending
+    self.waited = waited
+    self.failures = failures
+  }
 }
 
 /// Result of one check run.
@@ -58,6 +56,11 @@ public struct CheckOutcome: Sendable {
   /// Things the user should know that are not findings (logging off, metrics unavailable…), one line each.
   public var notes: [String]
   public var revalidation: RevalidationSummary?
+  public init(report: CheckReport, notes: [String], revalidation: RevalidationSummary?) {
+    self.report = report
+    self.notes = notes
+    self.revalidation = revalidation
+  }
 }
 
 /// The check could not reach AWS, or credentials failed: exit status 3.

@@ -1,3 +1,4 @@
+import DMSWatchEngine
 import DMSWatchModel
 import Foundation
 
@@ -49,14 +50,19 @@ extension CheckRunner {
 
   public func run() async throws -> CheckOutcome {
     var notes: [String] = []
-    let dms = services.dms
+    let fetcher = self.fetcher
     // Without the task list nothing can be judged: any failure here (after retries) is exit 3.
     let all: [ReplicationTask]
     do {
-      all = try await collectPages { marker in
-        try await self.call("DescribeReplicationTasks", dmsCall: true) {
-          try await dms.describeReplicationTasks(marker: marker, maxRecords: 100)
+      let scope = services.scope.id
+      all = ScopeFetcher.unique(
+        try await collectPages { marker in
+          try await self.call("DescribeReplicationTasks", dmsCall: true) { try await fetcher.taskListPage(marker: marker) }
         }
+      ).map { t in
+        var t = t
+        t.scope = scope
+        return t
       }
     } catch let e as ServiceError {
       throw CheckFailure(message: "DescribeReplicationTasks: \(Self.describe(e))")
@@ -66,20 +72,20 @@ extension CheckRunner {
       notes.append("task \(name) not found")
     }
 
-    var instanceIds: [String: String] = [:]
+    var inventory = Inventory()
     if !selected.isEmpty {
       do {
         let instances = try await collectPages { marker in
-          try await self.call("DescribeReplicationInstances", dmsCall: true) { try await dms.describeReplicationInstances(marker: marker) }
+          try await self.call("DescribeReplicationInstances", dmsCall: true) { try await fetcher.instancesPage(marker: marker) }
         }
-        for i in instances { instanceIds[i.arn] = i.identifier }
+        inventory = Inventory(instances, [])
       } catch let e as ServiceError {
         notes.append("replication instances unavailable (\(Self.oneLine(e))): metrics and task logs skipped")
       }
     }
 
-    var fetched = try await fetchTasks(selected, instanceIds: instanceIds)
-    let (metrics, metricNotes) = try await fetchMetrics(selected, instanceIds: instanceIds)
+    var fetched = try await fetchTasks(selected, inventory: inventory)
+    let (metrics, metricNotes) = try await fetchMetrics(selected, inventory: inventory)
     notes += metricNotes
     let (events, eventNote) = try await fetchEvents()
     if let eventNote { notes.append(eventNote) }
@@ -97,7 +103,7 @@ extension CheckRunner {
     var inputs: [CheckReport.TaskInput] = []
     for f in fetched {
       notes += f.notes
-      let mine = events.filter { $0.task == f.task.identifier }
+      let mine = events.filter { $0.belongs(to: f.task) }
       let lines = (f.logLines + mine).sorted { $0.time < $1.time }
       inputs.append(CheckReport.TaskInput(task: f.task, tables: f.tables, metrics: metrics[f.task.arn], logLines: lines))
     }
@@ -115,20 +121,23 @@ extension CheckRunner {
 
   // MARK: tables and logs
 
-  func fetchTasks(_ tasks: [ReplicationTask], instanceIds: [String: String]) async throws -> [FetchedTask] {
+  /// The scope's fetchers: the same functions the dashboard's engine pages through.
+  var fetcher: ScopeFetcher { ScopeFetcher(services: services) }
+
+  func fetchTasks(_ tasks: [ReplicationTask], inventory: Inventory) async throws -> [FetchedTask] {
     try await Self.boundedMap(tasks, concurrency: options.concurrency) { task in
-      try await self.fetchTask(task, instance: task.replicationInstanceArn.flatMap { instanceIds[$0] })
+      try await self.fetchTask(task, inventory: inventory)
     }
   }
 
-  func fetchTask(_ task: ReplicationTask, instance: String?) async throws -> FetchedTask {
+  func fetchTask(_ task: ReplicationTask, inventory: Inventory) async throws -> FetchedTask {
     var notes: [String] = []
     let tables = try await loadTables(task)
     if let e = tables.error { notes.append("\(task.identifier): table statistics unavailable: \(e)") }
     var lines: [LogEntry] = []
-    if let instance {
+    if let stream = fetcher.logStream(for: task, inventory: inventory) {
       do {
-        lines = try await readLog(task, instance: instance)
+        lines = try await readLog(task, stream: stream)
       } catch let e as ServiceError where e.kind == .notFound {
         notes.append("\(task.identifier): task logging is off (no log stream); log lines not checked")
       } catch let e as ServiceError where !Self.isFatal(e, dmsCall: false) {
@@ -140,12 +149,10 @@ extension CheckRunner {
 
   /// All pages of the task's table statistics; a non-fatal failure gives tables with `error` set.
   func loadTables(_ task: ReplicationTask) async throws -> TaskTables {
-    let dms = services.dms
+    let fetcher = self.fetcher
     do {
       let list = try await collectPages { marker in
-        try await self.call("DescribeTableStatistics", dmsCall: true) {
-          try await dms.describeTableStatistics(taskArn: task.arn, marker: marker, maxRecords: 500)
-        }
+        try await self.call("DescribeTableStatistics", dmsCall: true) { try await fetcher.tablesPage(task: task, marker: marker) }
       }
       return TaskTables(tables: list, loadedAt: clock.now())
     } catch let e as ServiceError where !Self.isFatal(e, dmsCall: true) {
@@ -156,61 +163,42 @@ extension CheckRunner {
   }
 
   /// The last `logWindow` of the task's log stream, at most `logPages` pages.
-  func readLog(_ task: ReplicationTask, instance: String) async throws -> [LogEntry] {
-    let logs = services.logs
-    let group = TaskLogNames.group(instanceIdentifier: instance)
-    let stream = TaskLogNames.stream(taskResourceId: task.resourceId)
+  func readLog(_ task: ReplicationTask, stream: LogStreamRef) async throws -> [LogEntry] {
+    let fetcher = self.fetcher
     let start = clock.now().addingTimeInterval(-options.logWindow)
-    var out: [LogEntry] = []
-    var token: String?
-    for _ in 0..<max(1, options.logPages) {
-      let t = token
-      let page = try await call("GetLogEvents", dmsCall: false) {
-        try await logs.getLogEvents(group: group, stream: stream, startTime: t == nil ? start : nil, nextToken: t, limit: self.options.logPageSize)
-      }
-      out += page.events.map { DMSLogParser.parse($0, task: task.identifier) }
-      guard let next = page.nextForwardToken, next != token, !page.events.isEmpty else { break }
-      token = next
+    let (pages, size) = (options.logPages, options.logPageSize)
+    return try await call("GetLogEvents", dmsCall: false) {
+      try await fetcher.logTail(task: task, stream: stream, startTime: start, token: nil, maxPages: pages, pageSize: size).0
     }
-    return out
   }
 
   // MARK: metrics
 
   /// The last hour of every DMS metric of the tasks, in calls of at most 500 queries (whole tasks per call).
-  func fetchMetrics(_ tasks: [ReplicationTask], instanceIds: [String: String]) async throws -> ([String: TaskMetrics], [String]) {
-    var queries: [MetricQuery] = []
-    var idMap: [String: (arn: String, metric: String)] = [:]
-    for (ti, t) in tasks.enumerated() {
-      guard let arn = t.replicationInstanceArn, let instance = instanceIds[arn] else { continue }
-      for (mi, m) in DMSMetric.all.enumerated() {
-        let id = "m\(ti)_\(mi)"
-        queries.append(MetricQuery(id: id, metricName: m, instanceIdentifier: instance, taskResourceId: t.resourceId))
-        idMap[id] = (t.arn, m)
-      }
-    }
-    guard !queries.isEmpty else { return ([:], []) }
-    let perCall = (Self.metricQueryLimit / DMSMetric.all.count) * DMSMetric.all.count
+  func fetchMetrics(_ tasks: [ReplicationTask], inventory: Inventory) async throws -> ([String: TaskMetrics], [String]) {
+    let fetcher = self.fetcher
     let now = clock.now()
-    let start = Date(timeIntervalSince1970: (now.addingTimeInterval(-options.metricsWindow).timeIntervalSince1970 / 60).rounded(.down) * 60)
+    let start = now.addingTimeInterval(-options.metricsWindow)
     var out: [String: TaskMetrics] = [:]
     var notes: [String] = []
-    let metrics = services.metrics
-    var i = 0
-    while i < queries.count {
-      let batch = Array(queries[i..<min(queries.count, i + perCall)])
-      i += perCall
+    var rest = tasks
+    while !rest.isEmpty {
+      let (queries, idMap, left) = fetcher.metricQueries(for: rest, inventory: inventory, limit: Self.metricQueryLimit)
+      guard !queries.isEmpty else { break }
+      // Tasks whose names are not known (no instance) are left out; those over the limit go in the next call.
+      let taken = Set(idMap.values.map(\.arn))
+      rest = left.filter { t in fetcher.services.backend(for: t)?.metricQueries(for: t, inventory: inventory, idPrefix: "x") != nil }
       do {
-        let results = try await call("GetMetricData", dmsCall: false) {
-          try await metrics.getMetricData(queries: batch, start: start, end: now, period: 60)
+        let byTask = try await call("GetMetricData", dmsCall: false) {
+          try await fetcher.metrics(queries: queries, idMap: idMap, start: start, end: now)
         }
-        for q in batch { if let m = idMap[q.id], out[m.arn] == nil { out[m.arn] = TaskMetrics() } }
-        for r in results {
-          guard let m = idMap[r.id] else { continue }
-          out[m.arn, default: TaskMetrics()][m.metric].merge(r.points)
+        for (arn, series) in byTask {
+          var m = TaskMetrics()
+          for (name, points) in series { m[name].merge(points) }
+          out[arn] = m
         }
       } catch let e as ServiceError where !Self.isFatal(e, dmsCall: false) {
-        notes.append("CloudWatch metrics unavailable for \(batch.count / DMSMetric.all.count) tasks: \(Self.oneLine(e))")
+        notes.append("CloudWatch metrics unavailable for \(taken.count) tasks: \(Self.oneLine(e))")
       }
     }
     return (out, notes)
@@ -219,11 +207,11 @@ extension CheckRunner {
   // MARK: events
 
   func fetchEvents() async throws -> ([LogEntry], String?) {
-    let dms = services.dms
+    let fetcher = self.fetcher
     let since = clock.now().addingTimeInterval(-options.eventsWindow)
     do {
       let events = try await collectPages { marker in
-        try await self.call("DescribeEvents", dmsCall: true) { try await dms.describeEvents(since: since, marker: marker, maxRecords: 100) }
+        try await self.call("DescribeEvents", dmsCall: true) { try await fetcher.eventsPage(since: since, marker: marker) }
       }
       return (events.map(DMSLogParser.entry(for:)), nil)
     } catch let e as ServiceError where !Self.isFatal(e, dmsCall: true) {
@@ -252,7 +240,6 @@ extension CheckRunner {
   /// Requests validate-only reloads (≤ 100 tables a call), then polls table statistics every
   /// `pollInterval` until no requested table is still revalidating or `wait` has passed (on `clock`).
   func rerunValidation(_ fetched: [FetchedTask]) async throws -> (RevalidationSummary, [String: TaskTables]) {
-    let dms = services.dms
     var requested: [(task: ReplicationTask, tables: [TableRef])] = []
     var failures: [String] = []
     for f in fetched where f.task.status == TaskStatus.running {
@@ -265,8 +252,11 @@ extension CheckRunner {
         let batch = Array(refs[i..<min(refs.count, i + Self.reloadBatch)])
         i += Self.reloadBatch
         onReload?(f.task, batch)
+        guard let backend = services.backend(for: f.task) else { break }
+        let task = f.task
         do {
-          try await call("ReloadTables", dmsCall: true) { try await dms.reloadTables(arn: f.task.arn, tables: batch, option: .validateOnly) }
+          // A call that changes AWS state is sent once: never through the retrying `call`.
+          try await once("ReloadTables") { try await backend.reload(task, tables: batch, option: .validateOnly) }
           done += batch
         } catch let e as ServiceError where !Self.isFatal(e, dmsCall: true) {
           failures.append("\(f.task.identifier): revalidation of \(batch.count) table\(batch.count == 1 ? "" : "s") refused: \(Self.oneLine(e))")
@@ -314,7 +304,17 @@ extension CheckRunner {
     }
   }
 
-  /// Runs one service call, retrying throttling with backoff; fatal errors become `CheckFailure`.
+  /// Runs a call that changes AWS state exactly once; fatal errors become `CheckFailure`.
+  func once(_ op: String, _ body: @Sendable () async throws -> Void) async throws {
+    do {
+      try await body()
+    } catch let e as ServiceError where Self.isFatal(e, dmsCall: true) {
+      throw CheckFailure(message: "\(op): \(Self.describe(e))")
+    }
+  }
+
+  /// Runs one read, retrying throttling with jittered exponential backoff (this is the one place a
+  /// throttled read of `check` is tried again); fatal errors become `CheckFailure`.
   @discardableResult
   func call<T: Sendable>(_ op: String, dmsCall: Bool, _ body: @Sendable () async throws -> T) async throws -> T {
     var attempt = 1
@@ -326,7 +326,8 @@ extension CheckRunner {
           throw CheckFailure(message: "\(op): \(Self.describe(e))")
         }
         if e.kind == .throttled, attempt < options.throttleAttempts {
-          try await sleep(options.throttleBaseDelay * pow(2, Double(attempt - 1)))
+          // Full jitter, as the SDKs do: retries of many checks at once do not line up.
+          try await sleep(options.throttleBaseDelay * pow(2, Double(attempt - 1)) * Double.random(in: 0.5..<1))
           attempt += 1
           continue
         }

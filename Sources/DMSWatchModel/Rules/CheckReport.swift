@@ -17,6 +17,8 @@ public struct CheckReport: Sendable, Equatable {
     public var findings: [Finding]
     public var readiness: Readiness
     public var hints: [Hint]
+    /// The scope (profile, region, account) the task was listed in; nil in reports of one unnamed scope.
+    public var scope: ScopeInfo?
 
     public init(
       identifier: String, arn: String, status: String, migrationType: String, stopReason: String? = nil,
@@ -86,6 +88,21 @@ public struct CheckReport: Sendable, Equatable {
   public var summary: Summary
   /// Tasks asked for on the command line that do not exist (each counts as a warning).
   public var missingTasks: [String]
+  /// Every scope checked, with its error when it could not be checked at all (its tasks are unknown).
+  public var scopes: [ScopeReport] = []
+
+  /// One scope of a check: who it is, how many tasks it has, and why it failed if it did.
+  public struct ScopeReport: Sendable, Equatable, Codable {
+    public var scope: ScopeInfo
+    public var tasks: Int
+    /// Set when the scope could not be checked (credentials, unreachable): its state is unknown.
+    public var error: String?
+    public init(scope: ScopeInfo, tasks: Int, error: String? = nil) {
+      self.scope = scope
+      self.tasks = tasks
+      self.error = error
+    }
+  }
 
   public init(generatedAt: Date, source: String, tasks: [TaskReport], missingTasks: [String] = []) {
     schemaVersion = Self.currentSchemaVersion
@@ -136,6 +153,28 @@ extension CheckReport {
 
   public func exitCode(failOn: Severity = .critical) -> Int32 { Self.exitCode(self, failOn: failOn) }
 
+  /// One report over several scopes. A scope that failed is listed with its error (unknown, never
+  /// passed); a requested task is missing only when no scope that answered has it.
+  public static func merge(
+    _ parts: [(scope: ScopeInfo, report: CheckReport?, error: String?)], requested: [String], source: String, now: Date
+  ) -> CheckReport {
+    var tasks: [TaskReport] = []
+    var scopes: [ScopeReport] = []
+    for p in parts {
+      var mine = p.report?.tasks ?? []
+      for i in mine.indices { mine[i].scope = p.scope }
+      tasks += mine
+      scopes.append(ScopeReport(scope: p.scope, tasks: mine.count, error: p.error))
+    }
+    tasks.sort { ($0.identifier, $0.scope?.id.rawValue ?? "") < ($1.identifier, $1.scope?.id.rawValue ?? "") }
+    let known = Set(tasks.map(\.identifier)).union(tasks.map(\.arn))
+    var missing: [String] = []
+    for r in requested where !known.contains(r) && !missing.contains(r) { missing.append(r) }
+    var out = CheckReport(generatedAt: now, source: source, tasks: tasks, missingTasks: missing)
+    out.scopes = scopes
+    return out
+  }
+
   /// Pretty, key-sorted JSON (the documented `check --json` output).
   public func jsonData() throws -> Data {
     let e = JSONEncoder()
@@ -151,7 +190,7 @@ extension CheckReport {
 // MARK: Codable (severity as its label, dates as ISO-8601 strings, whatever the encoder's strategies)
 
 extension CheckReport: Codable {
-  enum CodingKeys: String, CodingKey { case schemaVersion, generatedAt, source, tasks, summary, missingTasks }
+  enum CodingKeys: String, CodingKey { case schemaVersion, generatedAt, source, tasks, summary, missingTasks, scopes }
 
   public init(from decoder: any Decoder) throws {
     let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -165,6 +204,7 @@ extension CheckReport: Codable {
     tasks = try c.decode([TaskReport].self, forKey: .tasks)
     summary = try c.decode(Summary.self, forKey: .summary)
     missingTasks = try c.decode([String].self, forKey: .missingTasks)
+    scopes = try c.decodeIfPresent([ScopeReport].self, forKey: .scopes) ?? []
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -175,12 +215,13 @@ extension CheckReport: Codable {
     try c.encode(tasks, forKey: .tasks)
     try c.encode(summary, forKey: .summary)
     try c.encode(missingTasks, forKey: .missingTasks)
+    if !scopes.isEmpty { try c.encode(scopes, forKey: .scopes) }
   }
 }
 
 extension CheckReport.TaskReport: Codable {
   enum CodingKeys: String, CodingKey {
-    case identifier, arn, status, migrationType, stopReason, cdcLatencySeconds, severity, findings, readiness, hints
+    case identifier, arn, status, migrationType, stopReason, cdcLatencySeconds, severity, findings, readiness, hints, scope
   }
 
   public init(from decoder: any Decoder) throws {
@@ -195,6 +236,7 @@ extension CheckReport.TaskReport: Codable {
     findings = try c.decode([Finding].self, forKey: .findings)
     readiness = try c.decode(Readiness.self, forKey: .readiness)
     hints = try c.decode([Hint].self, forKey: .hints)
+    scope = try c.decodeIfPresent(ScopeInfo.self, forKey: .scope)
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -209,5 +251,6 @@ extension CheckReport.TaskReport: Codable {
     try c.encode(findings, forKey: .findings)
     try c.encode(readiness, forKey: .readiness)
     try c.encode(hints, forKey: .hints)
+    try c.encodeIfPresent(scope, forKey: .scope)
   }
 }

@@ -18,6 +18,9 @@ public struct Finding: Sendable, Equatable {
   /// Measured value and the threshold it crossed, for metric findings (seconds, rows/s).
   public var value: Double?
   public var threshold: Double?
+  /// The task's ARN and scope: names repeat across regions, so identity (and notification keys) use these.
+  public var taskArn: String?
+  public var scope: ScopeID?
 
   public init(
     event: String, severity: Severity, task: String, table: String? = nil, operation: Operation? = nil, message: String,
@@ -36,12 +39,12 @@ public struct Finding: Sendable, Equatable {
   }
 
   /// Identity of a finding across evaluations (used to deduplicate notifications).
-  public var key: String { "\(task)|\(event)|\(table ?? "")|\(operation?.rawValue ?? "")" }
+  public var key: String { "\(taskArn ?? task)|\(event)|\(table ?? "")|\(operation?.rawValue ?? "")" }
 }
 
 extension Finding: Codable {
   enum CodingKeys: String, CodingKey {
-    case event, severity, task, table, operation, message, expected, actual, value, threshold
+    case event, severity, task, table, operation, message, expected, actual, value, threshold, taskArn, scope
   }
 
   public init(from decoder: any Decoder) throws {
@@ -56,6 +59,8 @@ extension Finding: Codable {
     actual = try c.decodeIfPresent(Int64.self, forKey: .actual)
     value = try c.decodeIfPresent(Double.self, forKey: .value)
     threshold = try c.decodeIfPresent(Double.self, forKey: .threshold)
+    taskArn = try c.decodeIfPresent(String.self, forKey: .taskArn)
+    scope = try c.decodeIfPresent(ScopeID.self, forKey: .scope)
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -70,6 +75,8 @@ extension Finding: Codable {
     try c.encodeIfPresent(actual, forKey: .actual)
     try c.encodeIfPresent(value, forKey: .value)
     try c.encodeIfPresent(threshold, forKey: .threshold)
+    try c.encodeIfPresent(taskArn, forKey: .taskArn)
+    try c.encodeIfPresent(scope, forKey: .scope)
   }
 }
 

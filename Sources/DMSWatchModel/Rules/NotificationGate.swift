@@ -44,8 +44,8 @@ public struct NotificationGate: Sendable {
   }
 
   /// Feeds the complete current set of findings and returns the notices to send now.
-  /// - Parameter scope: task identifiers the findings cover; a notified finding of a task outside the scope
-  ///   is left alone (not resolved). nil = the findings cover every task.
+  /// - Parameter scope: the tasks the findings cover (ARNs, or identifiers for findings without an ARN); a
+  ///   notified finding of a task outside the scope is left alone (not resolved). nil = the findings cover every task.
   public mutating func update(findings: [Finding], now: Date, scope: Set<String>? = nil) -> [Notice] {
     let desired = relevant(findings)
     var candidates: [(Notice.Kind, Finding)] = []
@@ -64,7 +64,7 @@ public struct NotificationGate: Sendable {
       }
     }
     for (key, e) in entries where e.notified != nil && desired[key] == nil {
-      if let scope, !scope.contains(e.finding.task) { continue }
+      if let scope, !scope.contains(e.finding.taskArn ?? e.finding.task) { continue }
       candidates.append((.resolved, e.finding))
     }
     candidates.sort { a, b in

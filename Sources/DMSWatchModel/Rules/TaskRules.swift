@@ -35,6 +35,11 @@ public enum TaskRules {
       out.append(Finding(event: FindingEvent.taskTablesUnknown, severity: .unknown, task: id, message: unknown))
     }
     if let tables { out += tableFindings(task: id, tables: tables) }
+    // Identity is (scope, ARN): two tasks of one name in two regions never share a finding key.
+    for i in out.indices {
+      out[i].taskArn = task.arn
+      out[i].scope = task.scope
+    }
     return sorted(out)
   }
 
@@ -173,7 +178,7 @@ public enum TaskRules {
   public static func recentErrors(task: ReplicationTask, entries: [LogEntry], now: Date, minutes: Double) -> [LogEntry] {
     let cutoff = now.addingTimeInterval(-minutes * 60)
     return entries.filter {
-      $0.severity == .error && $0.task == task.identifier && $0.time > cutoff && $0.time <= now
+      $0.severity == .error && $0.belongs(to: task) && $0.time > cutoff && $0.time <= now
     }.sorted { $0.time < $1.time }
   }
 

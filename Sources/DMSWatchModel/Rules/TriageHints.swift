@@ -126,7 +126,7 @@ public enum TriageHints {
       texts.append(("stop_reason", r))
     }
     let lines = logLines
-      .filter { ($0.task == nil || $0.task == task.identifier) && $0.severity >= .warning }
+      .filter { ($0.task == nil || $0.belongs(to: task)) && $0.severity >= .warning }
       .sorted { $0.time > $1.time }
     for l in lines { texts.append(("log", l.text)) }
 

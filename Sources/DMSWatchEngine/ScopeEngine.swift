@@ -44,8 +44,8 @@ final class Wakeup {
   }
 }
 
-/// The DMS call budget shared by every poll and action, on the injected clock (a `RateBudget`
-/// behind a reference so the poller, its planner and the controller's actions count in one place).
+/// The DMS call budget of one scope, shared by every poll and action of that scope, on the injected
+/// clock (a `RateBudget` behind a reference so the lane, its planner and actions count in one place).
 @MainActor
 public final class CallBudget {
   public var bucket: RateBudget
@@ -70,35 +70,66 @@ public final class CallBudget {
   /// Counts a call that must not wait (a user action).
   public func spendForced() { bucket.spendForced(now: clock.now()) }
 
-  /// Waits (in real time) until a token is available, then takes it.
-  public func take() async {
+  /// A throttled response: halves the rate (AIMD).
+  public func throttled() { bucket.throttled(now: clock.now()) }
+
+  /// Waits until a token is available, then takes it. `sleep` waits in the clock's time (real
+  /// time by default; tests pass one that moves a manual clock).
+  public func take(sleep: Sleeper = realSleep) async {
     while !tryTake() {
       let wait = bucket.secondsUntil(tokens: 1, now: clock.now())
-      try? await Task.sleep(nanoseconds: UInt64(max(0.01, wait) * 1e9))
+      try? await sleep(max(0.01, wait))
       if Task.isCancelled { return }
     }
   }
 }
 
-/// Background polling. DMS calls go through one lane driven by `PollPlanner` (priorities, the
-/// budget, AIMD on throttling, page by page); CloudWatch metrics (one GetMetricData call for every
-/// series on screen) and the focused task's log tail have their own loops (other APIs, other quotas).
+
+/// How a user action ended, reported exactly: for a reload sent in chunks, which tables DMS accepted.
+public struct ActionOutcome: Sendable, Equatable {
+  public var error: String?
+  /// The response was lost (timeout, connection reset): DMS may or may not have acted.
+  public var outcomeUnknown: Bool
+  public var partial: PartialReload?
+  public init(error: String? = nil, outcomeUnknown: Bool = false, partial: PartialReload? = nil) {
+    self.error = error
+    self.outcomeUnknown = outcomeUnknown
+    self.partial = partial
+  }
+}
+
+/// One scope's engine: the DMS lane (one call at a time, chosen by `PollPlanner`, inside the scope's
+/// token bucket with AIMD), the CloudWatch loop (one GetMetricData for the series on screen) and the
+/// focused task's log tail (other APIs, other quotas). It knows nothing of the UI: demand (focus,
+/// visible rows, refresh) is pushed in, and results leave as `EngineEvent`s through `sink`.
 /// Each loop is sequential, so requests for the same resource never overlap; a refresh request
 /// while one is in flight is coalesced into one more run after it.
 @MainActor
-public final class Poller {
-  private weak var controller: AppController?
-  private let services: ServiceBundle
+public final class ScopeEngine {
+  public let services: ServiceBundle
+  public var scope: ScopeID { services.scope.id }
   private let clock: any Clock
   private let settings: PollSettings
+  private let sink: @MainActor (EngineEvent) -> Void
   public let budget: CallBudget
   public private(set) var planner: PollPlanner
   public var paused = false {
-    didSet { if !paused { refreshNow() } }
+    didSet { if !paused && oldValue { refreshNow() } }
   }
   private var loops: [Task<Void, Never>] = []
   private var wakeups: [DataSource: Wakeup] = [:]
   private var inventoryLoaded = false
+  public private(set) var demand = Demand()
+
+  /// The scope's tasks as last listed, and their positions: the one list the engine keeps.
+  public private(set) var tasks: [ReplicationTask] = []
+  private var taskIndex: [String: Int] = [:]
+  private var identifierIndex: [String: String] = [:]
+  public private(set) var inventory = Inventory()
+  /// Tasks whose last table statistics had findings (warn and above) or failed to load.
+  private var flagged = Set<String>()
+  /// Tasks whose source latency rose over the last points.
+  private var rising = Set<String>()
 
   // Pages collected so far by the DMS lane.
   private var partialTasks: [ReplicationTask] = []
@@ -109,8 +140,6 @@ public final class Poller {
   private var loadedInstances: [ReplicationInstance]?
   private var loadedEndpoints: [Endpoint]?
   private var lastBudgetStatus: BudgetStatus?
-  /// Position of each task in `state.tasks` as of the last task list.
-  private var taskIndex: [String: Int] = [:]
 
   // Log tail of the focused task.
   private var logTaskArn: String?
@@ -124,13 +153,12 @@ public final class Poller {
   private var seenEvents = Set<String>()
   // Metrics: tasks whose last hour has been backfilled.
   private var backfilled = Set<String>()
-  private var metricsFetchedAt: Date?
 
-  public init(controller: AppController, services: ServiceBundle, clock: any Clock, settings: PollSettings) {
-    self.controller = controller
+  public init(services: ServiceBundle, clock: any Clock, settings: PollSettings, sink: @escaping @MainActor (EngineEvent) -> Void) {
     self.services = services
     self.clock = clock
     self.settings = settings
+    self.sink = sink
     self.budget = CallBudget(rate: settings.dmsCallsPerSecond, capacity: settings.dmsBurst, clock: clock)
     self.planner = PollPlanner(settings: settings, capacity: settings.dmsBurst)
     for s in DataSource.allCases { wakeups[s] = Wakeup() }
@@ -151,36 +179,98 @@ public final class Poller {
     for w in wakeups.values { w.fire() }
   }
 
+  // MARK: demand (pushed by the UI)
+
+  /// The focused task and the rows on screen (ARNs of this scope only). A new focus is fetched at once.
+  public func setDemand(_ d: Demand) {
+    guard d != demand else { return }
+    let focusChanged = d.focused != demand.focused
+    demand = d
+    if focusChanged {
+      if let arn = d.focused { planner.request(.tables(arn)) }
+      wakeups[.tables]?.fire()
+      wakeups[.logs]?.fire()
+      wakeups[.metrics]?.fire()
+    }
+  }
+
   /// Ctrl-R, after an action, on resume: the task list, the focused task's tables and events as
   /// soon as the budget allows (coalesced with any run in flight), metrics and logs at once.
   public func refreshNow() {
     planner.request(.taskList)
     planner.request(.events)
-    if let arn = controller?.state.selectedTaskArn { planner.request(.tables(arn)) }
+    if let arn = demand.focused { planner.request(.tables(arn)) }
     for w in wakeups.values { w.fire() }
   }
 
-  public func focusChanged() {
-    if let arn = controller?.state.selectedTaskArn { planner.request(.tables(arn)) }
-    wakeups[.tables]?.fire()
-    wakeups[.logs]?.fire()
-    wakeups[.metrics]?.fire()
-  }
-
-  /// Counts a user action's DMS call: it does not wait for the budget but later polls repay it.
-  public func countAction() {
-    budget.spendForced()
-  }
+  public func owns(arn: String) -> Bool { taskIndex[arn] != nil }
+  public func task(arn: String) -> ReplicationTask? { taskIndex[arn].map { tasks[$0] } }
 
   /// A DMS error from anywhere (polls or actions): throttling halves the rate.
   public func noteDMSError(_ error: Error) {
     if (error as? ServiceError)?.kind == .throttled {
-      budget.bucket.throttled(now: clock.now())
+      budget.throttled()
       publishBudget()
     }
   }
 
-  private func loop(_ source: DataSource, _ interval: TimeInterval, _ body: @escaping @MainActor (Poller) async -> Void) -> Task<Void, Never> {
+  // MARK: actions
+
+  /// The most tables one ReloadTables call takes.
+  public static let reloadBatch = 100
+
+  /// Sends a user action once: no automatic re-send. It does not wait for the polling budget but is
+  /// counted in it. A reload of more than `reloadBatch` tables goes in chunks, and a failure part-way
+  /// reports exactly which tables were accepted. Afterwards the task list and the task are re-read.
+  public func perform(_ cmd: ServiceCommand) async -> ActionOutcome {
+    guard let task = task(arn: cmd.taskArn) ?? tasks.first(where: { $0.arn == cmd.taskArn }),
+      let backend = services.backend(for: task)
+    else {
+      return ActionOutcome(error: "task \(cmd.taskIdentifier) is not in scope \(services.scope.display) any more")
+    }
+    var accepted: [TableRef] = []
+    var outcome = ActionOutcome()
+    do {
+      switch cmd {
+      case .start(_, _, let type):
+        budget.spendForced()
+        try await backend.start(task, type: type)
+      case .stop:
+        budget.spendForced()
+        try await backend.stop(task)
+      case .reload(_, _, let tables, let option):
+        var i = 0
+        while i < tables.count {
+          let chunk = Array(tables[i..<min(i + Self.reloadBatch, tables.count)])
+          budget.spendForced()
+          try await backend.reload(task, tables: chunk, option: option)
+          accepted += chunk
+          i += Self.reloadBatch
+        }
+      }
+    } catch let e as ServiceError {
+      noteDMSError(e)
+      outcome.error = e.description
+      outcome.outcomeUnknown = [.network, .timeout, .unknownOutcome].contains(e.kind)
+    } catch {
+      outcome.error = String(describing: error)
+      outcome.outcomeUnknown = true
+    }
+    if case .reload(_, _, let tables, _) = cmd, outcome.error != nil, !accepted.isEmpty || outcome.outcomeUnknown {
+      let acceptedSet = Set(accepted)
+      let rest = tables.filter { !acceptedSet.contains($0) }
+      // With a lost response the chunk in flight is neither accepted nor refused: it is unknown.
+      let inFlight = outcome.outcomeUnknown ? Array(rest.prefix(Self.reloadBatch)) : []
+      let notSent = Array(rest.dropFirst(outcome.outcomeUnknown ? inFlight.count : 0))
+      outcome.partial = PartialReload(accepted: accepted, unknown: inFlight, notAccepted: notSent)
+    }
+    refreshNow()
+    return outcome
+  }
+
+  // MARK: loops
+
+  private func loop(_ source: DataSource, _ interval: TimeInterval, _ body: @escaping @MainActor (ScopeEngine) async -> Void) -> Task<Void, Never> {
     Task { @MainActor [weak self] in
       while !Task.isCancelled {
         guard let self else { return }
@@ -212,7 +302,7 @@ public final class Poller {
 
   private func fail(_ source: DataSource, _ error: Error, taskArn: String? = nil) {
     let msg = (error as? ServiceError)?.description ?? String(describing: error)
-    controller?.dispatch(.sourceFailed(source, message: msg, at: clock.now(), taskArn: taskArn))
+    sink(.sourceFailed(scope, source, message: msg, at: clock.now(), taskArn: taskArn))
   }
 
   private func publishBudget() {
@@ -222,19 +312,18 @@ public final class Poller {
     let status = BudgetStatus(rate: b.rate, configuredRate: b.configuredRate, taskListInterval: listInterval)
     guard status != lastBudgetStatus else { return }
     lastBudgetStatus = status
-    controller?.dispatch(.budgetChanged(status))
+    sink(.budgetChanged(scope, status))
   }
 
   // MARK: the DMS lane, one step at a time
 
-  /// One decision of the DMS lane: makes the call the planner picks (one page) and hands the
-  /// result to the reducer when the listing is complete; or returns how long to wait. The lane
-  /// loop calls this; simulations call it directly with a manual clock and jump to `.wait` times.
+  /// One decision of the DMS lane: makes the call the planner picks (one page) and publishes the
+  /// result when the listing is complete; or returns how long to wait. The lane loop calls this;
+  /// simulations call it directly with a manual clock and jump to `.wait` times.
   @discardableResult
   public func runDMSStep() async -> PlanStep {
-    guard let c = controller else { return .wait(until: clock.now().addingTimeInterval(3600)) }
-    let s = c.state
-    let step = planner.next(now: clock.now(), focusedArn: s.selectedTaskArn, visible: visibleArns(s), budget: &budget.bucket)
+    let focused = demand.focused.flatMap { taskIndex[$0] != nil ? $0 : nil }
+    let step = planner.next(now: clock.now(), focusedArn: focused, visible: Set(demand.visible), budget: &budget.bucket)
     publishBudget()
     guard case .call(let job, let marker) = step else { return step }
     do {
@@ -253,18 +342,11 @@ public final class Poller {
         fail(.events, error)
       case .tables(let arn):
         partialTables[arn] = nil
+        flagged.insert(arn)
         fail(.tables, error, taskArn: arn)
       }
     }
     return step
-  }
-
-  private func visibleArns(_ s: AppState) -> Set<String> {
-    let order = s.taskOrder
-    let top = s.taskCursor.top
-    let rows = s.layout.visibleRows(.tasks)
-    guard top < order.count, rows > 0 else { return [] }
-    return Set(order[top..<min(order.count, top + rows)].map { s.tasks[$0].arn })
   }
 
   /// Markers seen by each job in progress: a marker that comes back is a loop, not more pages.
@@ -288,7 +370,7 @@ public final class Poller {
   }
 
   private func call(_ job: DMSJob, marker: String?) async throws {
-    let dms = services.dms
+    let fetcher = ScopeFetcher(services: services)
     // A job that starts from the first page starts from nothing: pages of an earlier, abandoned run
     // of the same job must not be counted twice.
     if marker == nil {
@@ -302,27 +384,14 @@ public final class Poller {
     }
     switch job {
     case .taskList:
-      let page = try await dms.describeReplicationTasks(marker: marker, maxRecords: 100)
+      let page = try await fetcher.taskListPage(marker: marker)
       partialTasks += page.items
       if try pageDone(job, sent: marker, next: page.marker) {
-        // One row per ARN even if a page repeats an item.
-        var seen = Set<String>()
-        let tasks = partialTasks.filter { seen.insert($0.arn).inserted }
+        deliverTasks(ScopeFetcher.unique(partialTasks))
         partialTasks = []
-        controller?.dispatch(.tasksLoaded(tasks, at: clock.now()))
-        // A task on an instance created after the inventory was read: read the inventory again (once per ARN).
-        if let s = controller?.state, inventoryLoaded {
-          let unknown = Set(tasks.compactMap(\.replicationInstanceArn)).subtracting(s.instances.keys).subtracting(unknownInstancesAsked)
-          if !unknown.isEmpty {
-            unknownInstancesAsked.formUnion(unknown)
-            planner.request(.instances)
-            planner.request(.endpoints)
-          }
-        }
-        refreshDigests()
       }
     case .instances:
-      let page = try await dms.describeReplicationInstances(marker: marker)
+      let page = try await fetcher.instancesPage(marker: marker)
       partialInstances += page.items
       if try pageDone(job, sent: marker, next: page.marker) {
         loadedInstances = partialInstances
@@ -330,7 +399,7 @@ public final class Poller {
         deliverInventory()
       }
     case .endpoints:
-      let page = try await dms.describeEndpoints(marker: marker)
+      let page = try await fetcher.endpointsPage(marker: marker)
       partialEndpoints += page.items
       if try pageDone(job, sent: marker, next: page.marker) {
         loadedEndpoints = partialEndpoints
@@ -339,7 +408,7 @@ public final class Poller {
       }
     case .events:
       let since = eventsSince ?? clock.now().addingTimeInterval(-3600)
-      let page = try await dms.describeEvents(since: since, marker: marker, maxRecords: 100)
+      let page = try await fetcher.eventsPage(since: since, marker: marker)
       partialEvents += page.items
       if try pageDone(job, sent: marker, next: page.marker) {
         let events = partialEvents
@@ -347,158 +416,93 @@ public final class Poller {
         deliverEvents(events, since: since)
       }
     case .tables(let arn):
-      let page = try await dms.describeTableStatistics(taskArn: arn, marker: marker, maxRecords: 500)
+      guard let task = task(arn: arn) else {
+        _ = planner.pageDone(job, nextMarker: nil)
+        return
+      }
+      let page = try await fetcher.tablesPage(task: task, marker: marker)
       partialTables[arn, default: []] += page.items
       if try pageDone(job, sent: marker, next: page.marker) {
         let list = partialTables.removeValue(forKey: arn) ?? []
-        controller?.dispatch(.tablesLoaded(taskArn: arn, list, at: clock.now()))
-        if let c = controller { planner.updateSuspicion(arn: arn, suspicion(of: arn, in: c.state)) }
+        // The rules judge the tables once, here; the screen, check and notifications use this result.
+        let tt = TaskTables(tables: list, loadedAt: clock.now())
+        if tt.flags.contains(where: { $0.severity >= .warn }) { flagged.insert(arn) } else { flagged.remove(arn) }
+        planner.updateSuspicion(arn: arn, suspicion(of: task))
+        sink(.tablesLoaded(scope, taskArn: arn, tt, at: clock.now()))
       }
     }
   }
 
-  /// Instances and endpoints go to the reducer together, once both listings are complete
+  private func deliverTasks(_ list: [ReplicationTask]) {
+    var listed = list
+    for i in listed.indices { listed[i].scope = scope }
+    tasks = listed
+    taskIndex = Dictionary(listed.enumerated().map { ($1.arn, $0) }, uniquingKeysWith: { a, _ in a })
+    identifierIndex = Dictionary(listed.map { ($0.identifier, $0.arn) }, uniquingKeysWith: { a, _ in a })
+    let arns = Set(taskIndex.keys)
+    flagged.formIntersection(arns)
+    rising.formIntersection(arns)
+    sink(.tasksLoaded(scope, listed, at: clock.now()))
+    // A task on an instance created after the inventory was read: read the inventory again (once per ARN).
+    if inventoryLoaded {
+      let unknown = Set(listed.compactMap(\.replicationInstanceArn)).subtracting(inventory.instances.keys).subtracting(unknownInstancesAsked)
+      if !unknown.isEmpty {
+        unknownInstancesAsked.formUnion(unknown)
+        planner.request(.instances)
+        planner.request(.endpoints)
+      }
+    }
+    planner.setTasks(listed.map { TaskDigest(arn: $0.arn, suspicion: suspicion(of: $0)) })
+  }
+
+  /// Instances and endpoints are published together, once both listings are complete
   /// (a failed one keeps the last good inventory).
   private func deliverInventory() {
     guard let instances = loadedInstances, let endpoints = loadedEndpoints else { return }
     loadedInstances = nil
     loadedEndpoints = nil
-    controller?.dispatch(.instancesLoaded(instances, endpoints))
+    inventory = Inventory(instances, endpoints)
+    sink(.inventoryLoaded(scope, instances, endpoints))
     inventoryLoaded = true
     // Metrics dimensions and log group names need the instance names: fetch them now.
     wakeups[.metrics]?.fire()
     wakeups[.logs]?.fire()
   }
 
-  /// Rebuilds the planner's task digests from the state (after each task list), in place over the
-  /// task array (no per-task copies: this runs for thousands of tasks).
-  private func refreshDigests() {
-    guard let c = controller else { return }
-    var digests: [TaskDigest] = []
-    var index: [String: Int] = [:]
-    let count = c.state.tasks.count
-    digests.reserveCapacity(count)
-    index.reserveCapacity(count)
-    for i in 0..<count {
-      let arn = c.state.tasks[i].arn
-      index[arn] = i
-      digests.append(TaskDigest(arn: arn, suspicion: Self.suspicion(at: i, in: c.state)))
-    }
-    taskIndex = index
-    planner.setTasks(digests)
-  }
-
-  /// Suspicion of one task after its tables were loaded.
-  private func suspicion(of arn: String, in s: AppState) -> Int {
-    guard let i = taskIndex[arn], i < s.tasks.count, s.tasks[i].arn == arn else { return 0 }
-    return Self.suspicion(at: i, in: s)
-  }
-
   /// Failed, errored tables, flagged, latency rising: each adds to the score.
-  static func suspicion(at i: Int, in s: AppState) -> Int {
+  private func suspicion(of task: ReplicationTask) -> Int {
     var score = 0
-    let status = s.tasks[i].status
-    if status == TaskStatus.failed || status == TaskStatus.failedMove { score += 4 }
-    if let e = s.tasks[i].stats?.tablesErrored, e > 0 { score += 3 }
-    let arn = s.tasks[i].arn
-    if let tt = s.tables[arn], tt.error != nil || tt.flags.contains(where: { $0.severity >= .warn }) { score += 2 }
-    if s.metrics[arn]?.latencySource.isRising(over: 3) == true { score += 1 }
+    if task.status == TaskStatus.failed || task.status == TaskStatus.failedMove { score += 4 }
+    if let e = task.stats?.tablesErrored, e > 0 { score += 3 }
+    if flagged.contains(task.arn) { score += 2 }
+    if rising.contains(task.arn) { score += 1 }
     return score
   }
 
-  // MARK: whole listings at once (tests and one-off loads; each page still takes a token)
-
-  public func pollTasks() async {
-    let dms = services.dms
-    do {
-      if !inventoryLoaded {
-        await budget.take()
-        let instances = try await collectPages { try await dms.describeReplicationInstances(marker: $0) }
-        await budget.take()
-        let endpoints = try await collectPages { try await dms.describeEndpoints(marker: $0) }
-        controller?.dispatch(.instancesLoaded(instances, endpoints))
-        inventoryLoaded = true
-      }
-      let tasks = try await collectPages { marker -> Page<ReplicationTask> in
-        await self.budget.take()
-        return try await dms.describeReplicationTasks(marker: marker, maxRecords: 100)
-      }
-      controller?.dispatch(.tasksLoaded(tasks, at: clock.now()))
-      refreshDigests()
-    } catch {
-      noteDMSError(error)
-      fail(.tasks, error)
-    }
-  }
-
-  /// The focused task's tables, then the most overdue other task's if the budget has room.
-  public func pollTables() async {
-    guard let controller else { return }
-    if let arn = controller.state.selectedTaskArn {
-      await loadTables(arn)
-    }
-    if budget.available >= 1 + planner.reserve,
-      let (arn, _) = planner.pickBackground(now: clock.now(), focusedArn: controller.state.selectedTaskArn, visible: visibleArns(controller.state))
-    {
-      await loadTables(arn)
-    }
-  }
-
-  public func loadTables(_ arn: String) async {
-    let dms = services.dms
-    do {
-      let list = try await collectPages { marker -> Page<TableStatistics> in
-        await self.budget.take()
-        return try await dms.describeTableStatistics(taskArn: arn, marker: marker, maxRecords: 500)
-      }
-      controller?.dispatch(.tablesLoaded(taskArn: arn, list, at: clock.now()))
-    } catch {
-      noteDMSError(error)
-      fail(.tables, error, taskArn: arn)
-    }
-  }
+  // MARK: CloudWatch and Logs
 
   /// One GetMetricData call (≤ 500 queries) for the focused task and the tasks on screen;
   /// a task seen for the first time gets the last hour, the others the last few minutes.
   public func pollMetrics() async {
-    guard let c = controller else { return }
-    let s = c.state
     var wanted: [ReplicationTask] = []
-    if let t = s.selectedTask { wanted.append(t) }
-    let visible = s.visibleTasks
-    let top = s.taskCursor.top
-    let rows = s.layout.visibleRows(.tasks)
-    if top < visible.count {
-      for t in visible[top..<min(visible.count, top + rows)] where t.arn != s.selectedTaskArn { wanted.append(t) }
+    var seen = Set<String>()
+    for arn in [demand.focused].compactMap({ $0 }) + demand.visible where seen.insert(arn).inserted {
+      if let t = task(arn: arn) { wanted.append(t) }
     }
     let now = clock.now()
-    let metricsPerTask = DMSMetric.all
-    let maxTasks = 500 / metricsPerTask.count
-    wanted = Array(wanted.prefix(maxTasks))
-    var queries: [MetricQuery] = []
-    var idMap: [String: (String, String)] = [:]
-    var oldest = now.addingTimeInterval(-600)
-    for (ti, t) in wanted.enumerated() {
-      guard let instance = s.instanceIdentifier(for: t) else { continue }
-      if !backfilled.contains(t.arn) { oldest = now.addingTimeInterval(-3600) }
-      for (mi, m) in metricsPerTask.enumerated() {
-        let id = "m\(ti)_\(mi)"
-        queries.append(MetricQuery(id: id, metricName: m, instanceIdentifier: instance, taskResourceId: t.resourceId))
-        idMap[id] = (t.arn, m)
-      }
-    }
+    let fetcher = ScopeFetcher(services: services)
+    let (queries, idMap, _) = fetcher.metricQueries(for: wanted, inventory: inventory, limit: ScopeFetcher.metricQueryLimit)
     guard !queries.isEmpty else { return }
-    let start = Date(timeIntervalSince1970: (oldest.timeIntervalSince1970 / 60).rounded(.down) * 60)
+    let backfill = wanted.contains { !backfilled.contains($0.arn) }
+    let oldest = now.addingTimeInterval(backfill ? -3600 : -600)
     do {
-      let results = try await services.metrics.getMetricData(queries: queries, start: start, end: now, period: 60)
-      var byTask: [String: [String: [SeriesPoint]]] = [:]
-      for r in results {
-        guard let (arn, metric) = idMap[r.id] else { continue }
-        byTask[arn, default: [:]][metric] = r.points
-      }
+      let byTask = try await fetcher.metrics(queries: queries, idMap: idMap, start: oldest, end: now)
       for t in wanted { backfilled.insert(t.arn) }
-      metricsFetchedAt = now
-      controller?.dispatch(.metricsLoaded(byTask, at: clock.now()))
+      for (arn, series) in byTask {
+        let pts = series[DMSMetric.cdcLatencySource] ?? []
+        if pts.count >= 3, let a = pts.dropLast(2).last?.value, let b = pts.last?.value, b > a { rising.insert(arn) } else { rising.remove(arn) }
+      }
+      sink(.metricsLoaded(scope, byTask, at: clock.now()))
     } catch {
       fail(.metrics, error)
     }
@@ -506,50 +510,28 @@ public final class Poller {
 
   /// Tails the focused task's log stream with forward tokens.
   public func pollLogs() async {
-    guard let c = controller, let task = c.state.selectedTask else { return }
-    guard let instance = c.state.instanceIdentifier(for: task) else { return }
+    guard let arn = demand.focused, let task = task(arn: arn) else { return }
+    let fetcher = ScopeFetcher(services: services)
+    guard let stream = fetcher.logStream(for: task, inventory: inventory) else { return }
     if logTaskArn != task.arn {
       if let old = logTaskArn, let t = logToken { logTokens[old] = t }
       logTaskArn = task.arn
       logToken = logTokens[task.arn]
       if logTokens.count > 5_000 { logTokens.removeAll() }
     }
-    let group = TaskLogNames.group(instanceIdentifier: instance)
-    let stream = TaskLogNames.stream(taskResourceId: task.resourceId)
     let start = logToken == nil ? clock.now().addingTimeInterval(-900) : nil
     do {
-      var entries: [LogEntry] = []
-      var token = logToken
-      for _ in 0..<5 {
-        let page = try await services.logs.getLogEvents(group: group, stream: stream, startTime: token == nil ? start : nil, nextToken: token, limit: 500)
-        entries += page.events.map { DMSLogParser.parse($0, task: task.identifier) }
-        let done = page.nextForwardToken == nil || page.nextForwardToken == token || page.events.isEmpty
-        token = page.nextForwardToken ?? token
-        if done { break }
-      }
+      let (entries, token) = try await fetcher.logTail(task: task, stream: stream, startTime: start, token: logToken, maxPages: 5)
       // The focus may have moved while we waited.
       guard logTaskArn == task.arn else { return }
       logToken = token
-      controller?.dispatch(.logLoaded(entries, at: clock.now()))
+      sink(.logLoaded(scope, entries, at: clock.now()))
     } catch let e as ServiceError where e.kind == .notFound {
-      controller?.dispatch(.logUnavailable(taskArn: task.arn, notice: "task logging is off for this task (no log stream \(group)/\(stream))", at: clock.now()))
+      sink(.logUnavailable(
+        scope, taskArn: task.arn, notice: "task logging is off for this task (no log stream \(stream.group)/\(stream.stream))",
+        at: clock.now()))
     } catch {
       fail(.logs, error)
-    }
-  }
-
-  public func pollEvents() async {
-    let dms = services.dms
-    let since = eventsSince ?? clock.now().addingTimeInterval(-3600)
-    do {
-      let events = try await collectPages { marker -> Page<DMSEvent> in
-        await self.budget.take()
-        return try await dms.describeEvents(since: since, marker: marker, maxRecords: 100)
-      }
-      deliverEvents(events, since: since)
-    } catch {
-      noteDMSError(error)
-      fail(.events, error)
     }
   }
 
@@ -558,11 +540,16 @@ public final class Poller {
     var newest = since
     for e in events.sorted(by: { $0.date < $1.date }) {
       let key = "\(e.date.timeIntervalSince1970)|\(e.sourceIdentifier)|\(e.message)"
-      if seenEvents.insert(key).inserted { fresh.append(DMSLogParser.entry(for: e)) }
+      if seenEvents.insert(key).inserted {
+        var entry = DMSLogParser.entry(for: e)
+        // Within one scope a task identifier is unique: the event belongs to that ARN.
+        entry.taskArn = identifierIndex[e.sourceIdentifier]
+        fresh.append(entry)
+      }
       if e.date > newest { newest = e.date }
     }
     if seenEvents.count > 20_000 { seenEvents.removeAll() }
     eventsSince = newest
-    controller?.dispatch(.eventsLoaded(fresh, at: clock.now()))
+    sink(.eventsLoaded(scope, fresh, at: clock.now()))
   }
 }

@@ -1,0 +1,189 @@
+import DMSSimulator
+import DMSWatchEngine
+import DMSWatchModel
+import Foundation
+import TestKit
+import XCTest
+
+@testable import DMSWatchApp
+
+/// The fleet engine with several scopes, on a manual clock: each scope inside its own budget, a
+/// throttled scope backing off alone, demand reaching the right lane, identity by (scope, ARN).
+@MainActor
+final class EngineTests: XCTestCase {
+  func fleet(_ clock: ManualClock, region: String, account: String, seed: UInt64 = 5, tasks: Int = 100) -> SimulatedFleet {
+    var cfg = SimulatorConfig(tasks: tasks, seed: seed)
+    cfg.region = region
+    cfg.account = account
+    return SimulatedFleet(config: cfg, clock: clock)
+  }
+
+  func bundle(_ f: SimulatedFleet, _ id: String, label: String) -> ServiceBundle {
+    ServiceBundle(
+      dms: f, metrics: f, logs: f, sourceLabel: id,
+      scope: ScopeInfo(id: ScopeID(id), label: label, region: f.config.region, account: f.config.account))
+  }
+
+  static func dmsCalls(_ f: SimulatedFleet) -> @Sendable () -> Int {
+    { f.callCounts().filter { $0.key != "GetMetricData" && $0.key != "GetLogEvents" }.values.reduce(0, +) }
+  }
+
+  /// Two scopes of 100 tasks each for 10 simulated minutes: each stays inside its own 2 calls/s
+  /// (burst 5) in every 1, 5, 10 and 60 s window, and both load their fleets.
+  func testTwoScopesEachWithinItsOwnBudget() async {
+    let clock = ManualClock()
+    let a = fleet(clock, region: "us-east-1", account: "111111111111")
+    let b = fleet(clock, region: "eu-west-1", account: "111111111111")
+    let sim = PollSimulation(
+      clock: clock, scopes: [bundle(a, "a", label: "A"), bundle(b, "b", label: "B")], settings: PollSettings.from(refresh: 5),
+      callCounts: [Self.dmsCalls(a), Self.dmsCalls(b)])
+    let (r, c) = await sim.run(seconds: 600)
+    for s in [ScopeID("a"), ScopeID("b")] {
+      for w in [1.0, 5, 10, 60] {
+        XCTAssertLessThanOrEqual(r.busiest(window: w, scope: s), Int(2 * w + 5), "scope \(s) over its budget in a \(w) s window")
+      }
+      XCTAssertGreaterThan(r.callsPerMinute(scope: s), 60, "scope \(s) used its budget (\(r.callsPerMinute(scope: s))/min)")
+    }
+    // Together they make about twice what one scope may: the budgets are separate, not shared.
+    XCTAssertGreaterThan(r.busiest(window: 60), 2 * 60 + 5)
+    XCTAssertEqual(c.state.tasks.count, 200)
+    XCTAssertEqual(Set(c.state.tasks.map(\.scope)), [ScopeID("a"), ScopeID("b")])
+    XCTAssertEqual(Set(c.state.tasks.map(\.arn)).count, 200, "same names, different ARNs")
+  }
+
+  /// Scope B throttled on every table-statistics call: B backs off (AIMD), A keeps its pace.
+  func testThrottledScopeBacksOffAlone() async {
+    func run(throttleB: Bool) async -> PollSimulation.Report {
+      let clock = ManualClock()
+      let a = fleet(clock, region: "us-east-1", account: "1")
+      let b = fleet(clock, region: "eu-west-1", account: "1")
+      if throttleB { b.injectFault("DescribeTableStatistics", nil, count: 100_000) }
+      let sim = PollSimulation(
+        clock: clock, scopes: [bundle(a, "a", label: "A"), bundle(b, "b", label: "B")], settings: PollSettings.from(refresh: 5),
+        callCounts: [Self.dmsCalls(a), Self.dmsCalls(b)])
+      return await sim.run(seconds: 300).0
+    }
+    let calm = await run(throttleB: false)
+    let storm = await run(throttleB: true)
+    let aCalm = calm.callsPerMinute(scope: ScopeID("a"))
+    let aStorm = storm.callsPerMinute(scope: ScopeID("a"))
+    XCTAssertEqual(aStorm, aCalm, accuracy: aCalm * 0.1, "scope A is not slowed by B's throttling")
+    XCTAssertEqual(storm.budgets[ScopeID("a")]?.isThrottled, false)
+    XCTAssertEqual(storm.budgets[ScopeID("b")]?.isThrottled, true, "B's rate was cut")
+    XCTAssertLessThan(storm.callsPerMinute(scope: ScopeID("b")), calm.callsPerMinute(scope: ScopeID("b")) * 0.6)
+  }
+
+  /// The UI's focus and visible rows reach only the lane of the scope that owns them; the engine
+  /// never reads UI state, it gets the demand.
+  func testDemandReachesTheOwningScopeOnly() async throws {
+    let clock = ManualClock()
+    let a = fleet(clock, region: "us-east-1", account: "1", tasks: 12)
+    let b = fleet(clock, region: "eu-west-1", account: "1", tasks: 12)
+    let c = AppController(
+      state: AppState(now: clock.now()), scopes: [bundle(a, "a", label: "A"), bundle(b, "b", label: "B")], clock: clock, audit: nil)
+    c.dispatch(.resize(width: 160, height: 40))
+    let loaded = await c.runLanes(clock: clock) { c.state.tasks.count == 24 }
+    XCTAssertTrue(loaded)
+    let ea = try XCTUnwrap(c.engine.engine(for: ScopeID("a")))
+    let eb = try XCTUnwrap(c.engine.engine(for: ScopeID("b")))
+    // Move the selection to a task of scope B.
+    var moved = false
+    for _ in 0..<24 where c.state.selectedTask?.scope != ScopeID("b") {
+      c.dispatch(.key(.char("j")))
+      moved = true
+    }
+    XCTAssertTrue(moved)
+    let focused = try XCTUnwrap(c.state.selectedTask)
+    XCTAssertEqual(focused.scope, ScopeID("b"))
+    XCTAssertEqual(eb.demand.focused, focused.arn)
+    XCTAssertNil(ea.demand.focused, "A's lane is not asked for B's task")
+    XCTAssertTrue(eb.demand.visible.allSatisfy { eb.owns(arn: $0) })
+    XCTAssertTrue(ea.demand.visible.allSatisfy { ea.owns(arn: $0) })
+    XCTAssertEqual(ea.demand.visible.count + eb.demand.visible.count, c.state.visibleTaskArns.count)
+    // B's lane fetches the focused task's tables from B's fleet only.
+    let beforeA = a.callCounts()["DescribeTableStatistics"] ?? 0
+    let got = await c.runLanes(clock: clock) { c.state.tables[focused.arn]?.isSummary == false }
+    XCTAssertTrue(got)
+    _ = beforeA
+  }
+
+  /// Two tasks with one name in two scopes: their findings, error lines and notification keys stay apart.
+  func testSameNameInTwoScopesNeverMerges() {
+    var s = AppState(now: Date(timeIntervalSince1970: 1_790_000_000))
+    let r = Reducer()
+    let ta = ReplicationTask(identifier: "orders-cdc", arn: "arn:aws:dms:us-east-1:1:task:A", status: "running", migrationType: "cdc")
+    let tb = ReplicationTask(identifier: "orders-cdc", arn: "arn:aws:dms:eu-west-1:1:task:B", status: "running", migrationType: "cdc")
+    _ = r.reduce(&s, .engine(.scopeChanged(ScopeInfo(id: ScopeID("a"), region: "us-east-1"), error: nil)))
+    _ = r.reduce(&s, .engine(.scopeChanged(ScopeInfo(id: ScopeID("b"), region: "eu-west-1"), error: nil)))
+    _ = r.reduce(&s, .engine(.tasksLoaded(ScopeID("a"), [ta], at: s.now)))
+    _ = r.reduce(&s, .engine(.tasksLoaded(ScopeID("b"), [tb], at: s.now)))
+    XCTAssertEqual(s.tasks.count, 2, "one scope's list does not replace the other's")
+    // A new list of scope B keeps scope A's task.
+    _ = r.reduce(&s, .engine(.tasksLoaded(ScopeID("b"), [tb], at: s.now)))
+    XCTAssertEqual(s.tasks.map(\.scope).sorted(), [ScopeID("a"), ScopeID("b")])
+    // An error line of B's task is B's only.
+    let line = LogEntry(time: s.now, source: .log, severity: .error, component: "TARGET_APPLY", text: "boom", task: "orders-cdc", taskArn: tb.arn)
+    _ = r.reduce(&s, .engine(.logLoaded(ScopeID("b"), [line], at: s.now)))
+    let fa = s.findings(for: s.tasks.first { $0.arn == ta.arn }!)
+    let fb = s.findings(for: s.tasks.first { $0.arn == tb.arn }!)
+    XCTAssertFalse(fa.contains { $0.event == FindingEvent.taskErrorsLogged }, "A's task did not log the error")
+    XCTAssertTrue(fb.contains { $0.event == FindingEvent.taskErrorsLogged })
+    XCTAssertTrue(Set(fa.map(\.key)).isDisjoint(with: fb.map(\.key)), "notification keys differ")
+    // A failed scope's error does not touch the other's status.
+    _ = r.reduce(&s, .engine(.sourceFailed(ScopeID("a"), .tasks, message: "ExpiredToken", at: s.now)))
+    XCTAssertEqual(s.scopeSources[ScopeID("a")]?[.tasks]?.lastError, "ExpiredToken")
+    XCTAssertNil(s.scopeSources[ScopeID("b")]?[.tasks]?.lastError)
+  }
+
+  /// A reload of 250 tables whose third chunk fails reports exactly which 200 DMS accepted.
+  func testPartialReloadIsReportedExactly() async throws {
+    let clock = ManualClock()
+    let f = fleet(clock, region: "us-east-1", account: "1", tasks: 1)
+    let recorder = ReloadRecorder(failOnCall: 3)
+    let services = ServiceBundle(dms: f, metrics: f, logs: f, sourceLabel: "a", scope: ScopeInfo(id: ScopeID("a")), backends: [recorder])
+    let engine = ScopeEngine(services: services, clock: clock, settings: PollSettings()) { _ in }
+    let arn = ReloadRecorder.task.arn
+    for _ in 0..<100 where !engine.owns(arn: arn) {
+      _ = await engine.runDMSStep()
+      clock.advance(0.1)
+    }
+    XCTAssertTrue(engine.owns(arn: arn))
+    let tables = (0..<250).map { TableRef(schema: "s", table: "t\($0)") }
+    let out = await engine.perform(.reload(arn: arn, task: "only", tables: tables, option: .dataReload))
+    XCTAssertEqual(recorder.calls, 3, "sent once per chunk, never re-sent")
+    XCTAssertEqual(out.partial?.accepted.count, 200)
+    XCTAssertEqual(out.partial?.notAccepted.count, 50)
+    XCTAssertEqual(out.partial?.accepted.last, TableRef(schema: "s", table: "t199"))
+    XCTAssertFalse(out.outcomeUnknown)
+    XCTAssertNotNil(out.error)
+  }
+}
+
+/// A backend that lists the simulator's tasks and records reloads, failing the n-th.
+final class ReloadRecorder: ReplicationBackend, @unchecked Sendable {
+  private let lock = NSLock()
+  private var n = 0
+  let failOnCall: Int
+  init(failOnCall: Int) { self.failOnCall = failOnCall }
+  var calls: Int { lock.withLock { n } }
+  static let task = ReplicationTask(identifier: "only", arn: "arn:aws:dms:us-east-1:1:task:ONLY", status: "running", migrationType: "cdc")
+  var listOperation: String { "DescribeReplicationTasks" }
+  func owns(_ task: ReplicationTask) -> Bool { true }
+  func listPage(marker: String?) async throws -> Page<ReplicationTask> {
+    Page(items: [Self.task], marker: nil)
+  }
+  func tableStatisticsPage(task: ReplicationTask, marker: String?) async throws -> Page<TableStatistics> { Page(items: [], marker: nil) }
+  func metricQueries(for task: ReplicationTask, inventory: Inventory, idPrefix: String) -> [TaskMetricQuery]? { nil }
+  func logStream(for task: ReplicationTask, inventory: Inventory) -> LogStreamRef? { nil }
+  func start(_ task: ReplicationTask, type: StartTaskType) async throws {}
+  func stop(_ task: ReplicationTask) async throws {}
+  func reload(_ task: ReplicationTask, tables: [TableRef], option: ReloadOption) async throws {
+    let k = lock.withLock {
+      n += 1
+      return n
+    }
+    if k == failOnCall {
+      throw ServiceError(kind: .invalidState, code: "InvalidResourceStateFault", message: "too many tables reloading")
+    }
+  }
+}

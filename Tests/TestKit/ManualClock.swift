@@ -1,0 +1,12 @@
+import DMSWatchModel
+import Foundation
+
+/// A clock tests move by hand.
+public final class ManualClock: Clock, @unchecked Sendable {
+  private let lock = NSLock()
+  private var current: Date
+  public init(_ start: Date = Date(timeIntervalSince1970: 1_790_000_000)) { current = start }
+  public func now() -> Date { lock.withLock { current } }
+  public func advance(_ seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
+  public func set(_ date: Date) { lock.withLock { current = date } }
+}
