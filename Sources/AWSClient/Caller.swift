@@ -157,6 +157,7 @@ extension AWSCaller {
       }
       let date = now().addingTimeInterval(clockSkew.value)
       var req = unsigned
+      if mutating { req.sendOnce = true }
       req.setHeader("User-Agent", userAgent)
       req.setHeader("amz-sdk-invocation-id", invocation)
       req.setHeader("amz-sdk-request", "attempt=\(attempt); max=\(max(maxAttempts, attempt))")

@@ -41,6 +41,7 @@ final class MutatingCallTests: XCTestCase {
         XCTAssertEqual(t.requests.count, 1, "\(op) under \(fault) was re-sent")
         XCTAssertEqual(t.requests.first?.header("x-amz-target"), "AmazonDMSv20160101.\(op)")
         XCTAssertEqual(t.requests.first?.header("amz-sdk-request"), "attempt=1; max=1")
+        XCTAssertEqual(t.requests.first?.sendOnce, true, "a fresh connection: libcurl cannot re-send it")
       }
     }
   }
