@@ -104,6 +104,7 @@ public final class AppController {
   }
 
   public func renderNow() {
+    state.auditBadge = audit?.badge
     renderCount += 1
     onRender?()
   }
@@ -131,7 +132,12 @@ public final class AppController {
 
   /// Sends a command to the service; a lost response is reported as "unknown — verify", never assumed.
   public func perform(_ cmd: ServiceCommand) {
-    audit?.record("request", cmd.summary + " [\(cmd.taskArn)]", at: clock.now())
+    // Every action is audited or refused: no request goes out unless its record was written whole.
+    if let audit, !audit.record("request", cmd.summary + " [\(cmd.taskArn)]", at: clock.now()) {
+      let why = audit.refusal ?? "the audit log cannot be written"
+      dispatch(.commandFinished(cmd, error: "refused, nothing sent — \(why)", at: clock.now()))
+      return
+    }
     let dms = services.dms
     let t = Task { @MainActor [weak self] in
       var errorText: String? = nil

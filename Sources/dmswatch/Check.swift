@@ -115,6 +115,12 @@ struct Check: ParsableCommand {
     log.write("check started (\(backend.bundle.sourceLabel), \(options.tasks.isEmpty ? "all tasks" : "\(options.tasks.count) tasks requested"))")
     let audit = rerunValidation ? AuditLog(path: paths.auditFile, source: backend.auditSource) : nil
     defer { audit?.close() }
+    // --rerun-validation changes AWS state: refused unless it can be audited.
+    if let audit, let why = audit.refusal {
+      log.write("refused --rerun-validation: \(why)")
+      printError("dmswatch check: --rerun-validation refused, nothing sent: \(why)")
+      throw ExitCode(2)
+    }
     let runner = CheckRunner(
       services: backend.bundle, clock: clock, sleep: realSleep, options: options,
       onReload: { task, tables in

@@ -34,9 +34,19 @@ final class AppControllerTests: XCTestCase {
     return try text.split(separator: "\n").map { try JSONDecoder().decode(AuditLog.Record.self, from: Data($0.utf8)) }
   }
 
-  func waitUntil(_ cond: @escaping @MainActor () -> Bool, timeout: TimeInterval = 3) async {
+  /// Waits for `cond`; a timeout is a test failure (it used to return silently and let the asserts after it pass or fail by luck).
+  func waitUntil(
+    _ cond: @escaping @MainActor () -> Bool, timeout: TimeInterval = 3, _ what: String = "the condition",
+    file: StaticString = #filePath, line: UInt = #line
+  ) async {
     let deadline = Date().addingTimeInterval(timeout)
-    while !cond() && Date() < deadline { try? await Task.sleep(nanoseconds: 5_000_000) }
+    while !cond() {
+      if Date() >= deadline {
+        XCTFail("timed out after \(timeout) s waiting for \(what)", file: file, line: line)
+        return
+      }
+      try? await Task.sleep(nanoseconds: 5_000_000)
+    }
   }
 
   func testPollTasksLoadsAllPagesAndSelectsFirstTask() async throws {
@@ -108,6 +118,9 @@ final class AppControllerTests: XCTestCase {
     await waitUntil { fake.callCount("StopReplicationTask") == 1 && c.state.pending.isEmpty }
     XCTAssertTrue(c.state.message?.text.contains("outcome unknown — verify") ?? false, "\(String(describing: c.state.message))")
     XCTAssertTrue(try auditLines().contains { $0.event == "unknown" })
+    // The re-read that follows is a read, never a second stop.
+    await poller.pollTasks()
+    XCTAssertEqual(fake.callCount("StopReplicationTask"), 1, "exactly one stop")
   }
 
   func testReadOnlyRefusesAndAudits() async throws {
