@@ -31,10 +31,10 @@ public struct ServiceSpec: Sendable {
   public static let sns = ServiceSpec(
     signingName: "sns", endpointEnvSuffix: "SNS", configKey: "sns", wire: .query(version: "2010-03-31"))
 
-  /// `https://<prefix>.<region>.amazonaws.com` (China regions use amazonaws.com.cn).
+  /// `https://<prefix>.<region>.<dnsSuffix>` with the partition's DNS suffix (`Partitions.swift`,
+  /// generated from botocore: amazonaws.com, amazonaws.com.cn, c2s.ic.gov, sc2s.sgov.gov, amazonaws.eu, …).
   public func defaultEndpoint(region: String) -> URL? {
-    let suffix = region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
-    return URL(string: "https://\(signingName).\(region).\(suffix)")
+    URL(string: "https://\(signingName).\(region).\(AWSPartition.of(region: region).dnsSuffix)")
   }
 }
 
@@ -48,12 +48,19 @@ public final class AWSCaller: Sendable {
   public let retry: RetryPolicy
   public let quota: RetryQuota
   public let now: @Sendable () -> Date
-  /// Server time minus local time, learnt from a skew error's Date header.
-  let clockSkew = SkewBox()
+  /// Server time minus local time, learnt from a skew error; shared by every client of one scope
+  /// (the Factory hands the same holder to DMS, CloudWatch, Logs, STS and SNS).
+  public let clockSkew: ClockSkew
+  /// `dmswatch/<version> …`, sent on every attempt.
+  public let userAgent: String
+  /// A fresh `amz-sdk-invocation-id` per call (tests inject a fixed one).
+  public let invocationID: @Sendable () -> String
 
   public init(
     spec: ServiceSpec, endpoint: URL, region: String, credentials: any CredentialsProvider, transport: any HTTPTransport,
-    retry: RetryPolicy = RetryPolicy(), quota: RetryQuota = RetryQuota(), now: @escaping @Sendable () -> Date = { Date() }
+    retry: RetryPolicy = RetryPolicy(), quota: RetryQuota = RetryQuota(), now: @escaping @Sendable () -> Date = { Date() },
+    clockSkew: ClockSkew = ClockSkew(), userAgent: String = AWSUserAgent.string(),
+    invocationID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }
   ) {
     self.spec = spec
     self.endpoint = endpoint
@@ -63,12 +70,16 @@ public final class AWSCaller: Sendable {
     self.retry = retry
     self.quota = quota
     self.now = now
+    self.clockSkew = clockSkew
+    self.userAgent = userAgent
+    self.invocationID = invocationID
   }
 }
 
 extension AWSCaller {
   /// One JSON-protocol operation; the input object is sent as-is (`{}` when empty).
-  public func json(_ operation: String, _ input: JSONValue) async throws -> JSONValue {
+  /// `mutating: true` for calls that change AWS state: sent once, never re-sent by the retry logic.
+  public func json(_ operation: String, _ input: JSONValue, mutating: Bool = false) async throws -> JSONValue {
     guard case .json(let version, let prefix, let queryCompatible) = spec.wire else {
       throw ServiceError(kind: .client, code: "WrongProtocol", message: "\(spec.signingName) is not a JSON service")
     }
@@ -78,7 +89,7 @@ extension AWSCaller {
     ]
     if queryCompatible { headers["x-amzn-query-mode"] = "true" }
     let body = input == .null ? Data("{}".utf8) : input.encoded()
-    let resp = try await send(operation, HTTPRequest(method: "POST", url: rootURL, headers: headers, body: body))
+    let resp = try await send(operation, HTTPRequest(method: "POST", url: rootURL, headers: headers, body: body), mutating: mutating)
     // Every JSON operation dmswatch calls answers with a document; an empty 200 body is a broken
     // response (a proxy, a cut connection), not "no items", which would replace the data on screen.
     if resp.body.isEmpty || resp.body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D }) {
@@ -94,7 +105,7 @@ extension AWSCaller {
   }
 
   /// One query-protocol operation; returns the `<Action>Result` element (or the root).
-  public func query(_ action: String, _ params: [(String, String)]) async throws -> XMLNode {
+  public func query(_ action: String, _ params: [(String, String)], mutating: Bool = false) async throws -> XMLNode {
     guard case .query(let version) = spec.wire else {
       throw ServiceError(kind: .client, code: "WrongProtocol", message: "\(spec.signingName) is not a query service")
     }
@@ -104,8 +115,11 @@ extension AWSCaller {
       action,
       HTTPRequest(
         method: "POST", url: rootURL, headers: ["Content-Type": "application/x-www-form-urlencoded; charset=utf-8"],
-        body: Data(body.utf8)))
+        body: Data(body.utf8)), mutating: mutating)
     guard let root = XMLNode.parse(resp.body) else {
+      if InputLimits.xmlTooDeep(resp.body) {
+        throw AWSErrorMapper.malformed(spec.signingName, action, "XML nested more than \(InputLimits.maxNesting) levels deep")
+      }
       throw AWSErrorMapper.malformed(spec.signingName, action, "body is not XML: \(AWSErrorMapper.bodySnippet(resp.body))")
     }
     return root.first("\(action)Result") ?? root
@@ -118,11 +132,19 @@ extension AWSCaller {
   }
 
   /// Sends with signing and standard-mode retries. Returns only 2xx responses.
-  public func send(_ operation: String, _ unsigned: HTTPRequest) async throws -> HTTPResponse {
+  ///
+  /// A `mutating` call (Start/StopReplicationTask, ReloadTables, TestConnection, SNS Publish) is sent once:
+  /// no retry after a network error, a timeout, a 5xx or throttling, because the first request may have
+  /// been carried out. A network error or timeout then comes back as `.unknownOutcome` ("verify"). The
+  /// only re-sends are after an authentication rejection (clock skew, expired token), which AWS answers
+  /// before it carries anything out.
+  public func send(_ operation: String, _ unsigned: HTTPRequest, mutating: Bool = false) async throws -> HTTPResponse {
     var attempt = 0
     var spent = 0
     var expiredOnce = false
     var skewFixedOnce = false
+    let maxAttempts = mutating ? 1 : retry.maxAttempts
+    let invocation = invocationID()
     while true {
       attempt += 1
       let creds: AWSCredentials
@@ -134,8 +156,13 @@ extension AWSCaller {
         throw ServiceError(kind: .credentials, code: "NoCredentials", message: String(describing: error))
       }
       let date = now().addingTimeInterval(clockSkew.value)
-      let signed = SigV4Signer(service: spec.signingName, region: region).sign(unsigned, credentials: creds, date: date)
-      let failure: ServiceError
+      var req = unsigned
+      if mutating { req.sendOnce = true }
+      req.setHeader("User-Agent", userAgent)
+      req.setHeader("amz-sdk-invocation-id", invocation)
+      req.setHeader("amz-sdk-request", "attempt=\(attempt); max=\(max(maxAttempts, attempt))")
+      let signed = SigV4Signer(service: spec.signingName, region: region).sign(req, credentials: creds, date: date)
+      var failure: ServiceError
       var retryAfter: TimeInterval? = nil
       do {
         let resp = try await transport.send(signed)
@@ -146,10 +173,13 @@ extension AWSCaller {
         // The operation is named: a peer that lacks one (moto's HTML 500) must say which call failed.
         failure = AWSErrorMapper.error(from: resp, service: "\(spec.signingName) \(operation)")
         retryAfter = resp.header("x-amz-retry-after").flatMap(Double.init).map { $0 / 1000 }
-        // A local clock far from the service's: sign with the server's time and try once more.
-        if !skewFixedOnce, Self.isSkewError(failure), let server = resp.header("date").flatMap(Self.httpDate) {
+        // A local clock far from the service's (slow or fast): sign with the server's time and try once more.
+        // The request was rejected before it was carried out, so this is safe for a mutating call too.
+        if !skewFixedOnce, Self.isSkewError(failure),
+          let server = resp.header("date").flatMap(Self.httpDate) ?? Self.serverTime(inSkewMessage: failure.message)
+        {
           let offset = server.timeIntervalSince(now())
-          if abs(offset - clockSkew.value) > 60, attempt < retry.maxAttempts {
+          if abs(offset - clockSkew.value) > 60, mutating || attempt < maxAttempts {
             clockSkew.value = offset
             skewFixedOnce = true
             continue
@@ -169,12 +199,28 @@ extension AWSCaller {
         expiredOnce = true
         refreshed = true
       }
-      guard attempt < retry.maxAttempts, refreshed || RetryPolicy.isRetryable(failure) else { throw failure }
-      if refreshed { continue }
+      if refreshed, mutating || attempt < maxAttempts { continue }
+      if mutating {
+        throw Self.unknownOutcomeIfSent(failure, operation: operation)
+      }
+      guard attempt < maxAttempts, RetryPolicy.isRetryable(failure) else { throw failure }
+      // The engine may charge throttled reads to its own budget instead.
+      if failure.kind == .throttled, !retry.retryThrottling { throw failure }
       guard let cost = await quota.acquire(for: failure, newRetries: retry.newRetries2026) else { throw failure }
       spent += cost
       try await retry.sleeper(retry.delay(afterAttempt: attempt, throttled: failure.kind == .throttled, retryAfter: retryAfter))
     }
+  }
+
+  /// A mutating call whose request may have been carried out: a timeout, or a network error after the
+  /// connection was made. Errors that prove it was never sent (name resolution, connection refused) stay
+  /// `.network`; an AWS error answer keeps its kind (it was answered, so it is not unknown).
+  static func unknownOutcomeIfSent(_ e: ServiceError, operation: String) -> ServiceError {
+    guard e.kind == .network || e.kind == .timeout else { return e }
+    if ["Curl5", "Curl6", "Curl7"].contains(e.code) { return e }
+    return ServiceError(
+      kind: .unknownOutcome, code: e.code,
+      message: "\(operation) was sent once and not re-sent; its outcome is unknown (\(e.message))", httpStatus: e.httpStatus)
   }
 
   static let skewCodes: Set<String> = [
@@ -182,11 +228,27 @@ extension AWSCaller {
     "AuthFailure",
   ]
 
+  /// Both wordings AWS uses: "Signature expired: … is now earlier than …" (slow local clock) and
+  /// "Signature not yet current: … is still later than …" (fast local clock), in JSON or XML errors.
   static func isSkewError(_ e: ServiceError) -> Bool {
     guard skewCodes.contains(e.code) else { return false }
     if e.code == "RequestTimeTooSkewed" || e.code == "RequestInTheFuture" || e.code == "RequestExpired" { return true }
     let m = e.message.lowercased()
-    return m.contains("expired") || m.contains("skew") || m.contains("in the future")
+    return m.contains("expired") || m.contains("skew") || m.contains("in the future") || m.contains("not yet current")
+  }
+
+  /// The server's time from a skew message when no `Date` header came: the timestamp in parentheses
+  /// (`… (20261201T094500Z - 15 min.)` / `(… + 15 min.)`) is the server's clock.
+  static func serverTime(inSkewMessage m: String) -> Date? {
+    guard let open = m.lastIndex(of: "(") else { return nil }
+    let rest = m[m.index(after: open)...]
+    let stamp = String(rest.prefix(16))
+    guard stamp.count == 16 else { return nil }
+    let f = DateFormatter()
+    f.locale = Locale(identifier: "en_US_POSIX")
+    f.timeZone = TimeZone(identifier: "UTC")
+    f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+    return f.date(from: stamp)
   }
 
   /// RFC 7231 `Date` header (`Mon, 23 Nov 2026 10:10:15 GMT`).
@@ -199,12 +261,28 @@ extension AWSCaller {
   }
 }
 
-/// The learnt clock offset, shared by all calls of one caller.
-final class SkewBox: @unchecked Sendable {
+/// The learnt clock offset (server time minus local time). One per scope: every client the Factory
+/// makes for one profile and region shares it, so a skew learnt by STS is used by DMS at once.
+public final class ClockSkew: @unchecked Sendable {
   private let lock = NSLock()
   private var v: TimeInterval = 0
-  var value: TimeInterval {
+  public init() {}
+  public var value: TimeInterval {
     get { lock.withLock { v } }
     set { lock.withLock { v = newValue } }
+  }
+}
+
+/// `User-Agent` for AWS calls: `dmswatch/<version> ua/2.1 os/<os> lang/swift cfg/retry-mode#<mode>`.
+public enum AWSUserAgent {
+  public static func string(version: String = DMSWatchVersion.string, retryMode: RetryPolicy.Mode = .standard) -> String {
+    #if os(Linux)
+      let os = "linux"
+    #elseif os(macOS)
+      let os = "macos"
+    #else
+      let os = "other"
+    #endif
+    return "dmswatch/\(version) ua/2.1 os/\(os) lang/swift cfg/retry-mode#\(retryMode.rawValue)"
   }
 }

@@ -62,12 +62,13 @@ extension AWSDMSClient {
   public func startReplicationTask(arn: String, type: StartTaskType) async throws -> ReplicationTask {
     let out = try await caller.json(
       "StartReplicationTask",
-      .object([("ReplicationTaskArn", .string(arn)), ("StartReplicationTaskType", .string(type.rawValue))]))
+      .object([("ReplicationTaskArn", .string(arn)), ("StartReplicationTaskType", .string(type.rawValue))]),
+      mutating: true)
     return try taskMember(out, "StartReplicationTask")
   }
 
   public func stopReplicationTask(arn: String) async throws -> ReplicationTask {
-    let out = try await caller.json("StopReplicationTask", .object([("ReplicationTaskArn", .string(arn))]))
+    let out = try await caller.json("StopReplicationTask", .object([("ReplicationTaskArn", .string(arn))]), mutating: true)
     return try taskMember(out, "StopReplicationTask")
   }
 
@@ -75,13 +76,15 @@ extension AWSDMSClient {
     let list = JSONValue.array(tables.map { .object([("SchemaName", .string($0.schema)), ("TableName", .string($0.table))]) })
     _ = try await caller.json(
       "ReloadTables",
-      .object([("ReplicationTaskArn", .string(arn)), ("TablesToReload", list), ("ReloadOption", .string(option.rawValue))]))
+      .object([("ReplicationTaskArn", .string(arn)), ("TablesToReload", list), ("ReloadOption", .string(option.rawValue))]),
+      mutating: true)
   }
 
   /// Starts a connection test; poll with `describeConnections`.
   public func testConnection(instanceArn: String, endpointArn: String) async throws -> DMSConnection {
     let out = try await caller.json(
-      "TestConnection", .object([("ReplicationInstanceArn", .string(instanceArn)), ("EndpointArn", .string(endpointArn))]))
+      "TestConnection", .object([("ReplicationInstanceArn", .string(instanceArn)), ("EndpointArn", .string(endpointArn))]),
+      mutating: true)
     guard let c = out["Connection"], !c.isNull else {
       throw AWSErrorMapper.malformed("dms", "TestConnection", "no Connection in the response")
     }

@@ -45,6 +45,7 @@ public enum DMSCodec {
 
   public static func tableStatistics(_ v: JSONValue) throws -> TableStatistics {
     var t = TableStatistics(schemaName: v["SchemaName"]?.string ?? "", tableName: try req(v, "TableName", "table statistics"))
+    if t.schemaName.unicodeScalars.contains("\u{FFFD}") || t.tableName.unicodeScalars.contains("\u{FFFD}") { t.nameNotUTF8 = true }
     t.inserts = v["Inserts"]?.int64
     t.deletes = v["Deletes"]?.int64
     t.updates = v["Updates"]?.int64

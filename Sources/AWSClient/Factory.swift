@@ -15,6 +15,11 @@ public struct AWSSettings: Sendable {
   /// Replaces the environment-derived retry policy (tests inject sleepers).
   public var retry: RetryPolicy?
   public var now: @Sendable () -> Date
+  /// `dmswatch/<version>` in the User-Agent.
+  public var appVersion: String = DMSWatchVersion.string
+  /// False when the caller retries throttled reads itself (the engine charges them to its scope's
+  /// bucket and AIMD; `check` backs off once per call): the client then returns ThrottlingException at once.
+  public var retryThrottling = true
 
   public init(
     profile: String? = nil, region: String? = nil, endpointURL: URL? = nil, connectTimeout: TimeInterval = 5, totalTimeout: TimeInterval = 30,
@@ -63,6 +68,12 @@ public enum AWSClientFactory {
     }
     let profileName = settings.profile ?? env["AWS_PROFILE"] ?? "default"
     let profile = files.profile(profileName)
+    // A named profile that does not exist is the real problem; say so before "no AWS region".
+    if settings.profile != nil || env["AWS_PROFILE"] != nil, profileName != "default", profile == nil {
+      throw ServiceError(
+        kind: .credentials, code: "ProfileNotFound",
+        message: "profile '\(profileName)' is in neither \(files.config.path) nor \(files.credentials.path)")
+    }
     guard let region = AWSResolve.region(explicit: settings.region, environment: env, profile: profile) else {
       throw ServiceError(
         kind: .client, code: "NoRegion",
@@ -87,12 +98,16 @@ public enum AWSClientFactory {
     } catch let e as CredentialsError {
       throw ServiceError(kind: .credentials, code: "InvalidConfig", message: e.message)
     }
-    let retry = try settings.retry ?? RetryPolicy.from(environment: env, profile: profile ?? [:])
+    var retry = try settings.retry ?? RetryPolicy.from(environment: env, profile: profile ?? [:])
+    if !settings.retryThrottling { retry.retryThrottling = false }
     let quota = RetryQuota()
+    // One clock-skew holder for the whole scope: a skew learnt by one client is used by all.
+    let skew = ClockSkew()
+    let agent = AWSUserAgent.string(version: settings.appVersion, retryMode: retry.mode)
     func caller(_ spec: ServiceSpec) throws -> AWSCaller {
       AWSCaller(
         spec: spec, endpoint: try endpoint(spec), region: region, credentials: creds, transport: transport, retry: retry, quota: quota,
-        now: settings.now)
+        now: settings.now, clockSkew: skew, userAgent: agent)
     }
     let sts = AWSSTSClient(caller: try caller(.sts))
     let source = try await creds.credentials().source

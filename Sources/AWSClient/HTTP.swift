@@ -10,13 +10,20 @@ public struct HTTPRequest: Sendable, Equatable {
   public var body: Data
   /// Overrides the transport's total timeout (seconds) for this request, e.g. short IMDS probes.
   public var timeout: TimeInterval?
+  /// A call that changes AWS state: the transport must never send it twice. libcurl silently re-sends
+  /// a request once when a *reused* connection dies before any answer byte (a lost answer looks exactly
+  /// like that), so such a request goes on a fresh connection that is not kept.
+  public var sendOnce: Bool
 
-  public init(method: String, url: URL, headers: [String: String] = [:], body: Data = Data(), timeout: TimeInterval? = nil) {
+  public init(
+    method: String, url: URL, headers: [String: String] = [:], body: Data = Data(), timeout: TimeInterval? = nil, sendOnce: Bool = false
+  ) {
     self.method = method
     self.url = url
     self.headers = headers
     self.body = body
     self.timeout = timeout
+    self.sendOnce = sendOnce
   }
 }
 

@@ -126,7 +126,7 @@ struct JSONParser {
     while i < b.count {
       let c = b[i]
       if c == UInt8(ascii: "\"") {
-        let s = try decodeUTF8(start, i)
+        let s = decodeUTF8(start, i)
         i += 1
         return s
       }
@@ -139,8 +139,8 @@ struct JSONParser {
       let c = b[i]
       if c == UInt8(ascii: "\"") {
         i += 1
-        guard let s = String(validating: out, as: UTF8.self) else { throw fail("invalid UTF-8") }
-        return s
+        // Invalid UTF-8 becomes U+FFFD, as in the fast path.
+        return String(decoding: out, as: UTF8.self)
       }
       if c < 0x20 { throw fail("control character in string") }
       if c != UInt8(ascii: "\\") {
@@ -168,14 +168,18 @@ struct JSONParser {
           if i + 1 < b.count, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u") {
             i += 2
             let low = try hex4()
-            guard (0xDC00...0xDFFF).contains(low) else { throw fail("unpaired surrogate") }
-            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+            // An unpaired surrogate is replaced (U+FFFD), like invalid UTF-8, not a reason to refuse the page.
+            if (0xDC00...0xDFFF).contains(low) {
+              scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+            } else {
+              out.append(contentsOf: [0xEF, 0xBF, 0xBD])
+              scalar = low
+            }
           } else {
-            throw fail("unpaired surrogate")
+            scalar = 0xFFFD
           }
-        } else if (0xDC00...0xDFFF).contains(scalar) {
-          throw fail("unpaired surrogate")
         }
+        if (0xD800...0xDFFF).contains(scalar) { scalar = 0xFFFD }
         guard let u = Unicode.Scalar(scalar) else { throw fail("invalid escape") }
         out.append(contentsOf: Array(String(Character(u)).utf8))
       default: throw fail("invalid escape")
@@ -184,11 +188,10 @@ struct JSONParser {
     throw fail("unterminated string")
   }
 
-  private func decodeUTF8(_ from: Int, _ to: Int) throws -> String {
-    guard let s = String(validating: UnsafeBufferPointer(rebasing: b[from..<to]), as: UTF8.self) else {
-      throw fail("invalid UTF-8")
-    }
-    return s
+  /// A string value's bytes. Invalid UTF-8 (one bad table name from a source database) becomes U+FFFD
+  /// rather than refusing the whole page, which hid every table of the task on every poll.
+  private func decodeUTF8(_ from: Int, _ to: Int) -> String {
+    String(decoding: UnsafeBufferPointer(rebasing: b[from..<to]), as: UTF8.self)
   }
 
   private mutating func hex4() throws -> UInt32 {

@@ -77,7 +77,8 @@ extension AWSSNSClient {
   public func publish(topicArn: String, subject: String?, message: String) async throws -> String {
     var p = [("TopicArn", topicArn), ("Message", message)]
     if let s = subject { p.append(("Subject", String(s.prefix(100)))) }
-    let r = try await caller.query("Publish", p)
+    // Sent once by the client; the notifier's own bounded retry loop is the one retry policy.
+    let r = try await caller.query("Publish", p, mutating: true)
     guard let id = r.child("MessageId")?.text else { throw AWSErrorMapper.malformed("sns", "Publish", "no MessageId") }
     return id
   }

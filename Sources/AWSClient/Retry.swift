@@ -10,6 +10,9 @@ public struct RetryPolicy: Sendable {
   /// `AWS_NEW_RETRIES_2026=true`: base 1 s for throttling and 0.05 s otherwise, retry cost 14
   /// (5 for throttling), and `x-amz-retry-after` honoured (adding at most 5 s).
   public var newRetries2026 = false
+  /// `false`: a throttled read fails at once instead of being retried here, so the caller (the
+  /// polling engine) can charge the retry to its own budget. Network errors and 5xx are still retried.
+  public var retryThrottling = true
   public var sleeper: @Sendable (TimeInterval) async throws -> Void
   public var random: @Sendable () -> Double
 

@@ -1,3 +1,4 @@
+import DMSWatchModel
 import Foundation
 
 #if canImport(FoundationXML)
@@ -22,6 +23,9 @@ public final class XMLNode: Sendable {
     // AWS sends UTF-8. Foundation's XMLParser traps on element names that are not valid UTF-8
     // (found by Fuzz/FuzzJSON), so such a body is refused here instead of crashing the dashboard.
     guard String(data: data, encoding: .utf8) != nil else { return nil }
+    // 50,000 nested elements crashed in the recursive deinit of the tree (and `first` recurses):
+    // AWS responses nest a few levels, so a deep body is refused before parsing.
+    guard !InputLimits.xmlTooDeep(data) else { return nil }
     let delegate = TreeBuilder()
     let parser = XMLParser(data: data)
     parser.delegate = delegate
@@ -63,6 +67,8 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
     attributes attributeDict: [String: String] = [:]
   ) {
     stack.append(Frame(elementName))
+    // A second guard on the tree itself, whatever the pre-scan missed (entities, odd markup).
+    if stack.count > InputLimits.maxNesting { parser.abortParsing() }
   }
 
   func parser(_ parser: XMLParser, foundCharacters string: String) { stack.last?.text += string }

@@ -34,6 +34,8 @@ static inline CURLoption dmsw_opt_maxfilesize_large(void) { return CURLOPT_MAXFI
 static inline CURLoption dmsw_opt_followlocation(void) { return CURLOPT_FOLLOWLOCATION; }
 static inline CURLoption dmsw_opt_protocols_str(void) { return CURLOPT_PROTOCOLS_STR; }
 static inline CURLoption dmsw_opt_tcp_keepalive(void) { return CURLOPT_TCP_KEEPALIVE; }
+static inline CURLoption dmsw_opt_fresh_connect(void) { return CURLOPT_FRESH_CONNECT; }
+static inline CURLoption dmsw_opt_forbid_reuse(void) { return CURLOPT_FORBID_REUSE; }
 static inline CURLINFO dmsw_info_response_code(void) { return CURLINFO_RESPONSE_CODE; }
 static inline long dmsw_global_all(void) { return CURL_GLOBAL_ALL; }
 static inline size_t dmsw_error_size(void) { return CURL_ERROR_SIZE; }

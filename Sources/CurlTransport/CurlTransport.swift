@@ -132,6 +132,11 @@ extension CurlTransport {
     set(dmsw_curl_setopt_long(raw, dmsw_opt_ssl_verifyhost(), 2))
     set(dmsw_curl_setopt_long(raw, dmsw_opt_followlocation(), 0))
     set(dmsw_curl_setopt_long(raw, dmsw_opt_tcp_keepalive(), 1))
+    if req.sendOnce {
+      // libcurl re-sends once, silently, when a reused connection dies before an answer: never for these.
+      set(dmsw_curl_setopt_long(raw, dmsw_opt_fresh_connect(), 1))
+      set(dmsw_curl_setopt_long(raw, dmsw_opt_forbid_reuse(), 1))
+    }
     // Best effort: CURLOPT_PROTOCOLS_STR needs libcurl ≥ 7.85 (older ones answer UNKNOWN_OPTION).
     _ = "http,https".withCString { dmsw_curl_setopt_ptr(raw, dmsw_opt_protocols_str(), $0) }
     set("".withCString { dmsw_curl_setopt_ptr(raw, dmsw_opt_accept_encoding(), $0) })

@@ -93,6 +93,7 @@ public final class AppController {
   }
 
   public func renderNow() {
+    state.auditBadge = audit?.badge
     renderCount += 1
     onRender?()
   }
@@ -128,7 +129,12 @@ public final class AppController {
   /// "unknown — verify" and followed by a re-read, never assumed; a partial reload is reported exactly.
   public func perform(_ cmd: ServiceCommand) {
     let where_ = target(cmd)
-    audit?.record("request", cmd.summary + where_, at: clock.now())
+    // Every action is audited or refused: no request goes out unless its record was written whole.
+    if let audit, !audit.record("request", cmd.summary + where_, at: clock.now()) {
+      let why = audit.refusal ?? "the audit log cannot be written"
+      dispatch(.commandFinished(cmd, error: "refused, nothing sent — \(why)", at: clock.now()))
+      return
+    }
     let engine = self.engine
     let t = Task { @MainActor [weak self] in
       let outcome = await engine.perform(cmd)

@@ -90,9 +90,12 @@ public enum BackendFactory {
       }
       endpoint = u
     }
-    let settings = AWSSettings(
+    var settings = AWSSettings(
       profile: o.profile, region: o.region, endpointURL: endpoint, connectTimeout: o.connectTimeout,
       totalTimeout: o.totalTimeout, verifyIdentity: true, mfaPrompt: o.mfaPrompt)
+    // One place decides when a throttled read is tried again: the engine's lane (charged to the scope's
+    // bucket, feeding AIMD) or check's per-call backoff — never the client as well.
+    settings.retryThrottling = false
     do {
       let aws = try await AWSClientFactory.makeServices(settings: settings, environment: env, transport: transport)
       var bundle = aws.bundle

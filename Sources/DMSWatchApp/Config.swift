@@ -100,6 +100,10 @@ public struct AppConfig: Sendable, Equatable {
   }
 
   public static func parse(_ text: String, path: String = "config.yaml") throws -> AppConfig {
+    // Yams recurses once per nesting level: 5,000 `[` overflowed the stack (exit 139).
+    if let line = InputLimits.yamlTooDeep(text) {
+      throw ConfigError(path: path, line: line, message: "nested more than \(InputLimits.maxNesting) levels deep")
+    }
     let root: Node?
     do {
       root = try Yams.compose(yaml: text)

@@ -257,6 +257,8 @@ public struct AppState: Sendable {
   public var logScrollBack = 0
   public var paused = false
   public var readOnly = false
+  /// `AUDIT LOG FAILING` / `NO AUDIT` in the header; nil while the audit log is written normally.
+  public var auditBadge: String?
   public var sourceLabel = ""
   public var message: StatusMessage?
   /// Why the focused task has no log tail (e.g. task logging is off); informational, not an error.

@@ -176,6 +176,9 @@ public struct TableStatistics: Sendable, Equatable, Codable {
   public var resyncRowsSucceeded: Int64?
   public var resyncRowsFailed: Int64?
   public var resyncProgress: Double?
+  /// The schema or table name arrived with bytes that are not UTF-8 and is shown with U+FFFD in their
+  /// place: the row says so, and the name on screen is not the exact name at DMS.
+  public var nameNotUTF8: Bool?
 
   public init(schemaName: String, tableName: String) {
     self.schemaName = schemaName

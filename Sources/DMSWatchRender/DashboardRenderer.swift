@@ -130,6 +130,7 @@ public enum DashboardRenderer {
     var right: [Segment] = []
     if s.anyStale { right.append(Segment(" STALE ", .badgeStale)) }
     if let b = s.budget, b.isThrottled { right.append(Segment(" THROTTLED \(rateText(b.rate)) ", .badgeThrottled)) }
+    if let a = s.auditBadge { right.append(Segment(" \(a) ", .badgeStale)) }
     if s.readOnly { right.append(Segment(" READ-ONLY ", .badgeReadOnly)) }
     if s.paused { right.append(Segment(" PAUSED ", .badgePaused)) }
     right.append(Segment(Format.clock(s.now) + " UTC", .header))

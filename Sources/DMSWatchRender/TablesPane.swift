@@ -164,7 +164,14 @@ extension DashboardRenderer {
         if marked { g.set(c.x, y, Cell(cs.mark, role: override ?? .marked)) }
         if worst == .critical { g.set(c.x + 1, y, Cell(cs.criticalGlyph, role: override ?? .error)) }
         continue
-      case .name: text = t.qualifiedName
+      case .name:
+        // A name with bytes that are not UTF-8 (shown as U+FFFD) is marked, so nobody copies it as the real name.
+        if t.nameNotUTF8 == true {
+          text = "(not UTF-8) " + t.qualifiedName
+          role = .warn
+        } else {
+          text = t.qualifiedName
+        }
       case .state: (text, role) = shortTableState(t.tableState)
       case .rows:
         text = Format.count(t.fullLoadRows)

@@ -95,6 +95,10 @@ public enum ThemeLoader {
       throw ThemeError(.wrongType, source: name, line: line,
         "hex colours must be quoted (\"#rrggbb\"): an unquoted # starts a YAML comment")
     }
+    // Yams recurses once per nesting level: 5,000 `[` overflowed the stack (exit 139).
+    if let line = InputLimits.yamlTooDeep(yaml) {
+      throw ThemeError(.syntax, source: name, line: line, "nested more than \(InputLimits.maxNesting) levels deep")
+    }
     let root: Node?
     do {
       root = try Yams.compose(yaml: yaml)

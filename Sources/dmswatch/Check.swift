@@ -97,6 +97,12 @@ struct Check: ParsableCommand {
     let started = Date()
     let audit = rerunValidation ? AuditLog(path: paths.auditFile, source: scopeOptions.map { $0.profile ?? "default" }.joined(separator: ",")) : nil
     defer { audit?.close() }
+    // --rerun-validation changes AWS state: refused unless it can be audited.
+    if let audit, let why = audit.refusal {
+      log.write("refused --rerun-validation: \(why)")
+      printError("dmswatch check: --rerun-validation refused, nothing sent: \(why)")
+      throw ExitCode(2)
+    }
     var parts: [(scope: ScopeInfo, report: CheckReport?, error: String?)] = []
     var notes: [String] = []
     var revalidation: RevalidationSummary?

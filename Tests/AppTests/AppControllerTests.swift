@@ -36,10 +36,19 @@ final class AppControllerTests: XCTestCase {
     return try text.split(separator: "\n").map { try JSONDecoder().decode(AuditLog.Record.self, from: Data($0.utf8)) }
   }
 
-  func waitUntil(_ cond: @escaping @MainActor () -> Bool, timeout: TimeInterval = 3, file: StaticString = #filePath, line: UInt = #line) async {
+  /// Waits for `cond`; a timeout is a test failure (it used to return silently and let the asserts after it pass or fail by luck).
+  func waitUntil(
+    _ cond: @escaping @MainActor () -> Bool, timeout: TimeInterval = 3, _ what: String = "the condition",
+    file: StaticString = #filePath, line: UInt = #line
+  ) async {
     let deadline = Date().addingTimeInterval(timeout)
-    while !cond() && Date() < deadline { try? await Task.sleep(nanoseconds: 5_000_000) }
-    if !cond() { XCTFail("condition not met within \(timeout) s", file: file, line: line) }
+    while !cond() {
+      if Date() >= deadline {
+        XCTFail("timed out after \(timeout) s waiting for \(what)", file: file, line: line)
+        return
+      }
+      try? await Task.sleep(nanoseconds: 5_000_000)
+    }
   }
 
   /// The task list and the inventory, through the real lane on the manual clock.
@@ -121,6 +130,11 @@ final class AppControllerTests: XCTestCase {
     await waitUntil { fake.callCount("StopReplicationTask") == 1 && c.state.pending.isEmpty }
     XCTAssertTrue(c.state.message?.text.contains("outcome unknown — verify") ?? false, "\(String(describing: c.state.message))")
     XCTAssertTrue(try auditLines().contains { $0.event == "unknown" })
+    // The re-read that follows is a read, never a second stop.
+    let before = c.state.sources[.tasks]?.lastSuccess ?? .distantPast
+    let reread = await c.runLanes(clock: clock) { (c.state.sources[.tasks]?.lastSuccess ?? .distantPast) > before }
+    XCTAssertTrue(reread, "the task list is re-read after an unknown outcome")
+    XCTAssertEqual(fake.callCount("StopReplicationTask"), 1, "exactly one stop")
   }
 
   func testReadOnlyRefusesAndAudits() async throws {

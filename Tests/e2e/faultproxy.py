@@ -2,6 +2,7 @@
 
     proxy = FaultProxy(upstream_port).start()      # listens on 127.0.0.1:proxy.port
     proxy.set_fault("throttle", ops={"DescribeReplicationTasks"})
+    proxy.set_fault("lost", ops={"StopReplicationTask"}, times=1)   # only the first matching request
     proxy.clear()
     proxy.stop()
 
@@ -177,6 +178,7 @@ class FaultProxy:
         self.lock = threading.Lock()
         self.fault = None
         self.ops = None
+        self.remaining = None
         self.requests = 0
         self.by_op = {}
         self.injected = {}
@@ -206,16 +208,19 @@ class FaultProxy:
         self.server.server_close()
         self._threads[1].cancel()
 
-    def set_fault(self, fault, ops=None):
+    def set_fault(self, fault, ops=None, times=None):
+        """Injects `fault` into the matching operations; with `times`, only into that many requests."""
         assert fault in FAULTS, fault
         with self.lock:
             self.fault = fault
             self.ops = set(ops) if ops else None
+            self.remaining = times
 
     def clear(self):
         with self.lock:
             self.fault = None
             self.ops = None
+            self.remaining = None
 
     # bookkeeping (called from handler threads)
     def admit(self):
@@ -227,8 +232,13 @@ class FaultProxy:
         with self.lock:
             self.by_op[op] = self.by_op.get(op, 0) + 1
             if self.fault and (self.ops is None or op in self.ops):
-                self.injected[self.fault] = self.injected.get(self.fault, 0) + 1
-                return self.fault
+                fault = self.fault
+                self.injected[fault] = self.injected.get(fault, 0) + 1
+                if self.remaining is not None:
+                    self.remaining -= 1
+                    if self.remaining <= 0:
+                        self.fault, self.ops, self.remaining = None, None, None
+                return fault
             return None
 
     def note_lost(self, op):

@@ -46,6 +46,78 @@ def rig(tmp_path):
     peer.stop()
 
 
+def wait_until(pred, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+TABLES = {"table_statistics": {"task-0": [
+    {"SchemaName": "app", "TableName": f"t{i}", "Inserts": i, "TableState": "Table completed"} for i in range(3)]}}
+
+
+@pytest.mark.parametrize("fault", ["lost", "slow"])
+@pytest.mark.parametrize("op", ["StopReplicationTask", "StartReplicationTask", "ReloadTables"])
+def test_action_whose_first_answer_is_lost_is_sent_once_and_unknown(dmswatch_bin, tmux, tmp_path, op, fault):
+    """Only the FIRST request's answer is lost (reset after the peer got it, or slower than --timeout).
+    Today's main re-sent it: the second stop failed with InvalidResourceStateFault ("failed" although the
+    task stopped), a start or reload reached DMS twice. Now: exactly one request, "unknown — verify"."""
+    peer = fp.Peer(tmp_path, scenario=TABLES)
+    proxy = fp.FaultProxy(peer.port, max_seconds=300).start()
+    try:
+        start(tmux, dmswatch_bin, proxy, fp.aws_env(tmp_path))
+        if op == "StartReplicationTask":
+            # A stopped task to resume: stop task-0 first, with no fault.
+            tmux.send("x")
+            tmux.wait_text("Stop task")
+            tmux.send("y")
+            tmux.wait_for(lambda s: "stopped" in task_line(s, "task-0"), timeout=20)
+        elif op == "ReloadTables":
+            tmux.wait_for(lambda s: "app.t2" in s, timeout=20)
+        proxy.set_fault(fault, ops={op}, times=1)
+        before = proxy.count(op)
+        if op == "StopReplicationTask":
+            tmux.send("x")
+            tmux.wait_text("Stop task")
+            tmux.send("y")
+            summary = "stop task-0"
+        elif op == "StartReplicationTask":
+            tmux.send("s")
+            tmux.wait_for(lambda s: "START TASK" in s and "resume-processing" in s, timeout=10)
+            tmux.send("Enter")
+            summary = "start task-0 (resume-processing)"
+        else:
+            tmux.send("v")
+            summary = "revalidate 3 tables of task-0"
+        screen = tmux.wait_text(f"{summary}: outcome unknown", timeout=30)
+        assert "verify" in screen
+        assert f"{summary} failed" not in screen, screen
+        # (slow: the request reaches the peer after --timeout; the peer's state below is the marker.)
+        if op == "StopReplicationTask":
+            wait_until(lambda: peer.task_status("task-0") == "stopped", 15, "the peer to stop task-0")
+        elif op == "StartReplicationTask":
+            wait_until(lambda: peer.task_status("task-0") == "running", 15, "the peer to run task-0")
+        # A re-read follows at once: the row shows DMS's state without a key press.
+        want = {"StopReplicationTask": "stopped", "StartReplicationTask": "running"}.get(op)
+        if want:
+            tmux.wait_for(lambda s: want in task_line(s, "task-0"), timeout=15)
+        # Give a re-send every chance to show up: dmswatch's retry backoff is < 2 s; wait for a later poll.
+        polls = proxy.count("DescribeReplicationTasks")
+        wait_until(lambda: proxy.count("DescribeReplicationTasks") >= polls + 3, 20, "three more task polls")
+        assert proxy.count(op) - before == 1, f"{op} reached the proxy {proxy.count(op) - before} times"
+        assert proxy.injected.get(fault) == 1
+        recs = audit(tmp_path)
+        mine = [r for r in recs if r["detail"].startswith(summary)]
+        assert [r["event"] for r in mine][-2:] == ["request", "unknown"], mine
+        assert not any(r["event"] in ("ok", "failed") for r in mine), "never assumed done, never called failed"
+    finally:
+        proxy.stop()
+        peer.stop()
+
+
 def test_lost_stop_response_is_unknown_and_reread(dmswatch_bin, tmux, tmp_path, rig):
     peer, proxy = rig
     start(tmux, dmswatch_bin, proxy, fp.aws_env(tmp_path))
@@ -57,7 +129,8 @@ def test_lost_stop_response_is_unknown_and_reread(dmswatch_bin, tmux, tmp_path, 
     screen = tmux.wait_text("outcome unknown", timeout=30)
     assert "verify" in screen
     proxy.clear()
-    assert proxy.lost and proxy.lost[0] == "StopReplicationTask", proxy.lost
+    assert proxy.lost == ["StopReplicationTask"], f"sent once, never re-sent: {proxy.lost}"
+    assert proxy.count("StopReplicationTask") == 1
     # The request did reach DMS: the peer stopped the task.
     assert peer.task_status("task-0") == "stopped"
     # Re-read from DMS without a key press: the row shows the real state.

@@ -144,7 +144,9 @@ extension Notifier {
       do {
         _ = try await sns.publish(topicArn: topic, subject: message.subject, message: message.message)
       } catch let e as ServiceError {
-        throw AttemptError(text: Redact.text(e.description), retryable: e.isRetryable)
+        // Publish is sent once by the AWS client; this loop is its one retry policy (an alert is
+        // delivered at least once: a lost answer is retried, a possible duplicate page is accepted).
+        throw AttemptError(text: Redact.text(e.description), retryable: e.isRetryable || e.kind == .unknownOutcome)
       }
     default:
       throw AttemptError(text: "internal: payload does not match the target", retryable: false)
