@@ -21,19 +21,49 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
   public var isRetryable: Bool { [.throttled, .network, .timeout, .server].contains(kind) }
 }
 
-/// A CloudWatch metric query for one task (GetMetricData MetricStat).
+/// One CloudWatch dimension.
+public struct MetricDimension: Sendable, Hashable, Codable {
+  public var name: String
+  public var value: String
+  public init(name: String, value: String) {
+    self.name = name
+    self.value = value
+  }
+}
+
+/// A CloudWatch metric query for one task (GetMetricData MetricStat). A provisioned task's query names
+/// its instance and task resource id; a serverless one gives its dimensions explicitly
+/// (`init(id:metricName:dimensions:)`, the dimension discovered with ListMetrics).
 public struct MetricQuery: Sendable, Hashable, Codable {
   public var id: String
   public var metricName: String
   public var instanceIdentifier: String
   public var taskResourceId: String
   public var stat: String
+  /// When set, these dimensions are sent instead of ReplicationInstanceIdentifier + ReplicationTaskIdentifier.
+  public var explicitDimensions: [MetricDimension]?
   public init(id: String, metricName: String, instanceIdentifier: String, taskResourceId: String, stat: String = "Average") {
     self.id = id
     self.metricName = metricName
     self.instanceIdentifier = instanceIdentifier
     self.taskResourceId = taskResourceId
     self.stat = stat
+  }
+  public init(id: String, metricName: String, dimensions: [MetricDimension], stat: String = "Average") {
+    self.id = id
+    self.metricName = metricName
+    self.instanceIdentifier = ""
+    self.taskResourceId = ""
+    self.stat = stat
+    self.explicitDimensions = dimensions
+  }
+
+  /// The dimensions GetMetricData is asked for.
+  public var dimensions: [MetricDimension] {
+    explicitDimensions ?? [
+      MetricDimension(name: "ReplicationInstanceIdentifier", value: instanceIdentifier),
+      MetricDimension(name: "ReplicationTaskIdentifier", value: taskResourceId),
+    ]
   }
 }
 
@@ -106,6 +136,9 @@ public protocol DMSService: Sendable {
 public protocol MetricsService: Sendable {
   /// GetMetricData for up to 500 queries, period in seconds (multiple of 60).
   func getMetricData(queries: [MetricQuery], start: Date, end: Date, period: Int) async throws -> [MetricResult]
+  /// ListMetrics (every page): the dimension sets of the metrics named `metricName` in `namespace`,
+  /// each as dimension name → value. Used to discover the (undocumented) DMS Serverless dimension.
+  func listMetrics(namespace: String, metricName: String) async throws -> [[String: String]]
 }
 
 public protocol LogsService: Sendable {
