@@ -201,6 +201,7 @@ extension DashboardRenderer {
     case .tableError: "TBL ERROR"
     case .fullLoadErrorRows: "LOAD ERR"
     case .conditionalCheckFailedRows: "COND FAIL"
+    case .resyncFailed: "RESYNC"
     }
   }
 
