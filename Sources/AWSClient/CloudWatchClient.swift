@@ -117,4 +117,38 @@ extension AWSCloudWatchClient {
     }
     return MetricResult(id: id, label: r["Label"]?.string, points: ascending(pts), statusCode: r["StatusCode"]?.string)
   }
+
+  /// ListMetrics, every page (NextToken; a repeated token is an error): each metric's dimensions.
+  public func listMetrics(namespace: String, metricName: String) async throws -> [[String: String]] {
+    var out: [[String: String]] = []
+    var token: String? = nil
+    var seen = Set<String>()
+    for _ in 0..<Self.maxPages {
+      var b = JSONObjectBuilder()
+      b.set("Namespace", namespace)
+      b.set("MetricName", metricName)
+      b.set("NextToken", token)
+      let page = try await caller.json("ListMetrics", b.value)
+      out += try Self.listedDimensions(page)
+      guard let next = page["NextToken"]?.string, !next.isEmpty else { return out }
+      if !seen.insert(next).inserted {
+        throw ServiceError(kind: .malformed, code: "PaginationLoop", message: "ListMetrics returned NextToken twice")
+      }
+      token = next
+    }
+    throw ServiceError(kind: .malformed, code: "PaginationLimit", message: "ListMetrics: more than \(Self.maxPages) pages")
+  }
+
+  /// `Metrics[].Dimensions[]` of one ListMetrics page as name → value maps.
+  public static func listedDimensions(_ page: JSONValue) throws -> [[String: String]] {
+    guard let raw = page["Metrics"], !raw.isNull else { return [] }
+    guard let metrics = raw.array else { throw AWSErrorMapper.malformed("monitoring", "ListMetrics", "Metrics is not a list") }
+    return metrics.map { m in
+      var d: [String: String] = [:]
+      for x in m["Dimensions"]?.array ?? [] {
+        if let n = x["Name"]?.string, let v = x["Value"]?.string { d[n] = v }
+      }
+      return d
+    }
+  }
 }

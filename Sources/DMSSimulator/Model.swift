@@ -170,6 +170,8 @@ final class SimTask {
   /// A scheduled spontaneous failure (one-shot) while running.
   var failAt: Date?
   var statsCache: ReplicationTaskStats?
+  /// Set on DMS Serverless replications (they live in `SimulatedFleet.replications`, not `tasks`).
+  var serverless: SimServerless?
 
   init(
     index: Int, key: UInt64, identifier: String, arn: String, resourceId: String, instance: Int,

@@ -110,7 +110,13 @@ extension SimulatedFleet {
     let now = clock.now()
     try lock.withLock {
       advanceAll(now)
-      let t = try task(arn: arn)
+      try reloadLocked(try task(arn: arn), tables: tables, option: option, now: now)
+    }
+  }
+
+  /// ReloadTables / ReloadReplicationTables on a task or replication (lock held).
+  func reloadLocked(_ t: SimTask, tables: [TableRef], option: ReloadOption, now: Date) throws {
+    do {
       guard t.phase == .running else {
         throw ServiceError(
           kind: .invalidState, code: "InvalidResourceStateFault", message: "Replication task is not running",

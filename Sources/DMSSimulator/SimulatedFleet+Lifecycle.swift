@@ -5,6 +5,8 @@ import Foundation
 
 extension SimulatedFleet {
   func addEvent(_ t: SimTask, _ message: String, _ category: String, at date: Date) {
+    // Serverless replications report through the orchestrator log stream, not DescribeEvents.
+    guard t.serverless == nil else { return }
     let e = DMSEvent(
       sourceIdentifier: t.identifier, sourceType: "replication-task", message: message, categories: [category], date: date)
     if building || events.last.map({ $0.date <= date }) ?? true {
@@ -47,6 +49,7 @@ extension SimulatedFleet {
 
   func advanceAll(_ now: Date) {
     for t in tasks { advance(t, now) }
+    for r in replications { advanceReplication(r, now) }
   }
 
   /// Applies every scheduled transition of `t` up to `now`, in time order.

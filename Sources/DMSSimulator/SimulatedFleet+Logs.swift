@@ -28,6 +28,9 @@ extension SimulatedFleet {
     -> LogEventsPage
   {
     try begin("GetLogEvents")
+    if group.hasPrefix("dms-serverless-replication-") {
+      return try serverlessLogEvents(group: group, stream: stream, startTime: startTime, nextToken: nextToken, limit: limit)
+    }
     let now = clock.now()
     return try lock.withLock {
       guard logGroups.contains(group) else {

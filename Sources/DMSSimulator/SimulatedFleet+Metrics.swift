@@ -30,6 +30,20 @@ extension SimulatedFleet {
       let p = Double(period)
       let first = (from / p).rounded(.up) * p
       return queries.map { q in
+        if q.dimension(TaskMetricNames.instanceDimension) == nil {
+          guard let t = serverlessTarget(q), ServerlessMetrics.all.contains(q.metricName) else {
+            return MetricResult(id: q.id, label: q.metricName, points: [], statusCode: "Complete")
+          }
+          var points: [SeriesPoint] = []
+          var x = first
+          while x < to {
+            if let v = aggregate(t, q.metricName, q.stat, from: x, period: period, until: to, value: serverlessMetricValue) {
+              points.append(SeriesPoint(time: Date(timeIntervalSince1970: x), value: (v * 100).rounded() / 100))
+            }
+            x += p
+          }
+          return MetricResult(id: q.id, label: q.metricName, points: points, statusCode: "Complete")
+        }
         guard let i = byResource[q.taskResourceId], instances[tasks[i].instance].identifier == q.instanceIdentifier,
           DMSMetric.all.contains(q.metricName)
         else {
@@ -51,15 +65,17 @@ extension SimulatedFleet {
 
   /// One datapoint: the task publishes a sample per minute; a longer period aggregates
   /// the minutes it was running up to `until` (none → no datapoint), by CloudWatch statistic.
-  func aggregate(_ t: SimTask, _ metric: String, _ stat: String, from x: Double, period: Int, until: Double)
-    -> Double?
-  {
+  func aggregate(
+    _ t: SimTask, _ metric: String, _ stat: String, from x: Double, period: Int, until: Double,
+    value: ((SimTask, String, Date) -> Double?)? = nil
+  ) -> Double? {
     var n = 0
     var sum = 0.0
     var lo = Double.infinity
     var hi = -Double.infinity
     for m in 0..<max(1, period / 60) where m == 0 || x + Double(m * 60) < until {
-      guard let v = metricValue(t, metric, Date(timeIntervalSince1970: x + Double(m * 60))) else { continue }
+      let at = Date(timeIntervalSince1970: x + Double(m * 60))
+      guard let v = value.map({ $0(t, metric, at) }) ?? metricValue(t, metric, at) else { continue }
       n += 1
       sum += v
       lo = min(lo, v)

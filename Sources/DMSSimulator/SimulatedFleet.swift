@@ -14,6 +14,9 @@ public final class SimulatedFleet: DMSService, MetricsService, LogsService, @unc
   public let createdAt: Date
 
   var tasks: [SimTask] = []
+  /// DMS Serverless replications (config + replication), beside the tasks; see SimulatedFleet+Serverless.
+  var replications: [SimTask] = []
+  var byConfigArn: [String: Int] = [:]
   var byArn: [String: Int] = [:]
   var byResource: [String: Int] = [:]
   var instances: [SimInstance] = []
@@ -160,11 +163,12 @@ extension SimulatedFleet {
       setUpHistory(task, t0)
       task.logs.sort { ($0.ms, $0.tie) < ($1.ms, $1.tie) }
     }
+    buildReplications(t0, &endpointIndex, &usedIds)
     events.sort { $0.date < $1.date }
     building = false
   }
 
-  private func endpoint(_ id: String, _ type: String, _ engine: String, _ index: inout [String: Int]) -> Int {
+  func endpoint(_ id: String, _ type: String, _ engine: String, _ index: inout [String: Int]) -> Int {
     if let i = index[id] { return i }
     let k = H.h(seed, Salt.endpoint, UInt64(endpoints.count))
     endpoints.append(SimEndpoint(

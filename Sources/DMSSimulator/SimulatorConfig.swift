@@ -11,10 +11,20 @@ public struct SimulatorConfig: Sendable, Equatable {
   /// The simulated account and region (in every ARN).
   public var region = "us-east-1"
   public var account = "123456789012"
+  /// DMS Serverless replications beside the tasks; nil = 4 curated ones (running, never started,
+  /// failed with FailureMessages, read-only zero-ETL) plus one per 10 tasks beyond 12; none with no tasks.
+  public var serverless: Int?
 
-  public init(tasks: Int = 12, tablesPerTask: Int? = nil, seed: UInt64 = 1) {
+  public init(tasks: Int = 12, tablesPerTask: Int? = nil, seed: UInt64 = 1, serverless: Int? = nil) {
     self.tasks = tasks
     self.tablesPerTask = tablesPerTask
     self.seed = seed
+    self.serverless = serverless
+  }
+
+  /// The number of serverless replications the fleet has.
+  public var serverlessCount: Int {
+    if let serverless { return max(0, serverless) }
+    return tasks <= 0 ? 0 : 4 + max(0, (tasks - 12) / 10)
   }
 }

@@ -41,7 +41,16 @@ public struct ReplicationTaskStats: Sendable, Equatable, Codable {
   }
 }
 
-/// A replication task as DescribeReplicationTasks returns it (WithoutSettings).
+/// What kind of DMS resource a row is: a task on a replication instance, or a DMS Serverless
+/// replication (a replication config and its replication).
+public enum ReplicationKind: String, Sendable, Equatable, Codable, CaseIterable {
+  case task, serverless
+}
+
+/// A replication task as DescribeReplicationTasks returns it (WithoutSettings), or a DMS Serverless
+/// replication joined from DescribeReplicationConfigs + DescribeReplications (`kind == .serverless`:
+/// `arn` is the ReplicationConfigArn, `identifier` the ReplicationConfigIdentifier, `status` and
+/// `stats` the replication's, `replicationInstanceArn` nil, details in `serverless`).
 public struct ReplicationTask: Sendable, Equatable, Codable, Identifiable {
   public var identifier: String
   public var arn: String
@@ -57,15 +66,19 @@ public struct ReplicationTask: Sendable, Equatable, Codable, Identifiable {
   public var stats: ReplicationTaskStats?
   /// The scope (profile/region, account) the task was listed in.
   public var scope: ScopeID = .single
+  public var kind: ReplicationKind = .task
+  /// Serverless details; nil for tasks.
+  public var serverless: ServerlessInfo?
 
   public var id: String { arn }
+  public var isServerless: Bool { kind == .serverless }
 
   public init(
     identifier: String, arn: String, status: String, migrationType: String,
     sourceEndpointArn: String? = nil, targetEndpointArn: String? = nil,
     replicationInstanceArn: String? = nil, lastFailureMessage: String? = nil,
     stopReason: String? = nil, creationDate: Date? = nil, startDate: Date? = nil,
-    stats: ReplicationTaskStats? = nil, scope: ScopeID = .single
+    stats: ReplicationTaskStats? = nil, kind: ReplicationKind = .task, serverless: ServerlessInfo? = nil, scope: ScopeID = .single
   ) {
     self.scope = scope
     self.identifier = identifier
@@ -80,6 +93,8 @@ public struct ReplicationTask: Sendable, Equatable, Codable, Identifiable {
     self.creationDate = creationDate
     self.startDate = startDate
     self.stats = stats
+    self.kind = kind
+    self.serverless = serverless
   }
 
   /// The resource id at the end of the ARN (`…:task:RESOURCEID`): CloudWatch's
@@ -88,6 +103,7 @@ public struct ReplicationTask: Sendable, Equatable, Codable, Identifiable {
 
   public static func resourceId(fromArn arn: String) -> String {
     if let r = arn.range(of: ":task:") { return String(arn[r.upperBound...]) }
+    if let r = arn.range(of: ":replication-config:") { return String(arn[r.upperBound...]) }
     if let i = arn.lastIndex(of: ":") { return String(arn[arn.index(after: i)...]) }
     return arn
   }
@@ -277,4 +293,170 @@ public struct Page<Item: Sendable>: Sendable {
     self.items = items
     self.marker = marker
   }
+}
+
+extension ReplicationTask {
+  enum CodingKeys: String, CodingKey {
+    case identifier, arn, status, migrationType, sourceEndpointArn, targetEndpointArn, replicationInstanceArn
+    case lastFailureMessage, stopReason, creationDate, startDate, stats, kind, serverless
+  }
+
+  /// `kind` and `serverless` may be absent (documents written before serverless support).
+  public init(from decoder: any Decoder) throws {
+    let c = try decoder.container(keyedBy: CodingKeys.self)
+    identifier = try c.decode(String.self, forKey: .identifier)
+    arn = try c.decode(String.self, forKey: .arn)
+    status = try c.decode(String.self, forKey: .status)
+    migrationType = try c.decode(String.self, forKey: .migrationType)
+    sourceEndpointArn = try c.decodeIfPresent(String.self, forKey: .sourceEndpointArn)
+    targetEndpointArn = try c.decodeIfPresent(String.self, forKey: .targetEndpointArn)
+    replicationInstanceArn = try c.decodeIfPresent(String.self, forKey: .replicationInstanceArn)
+    lastFailureMessage = try c.decodeIfPresent(String.self, forKey: .lastFailureMessage)
+    stopReason = try c.decodeIfPresent(String.self, forKey: .stopReason)
+    creationDate = try c.decodeIfPresent(Date.self, forKey: .creationDate)
+    startDate = try c.decodeIfPresent(Date.self, forKey: .startDate)
+    stats = try c.decodeIfPresent(ReplicationTaskStats.self, forKey: .stats)
+    kind = try c.decodeIfPresent(ReplicationKind.self, forKey: .kind) ?? .task
+    serverless = try c.decodeIfPresent(ServerlessInfo.self, forKey: .serverless)
+  }
+}
+
+/// `ProvisionData` of a DMS Serverless replication.
+public struct ProvisionData: Sendable, Equatable, Codable {
+  public var provisionState: String?
+  public var provisionedCapacityUnits: Int?
+  public var dateProvisioned: Date?
+  public var isNewProvisioningAvailable: Bool?
+  public var dateNewProvisioningDataAvailable: Date?
+  public var reasonForNewProvisioningData: String?
+  public init(
+    provisionState: String? = nil, provisionedCapacityUnits: Int? = nil, dateProvisioned: Date? = nil,
+    isNewProvisioningAvailable: Bool? = nil, dateNewProvisioningDataAvailable: Date? = nil,
+    reasonForNewProvisioningData: String? = nil
+  ) {
+    self.provisionState = provisionState
+    self.provisionedCapacityUnits = provisionedCapacityUnits
+    self.dateProvisioned = dateProvisioned
+    self.isNewProvisioningAvailable = isNewProvisioningAvailable
+    self.dateNewProvisioningDataAvailable = dateNewProvisioningDataAvailable
+    self.reasonForNewProvisioningData = reasonForNewProvisioningData
+  }
+}
+
+/// One `PremigrationAssessmentStatuses` item (the fields dmswatch shows).
+public struct PremigrationAssessmentStatus: Sendable, Equatable, Codable {
+  public var runArn: String?
+  public var status: String?
+  public var progressPercent: Int?
+  public var lastFailureMessage: String?
+  public var createdAt: Date?
+  public init(runArn: String? = nil, status: String? = nil, progressPercent: Int? = nil, lastFailureMessage: String? = nil, createdAt: Date? = nil) {
+    self.runArn = runArn
+    self.status = status
+    self.progressPercent = progressPercent
+    self.lastFailureMessage = lastFailureMessage
+    self.createdAt = createdAt
+  }
+}
+
+/// What only a DMS Serverless replication has (config + replication), beside the task-shaped fields.
+public struct ServerlessInfo: Sendable, Equatable, Codable {
+  public var configArn: String
+  public var configIdentifier: String
+  /// The resource id at the end of the config ARN: log group and stream names use it.
+  public var resourceId: String
+  /// `full-load | cdc | full-load-and-cdc`.
+  public var replicationType: String?
+  public var provision: ProvisionData?
+  public var stopReason: String?
+  public var failureMessages: [String]
+  /// Zero-ETL integrations: never offer actions.
+  public var isReadOnly: Bool
+  public var premigrationAssessments: [PremigrationAssessmentStatus]
+  /// StartReplicationType of the last start (`start-replication` …); nil before the first run.
+  public var startReplicationType: String?
+  public var cdcStartTime: Date?
+  public var cdcStartPosition: String?
+  public var cdcStopPosition: String?
+  public var recoveryCheckpoint: String?
+  /// ComputeConfig of the config.
+  public var minCapacityUnits: Int?
+  public var maxCapacityUnits: Int?
+  public var createTime: Date?
+  public var updateTime: Date?
+  public var lastStopTime: Date?
+  public var deprovisionTime: Date?
+  /// False when the config exists but DescribeReplications has no replication for it (never started).
+  public var hasReplication: Bool
+
+  public init(
+    configArn: String, configIdentifier: String, resourceId: String? = nil, replicationType: String? = nil,
+    provision: ProvisionData? = nil, stopReason: String? = nil, failureMessages: [String] = [], isReadOnly: Bool = false,
+    premigrationAssessments: [PremigrationAssessmentStatus] = [], startReplicationType: String? = nil,
+    cdcStartTime: Date? = nil, cdcStartPosition: String? = nil, cdcStopPosition: String? = nil,
+    recoveryCheckpoint: String? = nil, minCapacityUnits: Int? = nil, maxCapacityUnits: Int? = nil,
+    createTime: Date? = nil, updateTime: Date? = nil, lastStopTime: Date? = nil, deprovisionTime: Date? = nil,
+    hasReplication: Bool = true
+  ) {
+    self.configArn = configArn
+    self.configIdentifier = configIdentifier
+    self.resourceId = resourceId ?? ReplicationTask.resourceId(fromArn: configArn)
+    self.replicationType = replicationType
+    self.provision = provision
+    self.stopReason = stopReason
+    self.failureMessages = failureMessages
+    self.isReadOnly = isReadOnly
+    self.premigrationAssessments = premigrationAssessments
+    self.startReplicationType = startReplicationType
+    self.cdcStartTime = cdcStartTime
+    self.cdcStartPosition = cdcStartPosition
+    self.cdcStopPosition = cdcStopPosition
+    self.recoveryCheckpoint = recoveryCheckpoint
+    self.minCapacityUnits = minCapacityUnits
+    self.maxCapacityUnits = maxCapacityUnits
+    self.createTime = createTime
+    self.updateTime = updateTime
+    self.lastStopTime = lastStopTime
+    self.deprovisionTime = deprovisionTime
+    self.hasReplication = hasReplication
+  }
+
+  public var provisionState: String? { provision?.provisionState }
+  public var provisionedCapacityUnits: Int? { provision?.provisionedCapacityUnits }
+  public var isNewProvisioningAvailable: Bool { provision?.isNewProvisioningAvailable ?? false }
+  /// The newest failure message (DMS lists them oldest first).
+  public var lastFailureMessage: String? { failureMessages.last(where: { !$0.isEmpty }) }
+  /// One line for the detail view: "3 assessments: 1 failed, 2 passed".
+  public var assessmentSummary: String? {
+    guard !premigrationAssessments.isEmpty else { return nil }
+    var counts: [String: Int] = [:]
+    for a in premigrationAssessments { counts[a.status ?? "unknown", default: 0] += 1 }
+    let parts = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+    let n = premigrationAssessments.count
+    return "\(n) assessment\(n == 1 ? "" : "s"): \(parts.joined(separator: ", "))"
+  }
+}
+
+/// Statuses of a serverless replication (free-form in the API; these are the documented ones).
+public enum ReplicationStatus {
+  public static let created = "created"
+  public static let ready = "ready"
+  public static let running = "running"
+  public static let stopping = "stopping"
+  public static let stopped = "stopped"
+  public static let failed = "failed"
+  public static let initializing = "initializing"
+  public static let preparingMetadataResources = "preparing_metadata_resources"
+  public static let testingConnection = "testing_connection"
+  public static let fetchingMetadata = "fetching_metadata"
+  public static let calculatingCapacity = "calculating_capacity"
+  public static let provisioningCapacity = "provisioning_capacity"
+  public static let replicationStarting = "replication_starting"
+  public static let modifying = "modifying"
+  /// The start-up phases in order (initializing … replication_starting), before `running`.
+  public static let startupPhases = [
+    initializing, preparingMetadataResources, testingConnection, fetchingMetadata, calculatingCapacity,
+    provisioningCapacity, replicationStarting,
+  ]
+  public static func isStartingUp(_ s: String) -> Bool { startupPhases.contains(s) }
 }

@@ -38,6 +38,8 @@ public struct TableFlag: Sendable, Equatable, Codable {
     case tableError
     case fullLoadErrorRows
     case conditionalCheckFailedRows
+    /// Data resync (DMS 3.6.1+) could not fix rows: ResyncRowsFailed > 0 or a failed ResyncState.
+    case resyncFailed
   }
   public var table: TableRef
   public var kind: Kind
@@ -68,6 +70,7 @@ public struct TableFlag: Sendable, Equatable, Codable {
     case .tableError: "TABLE ERROR"
     case .fullLoadErrorRows: "LOAD ERRORS"
     case .conditionalCheckFailedRows: "COND CHECK FAILED"
+    case .resyncFailed: "RESYNC FAILED"
     }
   }
 }
@@ -119,6 +122,7 @@ public enum TableRules {
       out.append(TableFlag(
         table: ref, kind: .conditionalCheckFailedRows, severity: .warn, actual: n, detail: "\(n) full-load conditional-check failed rows"))
     }
+    if let flag = resyncFlag(t) { out.append(flag) }
     if let state = t.validationState, state != ValidationState.notEnabled, state != ValidationState.validated {
       let failed = t.validationFailedRecords ?? 0
       let suspended = t.validationSuspendedRecords ?? 0
@@ -145,6 +149,21 @@ public enum TableRules {
       }
     }
     return out
+  }
+
+  /// Resync (tasks and serverless replications alike): rows that resync attempted and could not fix are
+  /// still different on the target, so critical; a ResyncState naming a failure or error is too.
+  static func resyncFlag(_ t: TableStatistics) -> TableFlag? {
+    let failed = t.resyncRowsFailed ?? 0
+    let state = t.resyncState ?? ""
+    let lower = state.lowercased()
+    let stateFailed = lower.contains("fail") || lower.contains("error")
+    guard failed > 0 || stateFailed else { return nil }
+    var detail = failed > 0 ? "resync: \(failed) of \(t.resyncRowsAttempted.map(String.init) ?? "?") rows failed" : "resync failed"
+    if !state.isEmpty { detail += " (\(state))" }
+    return TableFlag(
+      table: t.ref, kind: .resyncFailed, severity: .critical, expected: t.resyncRowsAttempted, actual: failed > 0 ? failed : nil,
+      detail: detail)
   }
 
   /// Flags of every table, worst first, then by table name.

@@ -25,6 +25,7 @@ public struct ServiceError: Error, Sendable, Equatable, CustomStringConvertible 
 public struct MetricDimension: Sendable, Hashable, Codable {
   public var name: String
   public var value: String
+  public init(name: String, value: String) { self.init(name, value) }
   public init(_ name: String, _ value: String) {
     self.name = name
     self.value = value
@@ -137,6 +138,9 @@ public protocol DMSService: Sendable {
 public protocol MetricsService: Sendable {
   /// GetMetricData for up to 500 queries, period in seconds (multiple of 60).
   func getMetricData(queries: [MetricQuery], start: Date, end: Date, period: Int) async throws -> [MetricResult]
+  /// ListMetrics (every page): the dimension sets of the metrics named `metricName` in `namespace`,
+  /// each as dimension name → value. Used to discover the (undocumented) DMS Serverless dimension.
+  func listMetrics(namespace: String, metricName: String) async throws -> [[String: String]]
 }
 
 public protocol LogsService: Sendable {

@@ -28,6 +28,7 @@ extension DashboardRenderer {
     if let st = t.stats {
       line("full load \(Format.percent(st.fullLoadProgressPercent))  tables loaded \(st.tablesLoaded ?? 0), loading \(st.tablesLoading ?? 0), queued \(st.tablesQueued ?? 0), errored \(st.tablesErrored ?? 0)")
     }
+    if t.serverless != nil { out += serverlessLines(s, t, width: width) }
     blank()
     let readiness = s.readiness(for: t)
     line("CUTOVER READINESS: \(readiness.ready ? "READY" : "NOT READY")", readiness.ready ? .ok : .error)
@@ -53,6 +54,65 @@ extension DashboardRenderer {
       line("    cause: \(h.cause)")
       line("    next:  \(h.nextStep)")
       line("    seen:  \(h.evidence)", .dim)
+    }
+    return out
+  }
+
+  /// A serverless replication: provisioning and capacity, capacity utilisation, assessments, start
+  /// settings and the orchestrator's last failure message (from its log stream, when it was read).
+  static func serverlessLines(_ s: AppState, _ t: ReplicationTask, width: Int) -> [(text: String, role: Role)] {
+    guard let sl = t.serverless else { return [] }
+    var out: [(String, Role)] = []
+    func line(_ text: String, _ role: Role = .overlay) {
+      for part in DrawText.wrap(text, width: max(8, width)) { out.append((part, role)) }
+    }
+    var kind = "DMS Serverless replication"
+    if !sl.hasReplication { kind += ", never started" }
+    line(kind)
+    if sl.isReadOnly { line("read-only: a zero-ETL integration, no actions are offered", .warn) }
+    let bounds = "min \(sl.minCapacityUnits.map(String.init) ?? "?"), max \(sl.maxCapacityUnits.map(String.init) ?? "?") DCU"
+    switch (sl.provisionState, sl.provisionedCapacityUnits) {
+    case (let state?, let dcu?) where dcu > 0:
+      line("provisioning: \(dcu) DCU \(state) (\(bounds))")
+    case (let state?, _):
+      line("provisioning: \(state) (\(bounds))", state.lowercased() == "provisioning" ? .warn : .overlay)
+    default:
+      line("provisioning: none (\(bounds))", .dim)
+    }
+    if sl.isNewProvisioningAvailable {
+      line("provisioning: new provisioning available\(sl.provision?.reasonForNewProvisioningData.map { ": \($0)" } ?? "")", .warn)
+    }
+    let util = s.metrics[t.arn]?.series[ServerlessMetrics.capacityUtilization]
+    if let last = util?.last {
+      let cut = s.now.addingTimeInterval(-3600)
+      let peak = util?.points.filter { $0.time >= cut }.map(\.value).max() ?? last.value
+      line("capacity utilisation: \(Int(last.value.rounded()))% (\(Format.age(s.now.timeIntervalSince(last.time))) ago), peak \(Int(peak.rounded()))% in the last hour", last.value >= 90 ? .warn : .overlay)
+    } else {
+      line("capacity utilisation: unknown, no CapacityUtilization metrics yet", .dim)
+    }
+    if let a = sl.assessmentSummary {
+      let failed = sl.premigrationAssessments.contains { ($0.status ?? "").lowercased().contains("fail") || ($0.status ?? "").lowercased().contains("error") }
+      line("premigration \(a)", failed ? .error : .overlay)
+      for f in sl.premigrationAssessments.compactMap(\.lastFailureMessage).prefix(3) { line("premigration assessment failure: \(f)", .error) }
+    } else {
+      line("premigration assessment: none", .dim)
+    }
+    var start: [String] = []
+    if let st = sl.startReplicationType { start.append("last \(st)") }
+    if let c = sl.cdcStartTime { start.append("CDC from \(Format.iso(c))") }
+    if let p = sl.cdcStartPosition { start.append("CDC position \(p)") }
+    if !start.isEmpty { line("start: \(start.joined(separator: ", "))", .dim) }
+    if let cp = sl.recoveryCheckpoint { line("recovery checkpoint: \(cp)", .dim) }
+    if sl.failureMessages.count > 1 {
+      for m in sl.failureMessages.dropLast().suffix(3) { line("earlier failure: \(m)", .dim) }
+    }
+    // The orchestrator stream's newest failure (entries the LOG pane parsed as ORCHESTRATOR errors).
+    if let e = (s.errorLog[t.identifier] ?? []).last(where: { $0.component == "ORCHESTRATOR" }) {
+      line("orchestrator \(Format.clock(e.time)): \(e.text)", .error)
+    } else if sl.hasReplication {
+      line("orchestrator: no failure in its log", .dim)
+    } else {
+      line("orchestrator: no log yet (the first run creates it)", .dim)
     }
     return out
   }

@@ -2,7 +2,7 @@ import Foundation
 import DMSWatchModel
 
 enum TableColumn: Hashable {
-  case gutter, name, state, rows, ins, upd, del, ddl, validation, updated
+  case gutter, name, state, rows, ins, upd, del, ddl, validation, resync, updated
 }
 
 enum FlagColumn: Hashable {
@@ -10,7 +10,8 @@ enum FlagColumn: Hashable {
 }
 
 extension DashboardRenderer {
-  static func tableColumns(inner: Rect) -> [Column<TableColumn>] {
+  /// `resync`: some table reports data resync (DMS 3.6.1+), so the RESYNC column is shown.
+  static func tableColumns(inner: Rect, resync: Bool = false) -> [Column<TableColumn>] {
     Column.fit(
       [
         Column(.gutter, "", min: 2, max: 2, priority: 0),
@@ -22,6 +23,7 @@ extension DashboardRenderer {
         Column(.del, "DEL", min: 9, max: 11, priority: 6, align: .right),
         Column(.ddl, "DDL", min: 5, max: 7, priority: 9, align: .right),
         Column(.validation, "VALIDATION", min: 10, max: 30, priority: 3),
+      ] + (resync ? [Column(.resync, "RESYNC", min: 8, max: 14, priority: 4)] : []) + [
         Column(.updated, "UPD AGO", min: 7, max: 7, priority: 7, align: .right),
       ],
       width: inner.width, x: inner.x, growth: [(.name, 30), (.validation, 24), (.state, 11)])
@@ -66,7 +68,7 @@ extension DashboardRenderer {
     drawPaneFrame(&g, s, .tables, cs, title: title, right: tablesAge(s), error: error)
     guard inner.height >= 1, inner.width >= 1 else { return }
     let right = inner.x + inner.width
-    let cols = tableColumns(inner: inner)
+    let cols = tableColumns(inner: inner, resync: tt.map(hasResync) ?? false)
     for c in cols where c.x < right {
       g.put(c.title, x: c.x, y: inner.y, width: min(c.width, right - c.x), role: .columnHeader, align: c.align, ellipsis: cs.ellipsis)
     }
@@ -136,6 +138,25 @@ extension DashboardRenderer {
     return (text, role)
   }
 
+  /// Whether any table reports resync (a state other than "Not enabled").
+  static func hasResync(_ tt: TaskTables) -> Bool {
+    tt.tables.contains { t in t.resyncState.map { !$0.isEmpty && $0 != "Not enabled" } ?? false }
+  }
+
+  /// `f:3/12` when rows failed (error), `42%` in progress, `ok 40` after a resync, `pending`, `no PK`.
+  static func resyncText(_ t: TableStatistics) -> (String, Role) {
+    guard let state = t.resyncState, !state.isEmpty, state != "Not enabled" else { return ("-", .dim) }
+    let failed = t.resyncRowsFailed ?? 0
+    if failed > 0 { return ("f:\(Format.count(failed))/\(Format.count(t.resyncRowsAttempted))", .error) }
+    let lower = state.lowercased()
+    if lower.contains("fail") || lower.contains("error") { return ("failed", .error) }
+    if lower.hasPrefix("in progress") { return (t.resyncProgress.map { "\(Int($0.rounded(.down)))%" } ?? "running", .text) }
+    if lower.hasPrefix("last resync") { return ((t.resyncRowsAttempted ?? 0) > 0 ? "ok \(Format.count(t.resyncRowsSucceeded))" : "ok", .ok) }
+    if lower.hasPrefix("pending") { return ("pending", .warn) }
+    if lower.contains("primary key") { return ("no PK", .warn) }
+    return (state, .unknown)
+  }
+
   /// `captured/applied`, coloured: error when they differ, unknown when applied is not reported.
   /// A difference is never hidden by rounding: exact counts when they fit, else the difference (`-12`, `+10`).
   static func appliedText(_ captured: Int64?, _ applied: Int64?, width: Int) -> (String, Role) {
@@ -181,6 +202,7 @@ extension DashboardRenderer {
       case .del: (text, role) = appliedText(t.deletes, t.appliedDeletes, width: w)
       case .ddl: (text, role) = appliedText(t.ddls, t.appliedDdls, width: w)
       case .validation: (text, role) = validationText(t)
+      case .resync: (text, role) = resyncText(t)
       case .updated:
         if let u = t.lastUpdateTime {
           text = Format.age(s.now.timeIntervalSince(u))
@@ -208,6 +230,7 @@ extension DashboardRenderer {
     case .tableError: "TBL ERROR"
     case .fullLoadErrorRows: "LOAD ERR"
     case .conditionalCheckFailedRows: "COND FAIL"
+    case .resyncFailed: "RESYNC"
     }
   }
 

@@ -2,20 +2,27 @@ import Foundation
 import DMSWatchModel
 
 enum TaskColumn: Hashable {
-  case pending, scope, name, status, type, load, tables, latency, spark, flags, ready, health
+  case pending, scope, kind, name, status, capacity, type, load, tables, latency, spark, flags, ready, health
 }
 
 extension DashboardRenderer {
   /// Terminal width from which each task row carries a CDC latency sparkline.
   public static let sparklineMinWidth = 160
 
-  static func taskColumns(layoutWidth: Int, inner: Rect, sorted: TaskColumn, scopes: Bool = false) -> [Column<TaskColumn>] {
+  /// `serverless`: some rows are DMS Serverless replications, so the KIND mark (`SL`; blank for a task)
+  /// and the DCU column (provisioned/max capacity, dropped first when narrow) are shown. A fleet of
+  /// tasks only keeps its columns as they were.
+  static func taskColumns(layoutWidth: Int, inner: Rect, sorted: TaskColumn, scopes: Bool = false, serverless: Bool = false) -> [Column<TaskColumn>] {
     var cols: [Column<TaskColumn>] = [Column(.pending, "", min: 1, max: 1, priority: 0)]
     // With several scopes each row says which account/region it belongs to.
     if scopes { cols.append(Column(.scope, "SCOPE", min: 6, max: 24, priority: 1)) }
+    if serverless { cols.append(Column(.kind, "KD", min: 2, max: 2, priority: 2)) }
     cols += [
       Column(.name, "NAME", min: 14, max: 48, priority: 1),
       Column(.status, "STATUS", min: 8, max: 11, priority: 2),
+    ]
+    if serverless { cols.append(Column(.capacity, "DCU", min: 5, max: 7, priority: 10, align: .right)) }
+    cols += [
       Column(.type, "TYPE", min: 6, max: 17, priority: 8),
       Column(.load, "LOAD", min: 4, max: 4, priority: 6, align: .right),
       Column(.tables, "TBL L/L/Q/E", min: 11, max: 14, priority: 7),
@@ -68,7 +75,9 @@ extension DashboardRenderer {
     let focused = s.focus == .tasks
     let order = s.taskOrder
     let sortCol = sortColumn(s.sort.column)
-    let cols = taskColumns(layoutWidth: s.layout.width, inner: inner, sorted: sortCol, scopes: s.isMultiScope)
+    let cols = taskColumns(
+      layoutWidth: s.layout.width, inner: inner, sorted: sortCol, scopes: s.isMultiScope,
+      serverless: s.tasks.contains { $0.kind == .serverless })
     let arrow = s.sort.descending ? cs.down : cs.up
 
     var title: [Segment] = [Segment(order.count == s.tasks.count ? "\(s.tasks.count)" : "\(order.count)/\(s.tasks.count)", .dim)]
@@ -134,13 +143,39 @@ extension DashboardRenderer {
     switch t.status {
     case TaskStatus.running: return .ok
     case TaskStatus.failed, TaskStatus.failedMove: return .error
-    case TaskStatus.ready: return .warn
+    case TaskStatus.ready, ReplicationStatus.created: return .warn
     case TaskStatus.stopped:
       guard let reason = t.stopReason else { return .dim }
       let normal = ["NORMAL", "FULL_LOAD_ONLY_FINISHED", "STOPPED_AFTER_FULL_LOAD", "STOPPED_AT_SERVER_TIME", "STOPPED_AT_COMMIT_TIME"]
       return normal.contains(where: { reason.hasSuffix($0) }) ? .dim : .warn
     default: return .unknown
     }
+  }
+
+  /// Serverless start-up phases are long (`preparing_metadata_resources`): short forms when they do not fit.
+  static func shortStatus(_ status: String, width: Int) -> String {
+    if width >= DrawText.width(status) { return status }
+    switch status {
+    case ReplicationStatus.initializing: return "init"
+    case ReplicationStatus.preparingMetadataResources: return "prep meta"
+    case ReplicationStatus.testingConnection: return "test conn"
+    case ReplicationStatus.fetchingMetadata: return "fetch meta"
+    case ReplicationStatus.calculatingCapacity: return "calc cap"
+    case ReplicationStatus.provisioningCapacity: return "provision"
+    case ReplicationStatus.replicationStarting: return "starting"
+    default: return status
+    }
+  }
+
+  /// The DCU cell: `4/16` (provisioned/max), `prov` while provisioning, `-` otherwise; `!` when DMS has
+  /// new provisioning data (capacity is being recalculated).
+  static func capacityText(_ t: ReplicationTask) -> (String, Role) {
+    guard let sl = t.serverless else { return ("", .dim) }
+    let state = sl.provisionState?.lowercased() ?? ""
+    if state == "provisioning" || t.status == ReplicationStatus.provisioningCapacity { return ("prov", .warn) }
+    guard let dcu = sl.provisionedCapacityUnits, dcu > 0 else { return ("-", .dim) }
+    let text = "\(dcu)/\(sl.maxCapacityUnits.map(String.init) ?? "?")\(sl.isNewProvisioningAvailable ? "!" : "")"
+    return (text, sl.isNewProvisioningAvailable ? .warn : .text)
   }
 
   static func shortType(_ t: String, width: Int) -> String {
@@ -173,10 +208,17 @@ extension DashboardRenderer {
         let info = s.scopeInfo(task.scope)
         text = (info?.display ?? task.scope.rawValue) + (info?.readOnly == true ? " RO" : "")
         role = scopeRole(info)
+      case .kind:
+        if task.kind == .serverless {
+          text = "SL"
+          role = .headerAccent
+        }
+      case .capacity:
+        (text, role) = capacityText(task)
       case .name:
         text = task.identifier
       case .status:
-        text = task.status
+        text = shortStatus(task.status, width: w)
         role = statusRole(task)
       case .type:
         text = shortType(task.migrationType, width: w)

@@ -12,11 +12,13 @@ final class ShapeTests: XCTestCase {
     defer { try? FileManager.default.removeItem(at: out) }
     try PeerServer.python([Fixtures.repoRoot.appendingPathComponent("scripts/aws/gen_shapes.py").path, out.path, "--count", "200"])
     let files = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-    XCTAssertEqual(files.count, 13, "\(files)")
+    XCTAssertEqual(files.count, 20, "\(files)")
     let current = Box(Data())
     let t = FakeTransport { _, _ in HTTPResponse(status: 200, body: current.value) }
     let dms = AWSDMSClient(caller: testCaller(.dms, t))
     let logs = AWSLogsClient(caller: testCaller(.logs, t))
+    let sls = AWSDMSServerlessClient(caller: testCaller(.dms, t))
+    let cw = AWSCloudWatchClient(caller: testCaller(.cloudwatch, t))
     var decoded = 0
     for f in files {
       let doc = try JSONValue.parse(Data(contentsOf: out.appendingPathComponent(f)))
@@ -41,8 +43,10 @@ final class ShapeTests: XCTestCase {
               ? try await dms.startReplicationTask(arn: "a", type: .startReplication) : try await dms.stopReplicationTask(arn: "a")
             try checkTasks([task], expect, ctx)
           }
-        case "DescribeTableStatistics":
-          let items = try await dms.describeTableStatistics(taskArn: "a", marker: nil, maxRecords: 500).items
+        case "DescribeTableStatistics", "DescribeReplicationTableStatistics":
+          let items = op == "DescribeTableStatistics"
+            ? try await dms.describeTableStatistics(taskArn: "a", marker: nil, maxRecords: 500).items
+            : try await sls.describeReplicationTableStatistics(configArn: "a", marker: nil, maxRecords: 500).items
           XCTAssertEqual(items.count, expect.count, ctx)
           for (s, e) in zip(items, expect) {
             let a = try XCTUnwrap(e.array)
@@ -52,7 +56,49 @@ final class ShapeTests: XCTestCase {
             XCTAssertEqual(s.tableState, a[3].string, ctx)
             checkDate(s.lastUpdateTime, a[4], ctx)
             XCTAssertEqual(s.resyncProgress, a[5].double, ctx)
+            XCTAssertEqual(s.resyncState, a[6].string, ctx)
+            XCTAssertEqual(s.resyncRowsAttempted, a[7].int64, ctx)
+            XCTAssertEqual(s.resyncRowsSucceeded, a[8].int64, ctx)
+            XCTAssertEqual(s.resyncRowsFailed, a[9].int64, ctx)
           }
+        case "DescribeReplicationConfigs":
+          let page = try await sls.describeReplicationConfigs(marker: nil, maxRecords: 100)
+          XCTAssertEqual(page.items.count, expect.count, ctx)
+          XCTAssertEqual(page.marker, body["Marker"]?.string.flatMap { $0.isEmpty ? nil : $0 }, ctx)
+          for (c, e) in zip(page.items, expect) {
+            let a = try XCTUnwrap(e.array)
+            XCTAssertEqual(c.arn, a[0].string, ctx)
+            XCTAssertEqual(c.identifier, a[1].string ?? ReplicationTask.resourceId(fromArn: c.arn), ctx)
+            XCTAssertEqual(c.replicationType, a[2].string, ctx)
+            XCTAssertEqual(c.minCapacityUnits, a[3].int, ctx)
+            XCTAssertEqual(c.maxCapacityUnits, a[4].int, ctx)
+            XCTAssertEqual(c.isReadOnly, a[5].bool, ctx)
+            checkDate(c.createTime, a[6], ctx)
+          }
+          // Joined with no replications, every config is a never-started row.
+          let rows = ServerlessJoin.rows(configs: page.items, replications: [])
+          XCTAssertEqual(Set(rows.map(\.arn)), Set(page.items.map(\.arn)), ctx)
+        case "DescribeReplications":
+          let page = try await sls.describeReplications(marker: nil, maxRecords: 100)
+          try checkReplications(page.items, expect, ctx)
+          XCTAssertEqual(page.marker, body["Marker"]?.string.flatMap { $0.isEmpty ? nil : $0 }, ctx)
+        case "StartReplication", "StopReplication":
+          if body["Replication"] == nil {
+            await assertThrowsKind(.malformed, ctx) { _ = try await sls.stopReplication(configArn: "a") }
+          } else {
+            let r = op == "StartReplication"
+              ? try await sls.startReplication(configArn: "a", type: .resumeProcessing, cdcStartTime: nil, cdcStartPosition: nil)
+              : try await sls.stopReplication(configArn: "a")
+            try checkReplications([r], expect, ctx)
+          }
+        case "ReloadReplicationTables":
+          try await sls.reloadReplicationTables(configArn: "a", tables: [TableRef(schema: "s", table: "t")], option: .dataReload)
+        case "ListMetrics":
+          // The fake answers every page alike: a NextToken would loop, so pages with one are decoded directly.
+          let listed = body["NextToken"]?.string.map { !$0.isEmpty } ?? false
+            ? try AWSCloudWatchClient.listedDimensions(body)
+            : try await cw.listMetrics(namespace: "AWS/DMS", metricName: "CapacityUtilization")
+          XCTAssertEqual(listed, expect.map(Self.stringMap), ctx)
         case "DescribeEvents":
           let items = try await dms.describeEvents(since: Date(), marker: nil, maxRecords: 100).items
           XCTAssertEqual(items.count, expect.count, ctx)
@@ -99,7 +145,7 @@ final class ShapeTests: XCTestCase {
         decoded += 1
       }
     }
-    XCTAssertGreaterThanOrEqual(decoded, 13 * 200)
+    XCTAssertGreaterThanOrEqual(decoded, 20 * 200)
   }
 
   func checkTasks(_ tasks: [ReplicationTask], _ expect: [JSONValue], _ ctx: String) throws {
@@ -110,6 +156,37 @@ final class ShapeTests: XCTestCase {
       XCTAssertEqual(t.status, a[1].string ?? "unknown", ctx)
       XCTAssertEqual(t.stats?.tablesLoaded, a[2].int, ctx)
       checkDate(t.startDate, a[3], ctx)
+    }
+  }
+
+  static func stringMap(_ v: JSONValue) -> [String: String] {
+    guard case .object(let pairs) = v else { return [:] }
+    var out: [String: String] = [:]
+    for (k, x) in pairs { out[k] = x.string }
+    return out
+  }
+
+  func checkReplications(_ reps: [Replication], _ expect: [JSONValue], _ ctx: String) throws {
+    XCTAssertEqual(reps.count, expect.count, ctx)
+    for (r, e) in zip(reps, expect) {
+      let a = try XCTUnwrap(e.array)
+      XCTAssertEqual(r.configArn, a[0].string, ctx)
+      XCTAssertEqual(r.status, a[1].string, ctx)
+      XCTAssertEqual(r.provision?.provisionState, a[2].string, ctx)
+      XCTAssertEqual(r.provision?.provisionedCapacityUnits, a[3].int, ctx)
+      XCTAssertEqual(r.provision?.isNewProvisioningAvailable, a[4].bool, ctx)
+      XCTAssertEqual(r.failureMessages, (a[5].array ?? []).compactMap(\.string), ctx)
+      XCTAssertEqual(r.stats?.tablesLoaded, a[6].int, ctx)
+      checkDate(r.cdcStartTime, a[7], ctx)
+      XCTAssertEqual(r.isReadOnly, a[8].bool, ctx)
+      XCTAssertEqual(r.premigrationAssessments.count, a[9].int, ctx)
+      XCTAssertEqual(r.stopReason, a[10].string, ctx)
+      XCTAssertEqual(r.recoveryCheckpoint, a[11].string, ctx)
+      // The row the join makes carries the same facts.
+      let row = ServerlessJoin.row(config: nil, replication: r)
+      XCTAssertEqual(row.kind, .serverless, ctx)
+      XCTAssertEqual(row.status, r.status, ctx)
+      XCTAssertEqual(row.serverless?.failureMessages, r.failureMessages, ctx)
     }
   }
 

@@ -122,6 +122,10 @@ final class CheckFakeService: DMSService, MetricsService, LogsService, @unchecke
     }
   }
 
+  func listMetrics(namespace: String, metricName: String) async throws -> [[String: String]] {
+    try record("ListMetrics")
+    return []
+  }
   func getMetricData(queries: [MetricQuery], start: Date, end: Date, period: Int) async throws -> [MetricResult] {
     try record("GetMetricData")
     lock.withLock { metricBatches.append(queries.count) }

@@ -86,6 +86,10 @@ final class FakeDMS: DMSService, MetricsService, LogsService, @unchecked Sendabl
   func reloadTables(arn: String, tables: [TableRef], option: ReloadOption) async throws {
     try record("ReloadTables")
   }
+  func listMetrics(namespace: String, metricName: String) async throws -> [[String: String]] {
+    try record("ListMetrics")
+    return []
+  }
   func getMetricData(queries: [MetricQuery], start: Date, end: Date, period: Int) async throws -> [MetricResult] {
     try record("GetMetricData")
     return queries.map { q in

@@ -24,11 +24,15 @@ import botocore.session
 OPS = {
     "dms": ["DescribeReplicationTasks", "DescribeTableStatistics", "DescribeEvents", "StartReplicationTask",
             "StopReplicationTask", "ReloadTables", "DescribeReplicationInstances", "DescribeEndpoints",
-            "TestConnection", "DescribeConnections"],
-    "cloudwatch": ["GetMetricData"],
+            "TestConnection", "DescribeConnections",
+            # DMS Serverless
+            "DescribeReplicationConfigs", "DescribeReplications", "DescribeReplicationTableStatistics",
+            "StartReplication", "StopReplication", "ReloadReplicationTables"],
+    "cloudwatch": ["GetMetricData", "ListMetrics"],
     "logs": ["GetLogEvents", "FilterLogEvents"],
 }
-ALWAYS = {"ReplicationTaskArn", "TableName", "SchemaName", "Date", "Id", "EndpointArn", "ReplicationInstanceArn", "timestamp"}
+ALWAYS = {"ReplicationTaskArn", "TableName", "SchemaName", "Date", "Id", "EndpointArn", "ReplicationInstanceArn", "timestamp",
+          "ReplicationConfigArn"}
 TEXT = string.ascii_letters + string.digits + " -_:/.\"\\'\n\t{}[]" + "äöüßéñ日本語🚀"
 
 
@@ -113,9 +117,23 @@ def expect(service, op, body):
         t = body.get("ReplicationTask")
         return None if t is None else [[t["ReplicationTaskArn"], t.get("Status"),
                                         (t.get("ReplicationTaskStats") or {}).get("TablesLoaded"), epoch(t.get("ReplicationTaskStartDate"))]]
-    if op == "DescribeTableStatistics":
+    if op in ("DescribeTableStatistics", "DescribeReplicationTableStatistics"):
+        key = "TableStatistics" if op == "DescribeTableStatistics" else "ReplicationTableStatistics"
         return [[s["SchemaName"], s["TableName"], s.get("Inserts"), s.get("TableState"), epoch(s.get("LastUpdateTime")),
-                 s.get("ResyncProgress")] for s in body.get("TableStatistics", [])]
+                 s.get("ResyncProgress"), s.get("ResyncState"), s.get("ResyncRowsAttempted"), s.get("ResyncRowsSucceeded"),
+                 s.get("ResyncRowsFailed")] for s in body.get(key, [])]
+    if op == "DescribeReplicationConfigs":
+        return [[c["ReplicationConfigArn"], c.get("ReplicationConfigIdentifier") or None, c.get("ReplicationType"),
+                 (c.get("ComputeConfig") or {}).get("MinCapacityUnits"), (c.get("ComputeConfig") or {}).get("MaxCapacityUnits"),
+                 c.get("IsReadOnly"), epoch(c.get("ReplicationConfigCreateTime"))] for c in body.get("ReplicationConfigs", [])]
+    if op == "DescribeReplications":
+        return [replication(r) for r in body.get("Replications", [])]
+    if op in ("StartReplication", "StopReplication"):
+        r = body.get("Replication")
+        return None if r is None else [replication(r)]
+    if op == "ListMetrics":
+        return [{d["Name"]: d["Value"] for d in m.get("Dimensions", []) if "Name" in d and "Value" in d}
+                for m in body.get("Metrics", [])]
     if op == "DescribeEvents":
         return [[e.get("SourceIdentifier", ""), e.get("Message", ""), epoch(e["Date"])] for e in body.get("Events", [])]
     if op == "DescribeReplicationInstances":
@@ -129,6 +147,14 @@ def expect(service, op, body):
     return None
 
 
+def replication(r):
+    p = r.get("ProvisionData") or {}
+    return [r["ReplicationConfigArn"], r.get("Status") or "unknown", p.get("ProvisionState"), p.get("ProvisionedCapacityUnits"),
+            p.get("IsNewProvisioningAvailable"), r.get("FailureMessages", []), (r.get("ReplicationStats") or {}).get("TablesLoaded"),
+            epoch(r.get("CdcStartTime")), r.get("IsReadOnly"), len(r.get("PremigrationAssessmentStatuses", [])),
+            r.get("StopReason"), r.get("RecoveryCheckpoint")]
+
+
 def fix(op, body, rng):
     # Service guarantees the schema cannot express.
     if op == "GetMetricData":
@@ -139,6 +165,11 @@ def fix(op, body, rng):
     if op in ("GetLogEvents", "FilterLogEvents"):
         for e in body.get("events", []):
             e["timestamp"] = rng.randint(0, 2 ** 42)
+    if op == "ListMetrics":
+        # Dimension names are unique within one metric.
+        for m in body.get("Metrics", []):
+            seen = set()
+            m["Dimensions"] = [d for d in m.get("Dimensions", []) if d.get("Name") not in seen and not seen.add(d.get("Name"))]
     if op in ("TestConnection",) and "Connection" not in body:
         body["Connection"] = {}
     return body

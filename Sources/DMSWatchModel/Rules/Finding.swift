@@ -250,6 +250,7 @@ public enum FindingEvent {
   public static let tableError = "dms.table.error"
   public static let tableLoadErrors = "dms.table.load_errors"
   public static let tableConditionalCheckFailed = "dms.table.load_condition_failed"
+  public static let tableResyncFailed = "dms.table.resync_failed"
 
   public static let taskFailed = "dms.task.failed"
   public static let taskStoppedError = "dms.task.stopped_error"
@@ -267,6 +268,7 @@ public enum FindingEvent {
   public static let all: [String] = [
     tableMissing, tableDuplicate, tableAppliedUnknown, tableValidationFailed, tableValidationSuspended,
     tableValidationPending, tableNotValidated, tableError, tableLoadErrors, tableConditionalCheckFailed,
+    tableResyncFailed,
     taskFailed, taskStoppedError, taskStoppedUnrecognized, taskLastFailure, taskTablesErrored, taskLatencyHigh,
     taskThroughputLow, taskStalled, taskErrorsLogged, taskTablesUnknown, taskMetricsUnknown,
   ]
@@ -284,6 +286,7 @@ public enum FindingEvent {
     case .tableError: tableError
     case .fullLoadErrorRows: tableLoadErrors
     case .conditionalCheckFailedRows: tableConditionalCheckFailed
+    case .resyncFailed: tableResyncFailed
     }
   }
 }

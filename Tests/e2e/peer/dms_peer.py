@@ -3,8 +3,11 @@
 
     python3 dms_peer.py --port PORT [--scenario scenario.json] [--task-page-size N]
 
-Adds DescribeTableStatistics, ReloadTables and DescribeEvents (fed by the scenario file) and
-Marker paging to DescribeReplicationTasks (moto only truncates). Everything else is moto 5.2.1.
+Adds DescribeTableStatistics, ReloadTables and DescribeEvents (fed by the scenario file),
+Marker paging to DescribeReplicationTasks (moto only truncates), and DMS Serverless
+(DescribeReplicationConfigs, DescribeReplications, DescribeReplicationTableStatistics,
+Start/StopReplication, ReloadReplicationTables; see serverless_peer.py for the scenario's
+"serverless" object). Everything else is moto 5.2.1.
 Binds to 127.0.0.1 only.
 
 Scenario file:
@@ -119,6 +122,9 @@ def install(scenario=None, task_page_size=0):
     DatabaseMigrationServiceResponse.reload_tables = reload_tables
     DatabaseMigrationServiceResponse.describe_events = describe_events
     DatabaseMigrationServiceResponse.describe_replication_tasks = describe_replication_tasks
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import serverless_peer
+    serverless_peer.install(scenario or {})
 
 
 def main():

@@ -1,0 +1,167 @@
+import DMSWatchModel
+import Foundation
+import XCTest
+
+final class ServerlessModelTests: XCTestCase {
+  let arnA = "arn:aws:dms:us-east-1:123456789012:replication-config:AAAAAAAAAAAAAAAAAAAAAAAAAA"
+  let arnB = "arn:aws:dms:us-east-1:123456789012:replication-config:BBBBBBBBBBBBBBBBBBBBBBBBBB"
+  let arnC = "arn:aws:dms:us-east-1:123456789012:replication-config:CCCCCCCCCCCCCCCCCCCCCCCCCC"
+
+  func configs() -> [ReplicationConfig] {
+    [
+      ReplicationConfig(identifier: "orders", arn: arnA, sourceEndpointArn: "src", targetEndpointArn: "tgt", replicationType: "cdc", minCapacityUnits: 2, maxCapacityUnits: 16),
+      ReplicationConfig(identifier: "fresh", arn: arnB, replicationType: "full-load"),
+    ]
+  }
+
+  func testJoinMakesOneRowPerConfigWithTheReplicationsFields() {
+    let stats = ReplicationTaskStats(fullLoadProgressPercent: 100, tablesLoaded: 5, startDate: Date(timeIntervalSince1970: 5))
+    let reps = [
+      Replication(
+        configIdentifier: "orders", configArn: arnA, status: "running",
+        provision: ProvisionData(provisionState: "provisioned", provisionedCapacityUnits: 8), stopReason: nil,
+        failureMessages: ["old", "newest"], stats: stats, startReplicationType: "start-replication"),
+      // A replication whose config was created after the config listing: still a row.
+      Replication(configIdentifier: "late", configArn: arnC, status: "initializing"),
+    ]
+    let rows = ServerlessJoin.rows(configs: configs(), replications: reps)
+    XCTAssertEqual(rows.map(\.identifier), ["orders", "fresh", "late"])
+    XCTAssertTrue(rows.allSatisfy { $0.kind == .serverless && $0.replicationInstanceArn == nil })
+    let a = rows[0]
+    XCTAssertEqual(a.arn, arnA)
+    XCTAssertEqual(a.status, "running")
+    XCTAssertEqual(a.stats, stats)
+    XCTAssertEqual(a.sourceEndpointArn, "src")
+    XCTAssertEqual(a.migrationType, "cdc")
+    XCTAssertEqual(a.serverless?.resourceId, "AAAAAAAAAAAAAAAAAAAAAAAAAA")
+    XCTAssertEqual(a.resourceId, "AAAAAAAAAAAAAAAAAAAAAAAAAA")
+    XCTAssertEqual(a.serverless?.provisionedCapacityUnits, 8)
+    XCTAssertEqual(a.serverless?.maxCapacityUnits, 16)
+    XCTAssertEqual(a.lastFailureMessage, "newest")
+    XCTAssertEqual(ServerlessJoin.allowedStartTypes(a), [])
+    XCTAssertTrue(ServerlessJoin.canStop(a))
+    XCTAssertTrue(ServerlessJoin.canReload(a))
+    let b = rows[1]
+    XCTAssertEqual(b.status, ReplicationStatus.created)
+    XCTAssertEqual(b.serverless?.hasReplication, false)
+    XCTAssertEqual(ServerlessJoin.allowedStartTypes(b), [.startReplication])
+    XCTAssertFalse(ServerlessJoin.canStop(b))
+    XCTAssertTrue(ServerlessJoin.canStop(rows[2]), "stop is allowed during start-up")
+    XCTAssertFalse(ServerlessJoin.canReload(rows[2]))
+  }
+
+  func testStartTypesAfterAFirstRunAndReadOnly() {
+    var stopped = Replication(configIdentifier: "orders", configArn: arnA, status: "stopped", startReplicationType: "start-replication")
+    XCTAssertEqual(ServerlessJoin.allowedStartTypes(ServerlessJoin.row(config: nil, replication: stopped)), [.resumeProcessing, .reloadTarget])
+    stopped.isReadOnly = true
+    let ro = ServerlessJoin.row(config: nil, replication: stopped)
+    XCTAssertEqual(ServerlessJoin.allowedStartTypes(ro), [])
+    XCTAssertFalse(ServerlessJoin.canStop(ro))
+    // Read-only on the config alone is enough.
+    var cfg = configs()[0]
+    cfg.isReadOnly = true
+    let ro2 = ServerlessJoin.row(config: cfg, replication: Replication(configIdentifier: "orders", configArn: arnA, status: "running"))
+    XCTAssertEqual(ro2.serverless?.isReadOnly, true)
+    XCTAssertFalse(ServerlessJoin.canReload(ro2))
+  }
+
+  func testDiscoveryFindsTheDimensionByItsValues() {
+    let rows = ServerlessJoin.rows(configs: configs(), replications: [])
+    XCTAssertNil(ServerlessMetrics.discover(listed: [], rows: rows), "no metrics yet")
+    XCTAssertNil(ServerlessMetrics.discover(listed: [["Other": "x"]], rows: rows))
+    let byRid = ServerlessMetrics.discover(
+      listed: [["ReplicationConfigExternalResourceId": "AAAAAAAAAAAAAAAAAAAAAAAAAA"], ["ReplicationConfigExternalResourceId": "ZZZ"]], rows: rows)
+    XCTAssertEqual(byRid, ServerlessDimension(name: "ReplicationConfigExternalResourceId", value: .resourceId))
+    let byName = ServerlessMetrics.discover(
+      listed: [["ReplicationConfigIdentifier": "orders", "Region": "x"], ["ReplicationConfigIdentifier": "fresh"]], rows: rows)
+    XCTAssertEqual(byName, ServerlessDimension(name: "ReplicationConfigIdentifier", value: .identifier))
+    let byArn = ServerlessMetrics.discover(listed: [["ReplicationConfigArn": arnB]], rows: rows)
+    XCTAssertEqual(byArn?.value, .arn)
+    // Queries carry the discovered dimension and valid ids.
+    let q = ServerlessMetrics.queries(for: rows[0], dimension: byName ?? ServerlessDimension(name: "", value: .arn), idPrefix: "s0")
+    XCTAssertEqual(q.count, ServerlessMetrics.all.count)
+    XCTAssertEqual(Set(q.map(\.metricName)).count, q.count)
+    XCTAssertTrue(q.contains { $0.metricName == "CapacityUtilization" })
+    XCTAssertTrue(q.allSatisfy { $0.dimensions == [MetricDimension(name: "ReplicationConfigIdentifier", value: "orders")] })
+    XCTAssertEqual(ServerlessMetrics.queryId("orders-cdc.ü", 3), "sorderscdc_3")
+    // A provisioned task's query keeps its two dimensions.
+    let tq = MetricQuery(id: "a", metricName: "CDCLatencySource", instanceIdentifier: "ri", taskResourceId: "T")
+    XCTAssertEqual(tq.dimensions.map(\.name), ["ReplicationInstanceIdentifier", "ReplicationTaskIdentifier"])
+  }
+
+  func testLogNames() {
+    XCTAssertEqual(ServerlessLogNames.group(configResourceId: "ABC"), "dms-serverless-replication-ABC")
+    XCTAssertEqual(ServerlessLogNames.orchestratorStream(configResourceId: "ABC"), "dms-serverless-replication-orchestrator-ABC")
+    XCTAssertEqual(ServerlessLogNames.taskStream(resourceId: "XYZ"), "dms-serverless-serv-res-id-XYZ")
+  }
+
+  func testOrchestratorLinesArePythonLiteralsNotJSON() throws {
+    let line = "{'replication_state':'failed', 'message': 'Replication failed', 'failure_message': 'Can\\'t connect: \"db\" timed out'}"
+    let p = try XCTUnwrap(OrchestratorLogParser.parseLine(line))
+    XCTAssertEqual(p.state, "failed")
+    XCTAssertEqual(p.message, "Replication failed")
+    XCTAssertEqual(p.failureMessage, "Can't connect: \"db\" timed out")
+    let e = OrchestratorLogParser.entry(LogEvent(timestamp: Date(timeIntervalSince1970: 9), message: line), task: "orders")
+    XCTAssertEqual(e.severity, .error)
+    XCTAssertEqual(e.component, "ORCHESTRATOR")
+    XCTAssertEqual(e.text, "failed: Replication failed — Can't connect: \"db\" timed out")
+    XCTAssertEqual(e.task, "orders")
+    // Double quotes, None/True, nested values, a prefix before the dict.
+    let q = try XCTUnwrap(OrchestratorLogParser.parseLine(#"2026-01-01 INFO {"replication_state": "running", "failure_message": None, 'ok': True, 'dcu': [2, 4], 'n': 3}"#))
+    XCTAssertEqual(q.state, "running")
+    XCTAssertNil(q.failureMessage)
+    XCTAssertEqual(q.fields["ok"], "True")
+    XCTAssertEqual(q.fields["dcu"], "[2, 4]")
+    XCTAssertEqual(q.fields["n"], "3")
+    XCTAssertEqual(OrchestratorLogParser.entry(LogEvent(timestamp: Date(), message: #"{'replication_state':'stopping'}"#), task: nil).severity, .warning)
+    // Not a dict literal: kept as text, never a crash.
+    for bad in ["", "{", "{'a'", "{'a':", "{'a': 'b'", "{'a' 'b'}", "no dict here", "{'a': 'b',", "{\u{0}'"] {
+      XCTAssertNil(OrchestratorLogParser.parseLine(bad), bad)
+      XCTAssertEqual(OrchestratorLogParser.entry(LogEvent(timestamp: Date(), message: bad), task: nil).severity, .info)
+    }
+    XCTAssertEqual(OrchestratorLogParser.parseLine("{}")?.fields, [:])
+    let events = [
+      LogEvent(timestamp: Date(timeIntervalSince1970: 1), message: "{'replication_state':'failed', 'failure_message':'first'}"),
+      LogEvent(timestamp: Date(timeIntervalSince1970: 3), message: "{'replication_state':'running'}"),
+      LogEvent(timestamp: Date(timeIntervalSince1970: 2), message: "{'replication_state':'failed', 'failure_message':'second'}"),
+    ]
+    XCTAssertEqual(OrchestratorLogParser.lastFailure(events)?.message, "second")
+  }
+
+  func testResyncFailureIsACriticalFindingForTasksAndReplications() {
+    var t = TableStatistics(schemaName: "dbo", tableName: "orders")
+    t.resyncState = "Last resync at 2026-11-30T10:00:00"
+    t.resyncRowsAttempted = 100
+    t.resyncRowsSucceeded = 100
+    t.resyncRowsFailed = 0
+    XCTAssertFalse(TableRules.flags(for: t).contains { $0.kind == .resyncFailed })
+    t.resyncRowsFailed = 7
+    let f = TableRules.flags(for: t).first { $0.kind == .resyncFailed }
+    XCTAssertEqual(f?.severity, .critical)
+    XCTAssertEqual(f?.actual, 7)
+    XCTAssertEqual(f?.tag, "RESYNC FAILED")
+    XCTAssertEqual(FindingEvent.name(of: .resyncFailed), "dms.table.resync_failed")
+    XCTAssertTrue(FindingEvent.all.contains("dms.table.resync_failed"))
+    var s = TableStatistics(schemaName: "dbo", tableName: "x")
+    s.resyncState = "Failed"
+    XCTAssertEqual(TableRules.flags(for: s).first?.kind, .resyncFailed)
+    s.resyncState = "Not enabled"
+    XCTAssertTrue(TableRules.flags(for: s).isEmpty)
+  }
+
+  func testCompatEventNamesUseTheConfigIdentifier() {
+    let row = ServerlessJoin.row(config: configs()[0], replication: nil)
+    let f = Finding(event: FindingEvent.tableMissing, severity: .critical, task: row.identifier, table: "dbo.t", message: "m")
+    XCTAssertEqual(NotificationPayloads.compat(task: row.identifier, findings: [f]), [#"{"event_name": "orders_dms_missing", "status": 0}"#])
+  }
+
+  func testDecodingATaskWrittenBeforeServerlessDefaultsToTask() throws {
+    let json = #"{"identifier":"t","arn":"arn:aws:dms:us-east-1:1:task:X","status":"running","migrationType":"cdc"}"#
+    let t = try JSONDecoder().decode(ReplicationTask.self, from: Data(json.utf8))
+    XCTAssertEqual(t.kind, .task)
+    XCTAssertNil(t.serverless)
+    let row = ServerlessJoin.row(config: configs()[0], replication: nil)
+    let back = try JSONDecoder().decode(ReplicationTask.self, from: JSONEncoder().encode(row))
+    XCTAssertEqual(back, row)
+  }
+}
