@@ -27,6 +27,12 @@ let package = Package(
     .systemLibrary(
       name: "CCurl", pkgConfig: "libcurl",
       providers: [.apt(["libcurl4-openssl-dev"])]),
+    .systemLibrary(
+      name: "CLibPQ", pkgConfig: "libpq",
+      providers: [.apt(["libpq-dev"])]),
+    .systemLibrary(
+      name: "CMariaDB", pkgConfig: "libmariadb",
+      providers: [.apt(["libmariadb-dev"])]),
 
     // Pure model: no curses, no curl.
     .target(name: "DMSWatchModel", swiftSettings: strict),
@@ -36,7 +42,12 @@ let package = Package(
       dependencies: ["DMSWatchModel", .product(name: "Yams", package: "Yams")],
       swiftSettings: strict),
     // Simulated fleet behind the service interface.
-    .target(name: "DMSSimulator", dependencies: ["DMSWatchModel"], swiftSettings: strict),
+    .target(name: "DMSSimulator", dependencies: ["DMSWatchModel", "DMSReconcile"], swiftSettings: strict),
+    // Reconciliation, pure: verdicts, checksum bisection, SQL per dialect, validation-failure rows (no drivers).
+    .target(name: "DMSReconcile", dependencies: ["DMSWatchModel"], swiftSettings: strict),
+    // PostgreSQL (libpq) and MySQL/MariaDB (MariaDB Connector/C) behind `DatabaseConnection`.
+    .target(
+      name: "DatabaseClients", dependencies: ["CLibPQ", "CMariaDB", "DMSReconcile", "DMSWatchModel"], swiftSettings: strict),
     // AWS: SigV4, credentials, retries, DMS/CloudWatch/Logs/STS/SNS calls over an abstract transport.
     .target(
       name: "AWSClient",
@@ -53,7 +64,7 @@ let package = Package(
     .target(
       name: "DMSWatchApp",
       dependencies: [
-        "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "AWSClient", "CurlTransport",
+        "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "AWSClient", "CurlTransport", "DMSReconcile", "DatabaseClients",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Yams", package: "Yams"),
       ],
@@ -61,7 +72,7 @@ let package = Package(
     .executableTarget(
       name: "dmswatch",
       dependencies: [
-        "DMSWatchApp", "TerminalBackend", "DMSWatchModel", "DMSWatchRender", "DMSSimulator",
+        "DMSWatchApp", "TerminalBackend", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "AWSClient", "DMSReconcile",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),
@@ -69,7 +80,10 @@ let package = Package(
     .target(name: "CPty"),
     .executableTarget(
       name: "dmswatch-bench",
-      dependencies: ["CPty", "DMSWatchApp", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "TerminalBackend", "AWSClient"],
+      dependencies: [
+        "CPty", "DMSWatchApp", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "TerminalBackend", "AWSClient", "DMSReconcile",
+        "DatabaseClients",
+      ],
       swiftSettings: strict),
     .target(name: "TestSupport", dependencies: ["DMSWatchModel", "DMSWatchRender"], path: "Tests/TestSupport"),
 
@@ -78,6 +92,7 @@ let package = Package(
     .testTarget(name: "SimulatorTests", dependencies: ["DMSSimulator", "DMSWatchModel", "TestSupport"]),
     .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "CurlTransport", "DMSWatchModel"], exclude: ["Fixtures"]),
     .testTarget(name: "TerminalBackendTests", dependencies: ["TerminalBackend", "DMSWatchRender", "DMSWatchModel"]),
+    .testTarget(name: "ReconcileTests", dependencies: ["DMSReconcile", "DatabaseClients", "DMSWatchModel"]),
     .testTarget(name: "AppTests", dependencies: ["DMSWatchApp", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "TestSupport"]),
   ],
   swiftLanguageModes: [.v6]
