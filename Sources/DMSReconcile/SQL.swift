@@ -111,7 +111,15 @@ public struct SQLBuilder: Sendable {
   }
 
   public func primaryKey(_ t: TableName) -> String {
-    "SELECT k.column_name FROM information_schema.table_constraints c JOIN information_schema.key_column_usage k "
+    // PostgreSQL's information_schema hides constraints from a user with SELECT only: read the catalog.
+    if dialect == .postgres {
+      return "SELECT a.attname FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indrelid "
+        + "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        + "JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY(i.indkey) "
+        + "WHERE i.indisprimary AND n.nspname = \(literal(t.schema)) AND c.relname = \(literal(t.name)) "
+        + "ORDER BY array_position(i.indkey::int2[], a.attnum)"
+    }
+    return "SELECT k.column_name FROM information_schema.table_constraints c JOIN information_schema.key_column_usage k "
       + "ON k.constraint_name = c.constraint_name AND k.table_schema = c.table_schema AND k.table_name = c.table_name "
       + "WHERE c.constraint_type = 'PRIMARY KEY' AND c.table_schema = \(literal(t.schema)) AND c.table_name = \(literal(t.name)) "
       + "ORDER BY k.ordinal_position"

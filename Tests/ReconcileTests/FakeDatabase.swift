@@ -57,7 +57,7 @@ final class FakeDatabase: DatabaseConnection, @unchecked Sendable {
     }
     if sql.contains("reltuples") || sql.contains("TABLE_ROWS") { return [[t.estimate.map(String.init)]] }
     if sql.contains("information_schema.columns") { return t.columns.map { [$0.0, $0.1] } }
-    if sql.contains("PRIMARY KEY") { return t.primaryKey.map { [$0] } }
+    if sql.contains("PRIMARY KEY") || sql.contains("indisprimary") { return t.primaryKey.map { [$0] } }
     if sql.contains("MIN(") {
       return [[t.rows.keys.min().map(String.init), t.rows.keys.max().map(String.init)]]
     }
