@@ -27,6 +27,12 @@ let package = Package(
     .systemLibrary(
       name: "CCurl", pkgConfig: "libcurl",
       providers: [.apt(["libcurl4-openssl-dev"])]),
+    .systemLibrary(
+      name: "CLibPQ", pkgConfig: "libpq",
+      providers: [.apt(["libpq-dev"])]),
+    .systemLibrary(
+      name: "CMariaDB", pkgConfig: "libmariadb",
+      providers: [.apt(["libmariadb-dev"])]),
 
     // Pure model: no curses, no curl.
     .target(name: "DMSWatchModel", swiftSettings: strict),
@@ -39,7 +45,12 @@ let package = Package(
     // Knows the model's domain only (no UI state, curses, curl or databases).
     .target(name: "DMSWatchEngine", dependencies: ["DMSWatchModel"], swiftSettings: strict),
     // Simulated fleet behind the service interface.
-    .target(name: "DMSSimulator", dependencies: ["DMSWatchModel"], swiftSettings: strict),
+    .target(name: "DMSSimulator", dependencies: ["DMSWatchModel", "DMSReconcile"], swiftSettings: strict),
+    // Reconciliation, pure: verdicts, checksum bisection, SQL per dialect, validation-failure rows (no drivers).
+    .target(name: "DMSReconcile", dependencies: ["DMSWatchModel"], swiftSettings: strict),
+    // PostgreSQL (libpq) and MySQL/MariaDB (MariaDB Connector/C) behind `DatabaseConnection`.
+    .target(
+      name: "DatabaseClients", dependencies: ["CLibPQ", "CMariaDB", "DMSReconcile", "DMSWatchModel"], swiftSettings: strict),
     // AWS: SigV4, credentials, retries, DMS/CloudWatch/Logs/STS/SNS calls over an abstract transport.
     .target(
       name: "AWSClient",
@@ -56,7 +67,7 @@ let package = Package(
     .target(
       name: "DMSWatchApp",
       dependencies: [
-        "DMSWatchModel", "DMSWatchRender", "DMSWatchEngine", "DMSSimulator", "AWSClient", "CurlTransport",
+        "DMSWatchModel", "DMSWatchRender", "DMSWatchEngine", "DMSSimulator", "AWSClient", "CurlTransport", "DMSReconcile", "DatabaseClients",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Yams", package: "Yams"),
       ],
@@ -64,7 +75,7 @@ let package = Package(
     .executableTarget(
       name: "dmswatch",
       dependencies: [
-        "DMSWatchApp", "DMSWatchEngine", "TerminalBackend", "DMSWatchModel", "DMSWatchRender", "DMSSimulator",
+        "DMSWatchApp", "DMSWatchEngine", "TerminalBackend", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "AWSClient", "DMSReconcile",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),
@@ -74,7 +85,7 @@ let package = Package(
       name: "dmswatch-bench",
       dependencies: [
         "CPty", "DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "TerminalBackend", "AWSClient",
-        "TestKit",
+        "DMSReconcile", "DatabaseClients", "TestKit",
       ],
       swiftSettings: strict),
     // Test support without XCTest (manual clock, lane simulation), for tests and the benchmark.
@@ -86,6 +97,7 @@ let package = Package(
     .testTarget(name: "SimulatorTests", dependencies: ["DMSSimulator", "DMSWatchModel", "TestSupport", "TestKit"]),
     .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "CurlTransport", "DMSWatchModel", "TestKit"], exclude: ["Fixtures"]),
     .testTarget(name: "TerminalBackendTests", dependencies: ["TerminalBackend", "DMSWatchRender", "DMSWatchModel"]),
+    .testTarget(name: "ReconcileTests", dependencies: ["DMSReconcile", "DatabaseClients", "DMSWatchModel"]),
     .testTarget(
       name: "AppTests",
       dependencies: ["DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "TestSupport", "TestKit"]),

@@ -97,9 +97,23 @@ public enum DMSCodec {
 
   public static func endpoint(_ v: JSONValue) throws -> Endpoint {
     let arn = try req(v, "EndpointArn", "endpoint")
-    return Endpoint(
+    var e = Endpoint(
       identifier: v["EndpointIdentifier"]?.string ?? ReplicationTask.resourceId(fromArn: arn), arn: arn,
       endpointType: v["EndpointType"]?.string, engineName: v["EngineName"]?.string, status: v["Status"]?.string)
+    let settings = [v["PostgreSQLSettings"], v["MySQLSettings"], v["GcpMySQLSettings"]].compactMap { $0 }.filter { !$0.isNull }
+    func first(_ key: String) -> JSONValue? {
+      if let x = v[key], !x.isNull { return x }
+      return settings.lazy.compactMap { s -> JSONValue? in s[key].flatMap { $0.isNull ? nil : $0 } }.first
+    }
+    e.serverName = first("ServerName")?.string
+    e.port = first("Port").flatMap { $0.int64 }.map { Int($0) }
+    e.databaseName = first("DatabaseName")?.string
+    e.username = first("Username")?.string
+    e.sslMode = v["SslMode"]?.string
+    e.secretsManagerSecretId = first("SecretsManagerSecretId")?.string
+    e.s3BucketName = v["S3Settings"]?["BucketName"]?.string
+    e.s3BucketFolder = v["S3Settings"]?["BucketFolder"]?.string
+    return e
   }
 
   public static func connection(_ v: JSONValue) -> DMSConnection {

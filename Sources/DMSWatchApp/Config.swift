@@ -67,6 +67,8 @@ public struct AppConfig: Sendable, Equatable {
   public var scopes: [ScopeConfig] = []
   /// Per-profile overrides of theme and read_only (e.g. a red theme and read-only for production).
   public var profileOverrides: [String: (theme: String?, readOnly: Bool?)] = [:]
+  /// `reconcile:` (limits, per-endpoint connection overrides).
+  public var reconcile = ReconcileConfig()
 
   public init() {}
 
@@ -74,7 +76,7 @@ public struct AppConfig: Sendable, Equatable {
     a.profile == b.profile && a.region == b.region && a.endpointURL == b.endpointURL && a.readOnly == b.readOnly
       && a.theme == b.theme && a.refresh == b.refresh && a.tasks == b.tasks && a.latencyWarn == b.latencyWarn
       && a.latencyCritical == b.latencyCritical && a.webhooks == b.webhooks && a.snsTopics == b.snsTopics
-      && a.keys == b.keys && a.scopes == b.scopes
+      && a.keys == b.keys && a.scopes == b.scopes && a.reconcile == b.reconcile
   }
 
   public var thresholds: Thresholds {
@@ -96,7 +98,18 @@ public struct AppConfig: Sendable, Equatable {
     guard let text = String(data: data, encoding: .utf8) else {
       throw ConfigError(path: path, line: nil, message: "the file is not UTF-8 text")
     }
-    return try parse(text, path: path)
+    let c = try parse(text, path: path)
+    // A password in the file is refused unless only the owner can read it.
+    if let line = c.reconcile.hasPlainPassword {
+      let mode = ((try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber)?.intValue ?? 0o777
+      if mode & 0o077 != 0 {
+        throw ConfigError(
+          path: path, line: line > 0 ? line : nil,
+          message: "a plain password needs the file to be mode 0600 (it is \(String(mode & 0o777, radix: 8))); "
+            + "use password_env or password_command, or chmod 600 the file")
+      }
+    }
+    return c
   }
 
   public static func parse(_ text: String, path: String = "config.yaml") throws -> AppConfig {
@@ -221,8 +234,9 @@ public struct AppConfig: Sendable, Equatable {
           }
           c.profileOverrides[pk.string ?? ""] = (theme, ro)
         }
+      case "reconcile": c.reconcile = try ReconcileConfig.parse(v, p)
       default:
-        throw p.unknown(k, in: "the top level", known: ["profile", "region", "endpoint_url", "read_only", "theme", "refresh", "tasks", "thresholds", "budget", "notifications", "keys", "scopes", "profiles"])
+        throw p.unknown(k, in: "the top level", known: ["profile", "region", "endpoint_url", "read_only", "theme", "refresh", "tasks", "thresholds", "budget", "notifications", "keys", "scopes", "profiles", "reconcile"])
       }
     }
     return c

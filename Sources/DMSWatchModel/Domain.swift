@@ -239,6 +239,17 @@ public struct Endpoint: Sendable, Equatable, Codable {
   public var endpointType: String?
   public var engineName: String?
   public var status: String?
+  /// Connection details (DescribeEndpoints), for reconciliation. The password is never part of it.
+  public var serverName: String?
+  public var port: Int?
+  public var databaseName: String?
+  public var username: String?
+  public var sslMode: String?
+  /// Top-level or from PostgreSQLSettings / MySQLSettings.
+  public var secretsManagerSecretId: String?
+  /// S3 targets: BucketName and BucketFolder from S3Settings.
+  public var s3BucketName: String?
+  public var s3BucketFolder: String?
   public init(identifier: String, arn: String, endpointType: String? = nil, engineName: String? = nil, status: String? = nil) {
     self.identifier = identifier
     self.arn = arn
