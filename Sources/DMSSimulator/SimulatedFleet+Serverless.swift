@@ -94,7 +94,7 @@ extension SimulatedFleet {
       var tableCount = config.tablesPerTask.map { max(1, $0) } ?? Self.realisticTableCount(key)
       if config.tablesPerTask == nil, i < curated.count { tableCount = max(tableCount, 8) }
       let t = SimTask(
-        index: i, key: key, identifier: name, arn: Catalog.arn("replication-config", rid), resourceId: rid, instance: 0,
+        index: i, key: key, identifier: name, arn: arn("replication-config", rid), resourceId: rid, instance: 0,
         sourceEndpoint: src, targetEndpoint: tgt, sourceEngine: srcEngine, domain: name, tableCount: tableCount,
         creationDate: t0.addingTimeInterval(-86_400 * (5 + 60 * H.u(key, Salt.time, 1))), profile: profile,
         loadDuration: 600 + 2400 * H.u(key, Salt.rate, 1), cdcRate: 5 * pow(60, H.u(key, Salt.rate, 2)),
@@ -263,7 +263,7 @@ extension SimulatedFleet {
       targetEndpointArn: endpoints[t.targetEndpoint].arn, replicationType: t.type.rawValue,
       provision: sl.flatMap { provisionData(t, $0, status: status, now) },
       premigrationAssessments: sl?.resync == true
-        ? [PremigrationAssessmentStatus(runArn: Catalog.arn("assessment-run", t.resourceId), status: "passed", progressPercent: 100)]
+        ? [PremigrationAssessmentStatus(runArn: arn("assessment-run", t.resourceId), status: "passed", progressPercent: 100)]
         : [],
       stopReason: t.stopReason,
       failureMessages: (sl?.failureMessages).flatMap { $0.isEmpty ? nil : $0 }

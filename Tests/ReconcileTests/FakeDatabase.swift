@@ -28,6 +28,10 @@ final class FakeDatabase: DatabaseConnection, @unchecked Sendable {
 
   func query(_ sql: String) async throws -> [[String?]] {
     try StatementGuard.check(sql)
+    return try queryLocked(sql)
+  }
+
+  private func queryLocked(_ sql: String) throws -> [[String?]] {
     lock.lock()
     defer { lock.unlock() }
     statements.append(sql)
