@@ -1,5 +1,6 @@
 import DMSWatchModel
 import Foundation
+import DMSWatchRules
 
 /// An interruptible sleep: `wait` returns after the timeout or as soon as `fire` is called.
 @MainActor
