@@ -11,11 +11,11 @@ let package = Package(
     .executable(name: "dmswatch-bench", targets: ["dmswatch-bench"]),
     // For the fuzz package in Fuzz/ (it depends on this package by path and needs a product).
     .library(
-      name: "DMSWatchKit", targets: ["DMSWatchModel", "DMSWatchRender", "AWSClient", "TerminalBackend", "DMSWatchApp"]),
+      name: "DMSWatchKit",
+      targets: ["DMSWatchModel", "DMSWatchState", "DMSWatchRender", "DMSWatchThemes", "AWSClient", "TerminalBackend", "DMSWatchApp"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
   ],
@@ -34,73 +34,66 @@ let package = Package(
       name: "CMariaDB", pkgConfig: "libmariadb",
       providers: [.apt(["libmariadb-dev"])]),
 
-    // Pure model: no curses, no curl.
+    // Pure domain: resources, scopes, the service and backend interfaces, formatting. No curses, curl or databases.
     .target(name: "DMSWatchModel", swiftSettings: strict),
-    // Pure render into a cell grid; knows the model only.
+    // Pure rules: table and task rules, health, readiness, triage hints, the notification gate (one RuleConfig).
+    .target(name: "DMSWatchRules", dependencies: ["DMSWatchModel"], swiftSettings: strict),
+    // Pure reports: check text/JSON, notification payloads, redaction.
+    .target(name: "DMSWatchReports", dependencies: ["DMSWatchModel", "DMSWatchRules"], swiftSettings: strict),
+    // Pure UI state: the dashboard's state, reducer, key map and layout.
+    .target(name: "DMSWatchState", dependencies: ["DMSWatchModel", "DMSWatchRules", "DMSWatchEngine"], swiftSettings: strict),
+    // Pure render into a cell grid (no file I/O).
+    .target(name: "DMSWatchRender", dependencies: ["DMSWatchModel", "DMSWatchRules", "DMSWatchState"], swiftSettings: strict),
+    // Theme files (YAML) read into render themes.
     .target(
-      name: "DMSWatchRender",
-      dependencies: ["DMSWatchModel", .product(name: "Yams", package: "Yams")],
-      swiftSettings: strict),
+      name: "DMSWatchThemes", dependencies: ["DMSWatchModel", "DMSWatchRender", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
     // The fleet engine: per scope, the call lane, planner, token bucket with AIMD, fetchers and actions.
     // Knows the model's domain only (no UI state, curses, curl or databases).
-    .target(name: "DMSWatchEngine", dependencies: ["DMSWatchModel"], swiftSettings: strict),
+    .target(name: "DMSWatchEngine", dependencies: ["DMSWatchModel", "DMSWatchRules"], swiftSettings: strict),
     // Simulated fleet behind the service interface.
     .target(name: "DMSSimulator", dependencies: ["DMSWatchModel", "DMSReconcile"], swiftSettings: strict),
     // Reconciliation, pure: verdicts, checksum bisection, SQL per dialect, validation-failure rows (no drivers).
-    .target(name: "DMSReconcile", dependencies: ["DMSWatchModel"], swiftSettings: strict),
+    .target(name: "DMSReconcile", dependencies: ["DMSWatchModel", "DMSWatchRules"], swiftSettings: strict),
     // PostgreSQL (libpq) and MySQL/MariaDB (MariaDB Connector/C) behind `DatabaseConnection`.
     .target(
-      name: "DatabaseClients", dependencies: ["CLibPQ", "CMariaDB", "DMSReconcile", "DMSWatchModel"], swiftSettings: strict),
+      name: "DatabaseClients", dependencies: ["CLibPQ", "CMariaDB", "DMSReconcile"], swiftSettings: strict),
     // AWS: SigV4, credentials, retries, DMS/CloudWatch/Logs/STS/SNS calls over an abstract transport.
     .target(
       name: "AWSClient",
-      dependencies: [
-        "DMSWatchModel",
-        .product(name: "Crypto", package: "swift-crypto"),
-      ],
+      dependencies: ["DMSWatchModel", .product(name: "Crypto", package: "swift-crypto")],
       swiftSettings: strict),
     // libcurl implementation of the transport.
-    .target(name: "CurlTransport", dependencies: ["CCurl", "AWSClient"], swiftSettings: strict),
+    .target(name: "CurlTransport", dependencies: ["AWSClient", "CCurl", "DMSWatchModel"], swiftSettings: strict),
     // curses: present(grid) with diffing, keys, resize, restore.
-    .target(name: "TerminalBackend", dependencies: ["CNCursesW", "DMSWatchRender", "DMSWatchModel"], swiftSettings: strict),
+    .target(name: "TerminalBackend", dependencies: ["CNCursesW", "DMSWatchModel", "DMSWatchRender", "DMSWatchState"], swiftSettings: strict),
     // Wiring: pollers, controller, config, check command.
     .target(
       name: "DMSWatchApp",
-      dependencies: [
-        "DMSWatchModel", "DMSWatchRender", "DMSWatchEngine", "DMSSimulator", "AWSClient", "CurlTransport", "DMSReconcile", "DatabaseClients",
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "Yams", package: "Yams"),
-      ],
+      dependencies: ["AWSClient", "CurlTransport", "DMSReconcile", "DMSSimulator", "DMSWatchEngine", "DMSWatchModel", "DMSWatchReports", "DMSWatchRules", "DMSWatchState", "DatabaseClients", .product(name: "Yams", package: "Yams")],
       swiftSettings: strict),
     .executableTarget(
       name: "dmswatch",
-      dependencies: [
-        "DMSWatchApp", "DMSWatchEngine", "TerminalBackend", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "AWSClient", "DMSReconcile",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ],
+      dependencies: ["AWSClient", "DMSReconcile", "DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRender", "DMSWatchReports", "DMSWatchRules", "DMSWatchState", "DMSWatchThemes", "TerminalBackend", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: strict),
     // Pseudo-terminal spawning for the benchmark (C: fork/exec with a controlling tty).
     .target(name: "CPty"),
     .executableTarget(
       name: "dmswatch-bench",
-      dependencies: [
-        "CPty", "DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "TerminalBackend", "AWSClient",
-        "DMSReconcile", "DatabaseClients", "TestKit",
-      ],
+      dependencies: ["AWSClient", "CPty", "DMSSimulator", "DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRender", "DMSWatchRules", "DMSWatchState", "TerminalBackend", "TestKit"],
       swiftSettings: strict),
     // Test support without XCTest (manual clock, lane simulation), for tests and the benchmark.
-    .target(name: "TestKit", dependencies: ["DMSWatchModel", "DMSWatchEngine", "DMSWatchApp"], path: "Tests/TestKit"),
-    .target(name: "TestSupport", dependencies: ["DMSWatchModel", "DMSWatchRender"], path: "Tests/TestSupport"),
+    .target(name: "TestKit", dependencies: ["DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRules", "DMSWatchState"], path: "Tests/TestKit"),
+    .target(name: "TestSupport", dependencies: ["DMSWatchModel", "DMSWatchRender", "DMSWatchState"], path: "Tests/TestSupport"),
 
-    .testTarget(name: "ModelTests", dependencies: ["DMSWatchModel", "TestSupport", "TestKit"]),
-    .testTarget(name: "RenderTests", dependencies: ["DMSWatchRender", "DMSWatchModel", "TestSupport", "TestKit"]),
-    .testTarget(name: "SimulatorTests", dependencies: ["DMSSimulator", "DMSWatchModel", "TestSupport", "TestKit"]),
-    .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "CurlTransport", "DMSWatchModel", "TestKit"], exclude: ["Fixtures"]),
-    .testTarget(name: "TerminalBackendTests", dependencies: ["TerminalBackend", "DMSWatchRender", "DMSWatchModel"]),
-    .testTarget(name: "ReconcileTests", dependencies: ["DMSReconcile", "DatabaseClients", "DMSWatchModel"]),
+    .testTarget(name: "ModelTests", dependencies: ["DMSWatchModel", "DMSWatchReports", "DMSWatchRules", "DMSWatchState", "TestKit"]),
+    .testTarget(name: "RenderTests", dependencies: ["DMSWatchModel", "DMSWatchRender", "DMSWatchRules", "DMSWatchState", "DMSWatchThemes", "TestSupport"]),
+    .testTarget(name: "SimulatorTests", dependencies: ["DMSSimulator", "DMSWatchModel", "DMSWatchRules", "TestKit"]),
+    .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "CurlTransport", "DMSWatchModel", "DMSWatchRules"], exclude: ["Fixtures"]),
+    .testTarget(name: "TerminalBackendTests", dependencies: ["DMSWatchModel", "DMSWatchRender", "DMSWatchState", "TerminalBackend"]),
+    .testTarget(name: "ReconcileTests", dependencies: ["DMSReconcile"]),
     .testTarget(
       name: "AppTests",
-      dependencies: ["DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "TestSupport", "TestKit"]),
+      dependencies: ["AWSClient", "DMSSimulator", "DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRender", "DMSWatchReports", "DMSWatchRules", "DMSWatchState", "DMSWatchThemes", "TestKit"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import DMSWatchModel
 import Foundation
+import DMSWatchRules
 
 /// What CDC has in flight when the counts are taken.
 public struct CDCContext: Sendable, Equatable {

@@ -1,6 +1,7 @@
 import DMSWatchEngine
 import DMSWatchModel
 import Foundation
+import DMSWatchState
 
 /// Owns the UI state on the main actor, runs the reducer, schedules coalesced redraws, pushes the
 /// UI's demand (focus, rows on screen, refresh) to the engines, applies what they publish and

@@ -1,5 +1,6 @@
 import DMSWatchModel
 import Foundation
+import DMSWatchReports
 
 #if canImport(Glibc)
   import Glibc

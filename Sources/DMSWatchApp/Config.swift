@@ -1,6 +1,8 @@
 import DMSWatchModel
 import Foundation
 import Yams
+import DMSWatchRules
+import DMSWatchState
 
 /// A config file error with its line: `config.yaml:12: unknown key "treshold"`.
 public struct ConfigError: Error, CustomStringConvertible, Equatable {

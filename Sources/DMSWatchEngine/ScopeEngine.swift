@@ -1,5 +1,6 @@
 import DMSWatchModel
 import Foundation
+import DMSWatchRules
 
 /// An interruptible sleep: `wait` returns after the timeout or as soon as `fire` is called.
 @MainActor
@@ -256,13 +257,16 @@ public final class ScopeEngine {
       outcome.error = String(describing: error)
       outcome.outcomeUnknown = true
     }
-    if case .reload(_, _, let tables, _) = cmd, outcome.error != nil, !accepted.isEmpty || outcome.outcomeUnknown {
+    if case .reload(_, _, let tables, _) = cmd, outcome.error != nil {
       let acceptedSet = Set(accepted)
       let rest = tables.filter { !acceptedSet.contains($0) }
       // With a lost response the chunk in flight is neither accepted nor refused: it is unknown.
       let inFlight = outcome.outcomeUnknown ? Array(rest.prefix(Self.reloadBatch)) : []
-      let notSent = Array(rest.dropFirst(outcome.outcomeUnknown ? inFlight.count : 0))
-      outcome.partial = PartialReload(accepted: accepted, unknown: inFlight, notAccepted: notSent)
+      let notSent = Array(rest.dropFirst(inFlight.count))
+      // Partial only when some tables were accepted or some were never sent; one chunk is plainly failed or unknown.
+      if !accepted.isEmpty || (outcome.outcomeUnknown && !notSent.isEmpty) {
+        outcome.partial = PartialReload(accepted: accepted, unknown: inFlight, notAccepted: notSent)
+      }
     }
     refreshNow()
     return outcome

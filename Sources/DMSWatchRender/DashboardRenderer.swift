@@ -1,5 +1,6 @@
 import Foundation
 import DMSWatchModel
+import DMSWatchState
 
 /// Draws the whole dashboard from the state into a cell grid. Pure: no terminal, no clock.
 /// Long lists draw only their visible window, so the cost follows the screen size, not the data size.

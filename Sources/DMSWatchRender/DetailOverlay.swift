@@ -1,5 +1,7 @@
 import DMSWatchModel
 import Foundation
+import DMSWatchRules
+import DMSWatchState
 
 extension DashboardRenderer {
   /// Lines of the task detail: identity, failure, readiness checklist, findings, triage hints.

@@ -1,4 +1,6 @@
 import DMSWatchModel
+import DMSWatchRules
+import DMSWatchState
 
 /// Glyphs and words the renderer needs beyond `Charset`, kept ASCII-safe for the ASCII charset.
 extension Charset {

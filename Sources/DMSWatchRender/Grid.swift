@@ -1,4 +1,5 @@
 import DMSWatchModel
+import DMSWatchState
 
 /// What a cell means; only the terminal backend maps roles to colours.
 public enum Role: String, Sendable, CaseIterable, Codable, Hashable {

@@ -1,5 +1,6 @@
 import Foundation
 import DMSWatchModel
+import DMSWatchState
 
 extension DashboardRenderer {
   /// The selected task without scanning every task when the cursor row already holds it.

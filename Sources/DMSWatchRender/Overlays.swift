@@ -1,5 +1,6 @@
 import Foundation
 import DMSWatchModel
+import DMSWatchState
 
 extension DashboardRenderer {
   /// A centred box clipped to the screen (one cell of margin when it fits).

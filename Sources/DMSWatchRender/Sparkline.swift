@@ -1,5 +1,6 @@
 import Foundation
 import DMSWatchModel
+import DMSWatchRules
 
 /// Resampling of time series to a number of columns, and the glyph/role of each column.
 public enum Sparkline {

@@ -1,5 +1,7 @@
 import Foundation
 import DMSWatchModel
+import DMSWatchRules
+import DMSWatchState
 
 enum TableColumn: Hashable {
   case gutter, name, state, rows, ins, upd, del, ddl, validation, resync, updated

@@ -1,5 +1,7 @@
 import Foundation
 import DMSWatchModel
+import DMSWatchRules
+import DMSWatchState
 
 enum TaskColumn: Hashable {
   case pending, scope, kind, name, status, capacity, type, load, tables, latency, spark, flags, ready, health

@@ -1,5 +1,6 @@
 import CNCursesW
 import DMSWatchModel
+import DMSWatchState
 
 /// Pure key decoding: curses key codes and raw terminal bytes to `Key`. Never traps, on any input.
 public enum KeyDecoder {

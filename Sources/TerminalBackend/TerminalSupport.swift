@@ -1,5 +1,6 @@
 import DMSWatchModel
 import DMSWatchRender
+import DMSWatchState
 
 public enum TerminalError: Error, CustomStringConvertible, Equatable {
   /// The terminal cannot run a full-screen UI (TERM=dumb, TERM unset or unknown, not a tty).

@@ -7,6 +7,8 @@ import DMSWatchRender
 import TestKit
 import Foundation
 import TerminalBackend
+import DMSWatchRules
+import DMSWatchState
 
 // The benchmark program (`make bench`): prints a table of figures and the machine it ran on.
 // Not a test: nothing here passes or fails; targets are printed next to the figures.

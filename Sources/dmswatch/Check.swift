@@ -3,6 +3,8 @@ import ArgumentParser
 import DMSWatchApp
 import DMSWatchModel
 import Foundation
+import DMSWatchReports
+import DMSWatchRules
 
 /// `dmswatch check`: evaluate the tasks once, print a report, notify, exit with a status for schedulers.
 struct Check: ParsableCommand {

@@ -3,6 +3,8 @@ import DMSWatchApp
 import DMSWatchModel
 import DMSWatchRender
 import Foundation
+import DMSWatchState
+import DMSWatchThemes
 
 /// `dmswatch config …`: config file tools.
 struct ConfigCommand: ParsableCommand {

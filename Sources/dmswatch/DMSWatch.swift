@@ -4,6 +4,7 @@ import DMSWatchModel
 import DMSWatchRender
 import Foundation
 import TerminalBackend
+import DMSWatchThemes
 
 @main
 struct DMSWatch: ParsableCommand {

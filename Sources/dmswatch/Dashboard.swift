@@ -5,6 +5,9 @@ import DMSWatchModel
 import DMSWatchRender
 import Foundation
 import TerminalBackend
+import DMSWatchRules
+import DMSWatchState
+import DMSWatchThemes
 
 struct Dashboard: ParsableCommand {
   static let configuration = CommandConfiguration(

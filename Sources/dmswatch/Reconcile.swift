@@ -4,6 +4,7 @@ import DMSReconcile
 import DMSWatchApp
 import DMSWatchModel
 import Foundation
+import DMSWatchReports
 
 /// `dmswatch reconcile`: source against target, from the databases themselves.
 struct Reconcile: ParsableCommand {

@@ -3,6 +3,7 @@ import CurlTransport
 import DMSWatchModel
 import Foundation
 import XCTest
+import DMSWatchRules
 
 /// The serverless client path over HTTP against the peer (Tests/e2e/peer/serverless_peer.py, fed by
 /// serverless_fleet.py's scenario), all on 127.0.0.1.

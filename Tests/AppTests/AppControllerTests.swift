@@ -5,6 +5,8 @@ import Foundation
 import XCTest
 
 @testable import DMSWatchApp
+import DMSWatchReports
+import DMSWatchState
 
 @MainActor
 final class AppControllerTests: XCTestCase {

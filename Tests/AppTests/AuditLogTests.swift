@@ -5,6 +5,7 @@ import DMSWatchEngine
 import XCTest
 
 @testable import DMSWatchApp
+import DMSWatchState
 
 /// The audit log never loses a record silently (issue 15).
 @MainActor

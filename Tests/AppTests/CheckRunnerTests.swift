@@ -4,6 +4,8 @@ import DMSWatchApp
 import DMSWatchModel
 import Foundation
 import XCTest
+import DMSWatchReports
+import DMSWatchRules
 
 final class CheckRunnerTests: XCTestCase {
   func simulated(tasks: Int = 12, seed: UInt64 = 1) -> (SimulatedFleet, ManualClock, SleepRecorder) {

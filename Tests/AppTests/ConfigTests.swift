@@ -2,6 +2,7 @@ import DMSWatchModel
 import XCTest
 
 @testable import DMSWatchApp
+import DMSWatchRules
 
 final class ConfigTests: XCTestCase {
   func testFullConfigParses() throws {

@@ -3,6 +3,7 @@ import DMSWatchRender
 import XCTest
 
 @testable import DMSWatchApp
+import DMSWatchThemes
 
 /// Nesting is bounded before Yams parses (issue 15): 5,000 `[` overflowed the stack (exit 139).
 final class DeepInputTests: XCTestCase {

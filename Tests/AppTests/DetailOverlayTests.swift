@@ -5,6 +5,7 @@ import DMSWatchRender
 import XCTest
 
 @testable import DMSWatchApp
+import DMSWatchState
 
 @MainActor
 final class DetailOverlayTests: XCTestCase {

@@ -6,6 +6,8 @@ import TestKit
 import XCTest
 
 @testable import DMSWatchApp
+import DMSWatchRules
+import DMSWatchState
 
 /// The fleet engine with several scopes, on a manual clock: each scope inside its own budget, a
 /// throttled scope backing off alone, demand reaching the right lane, identity by (scope, ARN).

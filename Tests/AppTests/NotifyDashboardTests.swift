@@ -3,6 +3,7 @@ import DMSWatchApp
 import DMSWatchModel
 import Foundation
 import XCTest
+import DMSWatchRules
 
 @MainActor
 final class NotifyDashboardTests: XCTestCase {

@@ -4,6 +4,8 @@ import DMSWatchApp
 import DMSWatchModel
 import Foundation
 import XCTest
+import DMSWatchRules
+import DMSWatchReports
 
 final class NotifyTests: XCTestCase {
   let hook = "http://127.0.0.1:9/hook"

@@ -7,6 +7,7 @@ import Foundation
 import XCTest
 
 @testable import DMSWatchApp
+import DMSWatchState
 
 /// A long run on the simulated fleet at accelerated time: the app's own pollers and reducer on a
 /// `ManualClock`, 1,000 tasks, a frame rendered every step. Memory, descriptors and frame time must

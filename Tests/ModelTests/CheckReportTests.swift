@@ -1,6 +1,8 @@
 import XCTest
 
 @testable import DMSWatchModel
+@testable import DMSWatchReports
+@testable import DMSWatchRules
 
 /// Four tasks: failed full-load with unknown tables, healthy, lagging, and one with MISSING inserts.
 func sampleCheckReport(requested: [String] = []) -> CheckReport {

@@ -2,6 +2,8 @@ import TestKit
 import XCTest
 
 @testable import DMSWatchModel
+@testable import DMSWatchRules
+@testable import DMSWatchState
 
 final class FormatTests: XCTestCase {
   func testDuration() {

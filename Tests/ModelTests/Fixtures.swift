@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import DMSWatchModel
+@testable import DMSWatchRules
 
 let t0 = Date(timeIntervalSince1970: 1_790_000_000)
 

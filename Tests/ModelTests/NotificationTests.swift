@@ -1,6 +1,8 @@
 import XCTest
 
 @testable import DMSWatchModel
+@testable import DMSWatchReports
+@testable import DMSWatchRules
 
 final class NotificationPayloadTests: XCTestCase {
   let missing = Finding(event: FindingEvent.tableMissing, severity: .critical, task: "orders", table: "public.orders", operation: .inserts,

@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import DMSWatchModel
+@testable import DMSWatchRules
 
 final class ReadinessTests: XCTestCase {
   func evaluate(

@@ -1,6 +1,8 @@
 import XCTest
 
 @testable import DMSWatchModel
+@testable import DMSWatchReports
+@testable import DMSWatchRules
 
 /// Scale: rules, readiness and hints must stay cheap enough to run on every refresh.
 final class RulesScaleTests: XCTestCase {

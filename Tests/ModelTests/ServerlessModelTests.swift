@@ -1,6 +1,8 @@
 import DMSWatchModel
 import Foundation
 import XCTest
+import DMSWatchReports
+import DMSWatchRules
 
 final class ServerlessModelTests: XCTestCase {
   let arnA = "arn:aws:dms:us-east-1:123456789012:replication-config:AAAAAAAAAAAAAAAAAAAAAAAAAA"

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import DMSWatchModel
+@testable import DMSWatchRules
 
 /// One test per entry of data/hints.json: a realistic message matches, and the cause/next step are the file's.
 final class TriageHintsTests: XCTestCase {

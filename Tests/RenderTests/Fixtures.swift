@@ -1,6 +1,8 @@
 import Foundation
 import DMSWatchModel
 @testable import DMSWatchRender
+@testable import DMSWatchRules
+@testable import DMSWatchState
 
 /// Hand-built states with a fixed clock: every task status, every kind of flag, latency series, every log severity.
 enum Fixtures {

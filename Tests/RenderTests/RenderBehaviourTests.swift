@@ -2,6 +2,8 @@ import XCTest
 import DMSWatchModel
 import TestSupport
 @testable import DMSWatchRender
+@testable import DMSWatchRules
+@testable import DMSWatchState
 
 final class RenderBehaviourTests: XCTestCase {
   typealias F = Fixtures

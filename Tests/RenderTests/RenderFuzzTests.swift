@@ -2,6 +2,8 @@ import Foundation
 import XCTest
 import DMSWatchModel
 @testable import DMSWatchRender
+@testable import DMSWatchRules
+@testable import DMSWatchState
 
 /// Random states (hostile text, odd sizes, stale cursors, every overlay): rendering never crashes and every frame
 /// keeps its cell integrity. Seeded, so a failure reproduces.

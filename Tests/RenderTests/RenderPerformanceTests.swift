@@ -2,6 +2,8 @@ import Foundation
 import XCTest
 import DMSWatchModel
 @testable import DMSWatchRender
+@testable import DMSWatchRules
+@testable import DMSWatchState
 
 /// Render cost at 200×50 with 1,000 tasks (each with an hour of latency points) and a task with 5,000 tables.
 /// Prints p50/p99; the bounds are loose enough for debug builds, the release target is p99 ≤ 2 ms for the whole frame.

@@ -2,6 +2,8 @@ import XCTest
 import DMSWatchModel
 import TestSupport
 @testable import DMSWatchRender
+@testable import DMSWatchRules
+@testable import DMSWatchState
 
 /// DMS Serverless rows beside tasks: the KIND mark, DCU, start-up phases, resync in TABLES and FLAGS,
 /// and the detail overlay (provisioning, capacity utilisation, assessments, orchestrator failure).

@@ -2,6 +2,7 @@ import XCTest
 import DMSWatchModel
 import TestSupport
 @testable import DMSWatchRender
+@testable import DMSWatchState
 
 /// Committed cell-grid snapshots of every pane and of the whole dashboard at 80×24 and 200×50.
 final class SnapshotTests: XCTestCase {

@@ -3,6 +3,8 @@ import XCTest
 import DMSWatchModel
 @testable import DMSWatchRender
 import TestSupport
+@testable import DMSWatchState
+@testable import DMSWatchThemes
 
 final class ThemeTests: XCTestCase {
   /// The repository's themes/ directory, found from this file's path.

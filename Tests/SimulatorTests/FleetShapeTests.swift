@@ -2,6 +2,7 @@ import DMSSimulator
 import DMSWatchModel
 import Foundation
 import XCTest
+import DMSWatchRules
 
 final class FleetShapeTests: XCTestCase {
   func testSameSeedAndTimesGiveIdenticalAnswers() async throws {

@@ -3,6 +3,7 @@ import DMSSimulator
 import DMSWatchModel
 import Foundation
 import XCTest
+import DMSWatchRules
 
 let fleetStart = Date(timeIntervalSince1970: 1_795_000_000)
 

@@ -2,6 +2,7 @@ import DMSSimulator
 import DMSWatchModel
 import Foundation
 import XCTest
+import DMSWatchRules
 
 /// DMS Serverless replications in the simulated fleet, on a manual clock.
 final class ServerlessLifecycleTests: XCTestCase {

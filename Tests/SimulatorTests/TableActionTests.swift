@@ -2,6 +2,7 @@ import DMSSimulator
 import DMSWatchModel
 import Foundation
 import XCTest
+import DMSWatchRules
 
 final class TableActionTests: XCTestCase {
   /// A running task and one of its tables matching `pick`.

@@ -3,6 +3,7 @@ import DMSWatchRender
 import Foundation
 import TerminalBackend
 import XCTest
+import DMSWatchState
 
 final class FrameDiffTests: XCTestCase {
   private func grid(_ rows: [String], width: Int, role: Role = .text) -> Grid {

@@ -1,6 +1,7 @@
 import DMSWatchModel
 import TerminalBackend
 import XCTest
+import DMSWatchState
 
 /// Deterministic RNG for property tests (SplitMix64).
 struct SeededRNG: RandomNumberGenerator {

@@ -3,6 +3,7 @@ import DMSWatchRender
 import Foundation
 import TerminalBackend
 import XCTest
+import DMSWatchState
 
 /// Real-terminal smoke tests. No extra executable is allowed, so the test binary re-runs itself
 /// inside a tmux pane: `testChildScenario` (a no-op unless DMSW_PTY_OUT is set) drives a

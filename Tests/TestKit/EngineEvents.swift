@@ -1,5 +1,7 @@
 import DMSWatchModel
 import Foundation
+import DMSWatchRules
+import DMSWatchState
 
 /// Engine events of the single default scope, for tests that feed the reducer by hand.
 extension AppAction {

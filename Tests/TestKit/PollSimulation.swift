@@ -2,6 +2,7 @@ import DMSWatchApp
 import DMSWatchEngine
 import DMSWatchModel
 import Foundation
+import DMSWatchState
 
 /// Drives the real engines' DMS lanes on a manual clock — the same controller, demand and lanes as
 /// the dashboard — so simulated minutes take a few seconds, for the scheduler tests, the soak test

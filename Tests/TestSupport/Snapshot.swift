@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import DMSWatchModel
 import DMSWatchRender
+import DMSWatchState
 
 /// Compares a grid with the committed snapshot `Tests/__Snapshots__/<TestTarget>/<name>.txt`
 /// (`|row|` lines, so trailing blanks survive). With `SNAPSHOT_RECORD=1` in the environment the file is

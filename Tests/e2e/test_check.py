@@ -63,14 +63,15 @@ def test_demo_human_report_exits_1_on_critical(dmswatch_bin, tmp_path):
 def test_demo_json_parses_with_documented_fields(dmswatch_bin, tmp_path):
     p, r = report_json(dmswatch_bin, tmp_path)
     assert p.returncode == 1
-    assert set(r) == {"schemaVersion", "generatedAt", "source", "tasks", "summary", "missingTasks"}
+    assert set(r) == {"schemaVersion", "generatedAt", "source", "tasks", "summary", "missingTasks", "scopes"}
+    assert [s["scope"]["id"] for s in r["scopes"]] == ["demo/us-east-1"] and r["scopes"][0].get("error") is None
     assert r["schemaVersion"] == 1
     assert r["source"].startswith("demo")
     assert r["summary"]["tasks"] == len(r["tasks"]) == 12
     assert r["summary"]["critical"] >= 1
     assert [t["identifier"] for t in r["tasks"]] == sorted(t["identifier"] for t in r["tasks"])
     for t in r["tasks"]:
-        assert {"identifier", "arn", "status", "migrationType", "severity", "findings", "readiness", "hints"} <= set(t)
+        assert {"identifier", "arn", "status", "migrationType", "severity", "findings", "readiness", "hints", "scope"} <= set(t)
         assert [c["name"] for c in t["readiness"]["criteria"]] == [
             "tables_completed", "task_running", "cdc_latency", "validation", "no_missing_duplicate", "no_recent_errors"]
         for f in t["findings"]:

@@ -1,4 +1,5 @@
 import DMSWatchRender
+import DMSWatchThemes
 import Foundation
 
 /// The theme file parser: any text either parses or throws a message; it never crashes.

@@ -1,5 +1,7 @@
 import DMSWatchModel
 import Foundation
+import DMSWatchReports
+import DMSWatchRules
 
 /// What `CheckRunner` fetches and how long it may wait.
 public struct CheckOptions: Sendable {

@@ -1,6 +1,8 @@
 import DMSWatchEngine
 import DMSWatchModel
 import Foundation
+import DMSWatchReports
+import DMSWatchRules
 
 /// One `dmswatch check` run: fetches tasks, their table statistics (all pages), the last hour of
 /// CloudWatch metrics (GetMetricData, ≤ 500 queries a call), recent DMS events and recent task log

@@ -1,5 +1,7 @@
 import DMSWatchModel
 import Foundation
+import DMSWatchReports
+import DMSWatchRules
 
 /// Notifications from the running dashboard. Call `update(findings:…)` with the complete current
 /// findings after each refresh: the model's `NotificationGate` picks the transitions (healthy → finding,

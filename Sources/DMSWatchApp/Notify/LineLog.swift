@@ -1,5 +1,6 @@
 import DMSWatchModel
 import Foundation
+import DMSWatchReports
 
 /// An append-only text log (`$XDG_STATE_HOME/dmswatch/dmswatch.log`): one line per message,
 /// `2026-11-23T10:50:00Z check: text`, every line redacted, flushed as written. A log that cannot be

@@ -1,5 +1,7 @@
 import DMSWatchModel
 import Foundation
+import DMSWatchReports
+import DMSWatchRules
 
 /// Decides what goes to which target, from a check report or from the gate's notices. Pure: the
 /// bodies come from the model's `NotificationPayloads`.

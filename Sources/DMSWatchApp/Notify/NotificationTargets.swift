@@ -1,6 +1,7 @@
 import AWSClient
 import DMSWatchModel
 import Foundation
+import DMSWatchReports
 
 /// Where a notification goes.
 public enum NotificationTarget: Sendable, Equatable, Hashable {

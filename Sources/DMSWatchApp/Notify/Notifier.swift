@@ -1,6 +1,7 @@
 import AWSClient
 import DMSWatchModel
 import Foundation
+import DMSWatchReports
 
 /// Retries of one notification: one attempt, then one retry after each delay.
 public struct NotifyRetry: Sendable, Equatable {

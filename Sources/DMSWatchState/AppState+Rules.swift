@@ -1,4 +1,6 @@
 import Foundation
+import DMSWatchModel
+import DMSWatchRules
 
 extension AppState {
   /// Log lines and events of one task currently in the LOG buffer, oldest first.

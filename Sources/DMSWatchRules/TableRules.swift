@@ -1,4 +1,5 @@
 import Foundation
+import DMSWatchModel
 
 /// Severity of a finding. Order: ok < unknown < warn < critical.
 public enum Severity: Int, Sendable, Comparable, Codable, CaseIterable {

@@ -1,4 +1,5 @@
 import Foundation
+import DMSWatchModel
 
 /// Task- and table-level findings, pure: the same inputs always give the same findings.
 public enum TaskRules {

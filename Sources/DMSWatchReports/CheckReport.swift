@@ -1,4 +1,6 @@
 import Foundation
+import DMSWatchModel
+import DMSWatchRules
 
 /// The result of `dmswatch check`, serialised by `check --json` (schema: docs/check-json.md).
 public struct CheckReport: Sendable, Equatable {

@@ -122,3 +122,23 @@ public struct NotificationGate: Sendable {
     }
   }
 }
+
+/// A notification the gate decided to send.
+public struct Notice: Sendable, Equatable {
+  public enum Kind: String, Sendable, Codable, Equatable {
+    /// healthy → finding
+    case opened
+    /// same finding, worse severity (warn → critical)
+    case escalated
+    /// finding → healthy
+    case resolved
+  }
+  public var kind: Kind
+  public var finding: Finding
+  public var time: Date
+  public init(kind: Kind, finding: Finding, time: Date) {
+    self.kind = kind
+    self.finding = finding
+    self.time = time
+  }
+}

@@ -1,4 +1,7 @@
 import Foundation
+import DMSWatchEngine
+import DMSWatchModel
+import DMSWatchRules
 
 /// Inputs to the reducer: keys, data from pollers, results of commands, time.
 public enum AppAction: Sendable {
@@ -10,25 +13,6 @@ public enum AppAction: Sendable {
   case commandFinished(ServiceCommand, error: String?, outcomeUnknown: Bool = false, partial: PartialReload? = nil, at: Date)
   /// A message for the status line from outside the reducer (e.g. a failed notification).
   case statusMessage(String, Severity)
-}
-
-/// A reload sent in chunks that did not complete: exactly which tables DMS accepted, which chunk's
-/// outcome is unknown (response lost), and which were refused or never sent.
-public struct PartialReload: Sendable, Equatable {
-  public var accepted: [TableRef]
-  public var unknown: [TableRef]
-  public var notAccepted: [TableRef]
-  public init(accepted: [TableRef], unknown: [TableRef] = [], notAccepted: [TableRef]) {
-    self.accepted = accepted
-    self.unknown = unknown
-    self.notAccepted = notAccepted
-  }
-  public var summary: String {
-    var parts = ["\(accepted.count) table\(accepted.count == 1 ? "" : "s") accepted"]
-    if !unknown.isEmpty { parts.append("\(unknown.count) unknown — verify") }
-    if !notAccepted.isEmpty { parts.append("\(notAccepted.count) not accepted") }
-    return parts.joined(separator: ", ")
-  }
 }
 
 /// What the reducer asks the outside world to do.

@@ -1,4 +1,5 @@
 import Foundation
+import DMSWatchModel
 
 /// A likely cause and next step for a failure, from the hint table (data/hints.json).
 public struct Hint: Sendable, Equatable, Codable {

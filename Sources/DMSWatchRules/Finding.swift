@@ -1,4 +1,5 @@
 import Foundation
+import DMSWatchModel
 
 /// One problem (or unknown) found on a task or one of its tables. `event` is a stable, dotted name
 /// (`dms.table.missing`, `dms.task.failed`, …) that notifications and `check --json` use.

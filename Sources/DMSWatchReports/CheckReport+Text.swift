@@ -1,4 +1,6 @@
 import Foundation
+import DMSWatchModel
+import DMSWatchRules
 
 extension CheckReport {
   /// The plain-text report of `dmswatch check`: a summary line, one aligned row per task, then the

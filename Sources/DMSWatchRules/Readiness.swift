@@ -1,4 +1,5 @@
 import Foundation
+import DMSWatchModel
 
 /// Cutover readiness of one task: READY only when every criterion passed. A criterion whose data is
 /// missing has `passed == nil` ("unknown") and makes the task NOT READY.

@@ -1,6 +1,7 @@
 import Foundation
 import DMSWatchModel
 import Yams
+import DMSWatchRender
 
 /// A theme file that cannot be used: where and why.
 public struct ThemeError: Error, CustomStringConvertible, Equatable, Sendable {
