@@ -367,6 +367,6 @@ extension SimulatedFleet {
   public func serviceBundle(label: String? = nil) -> ServiceBundle {
     ServiceBundle(
       dms: self, metrics: self, logs: self,
-      sourceLabel: label ?? "demo: simulated fleet (\(config.tasks) tasks, seed \(config.seed))")
+      sourceLabel: label ?? "demo: simulated fleet (\(config.tasks) tasks, seed \(config.seed))", serverless: self)
   }
 }

@@ -165,3 +165,23 @@ final class ServerlessModelTests: XCTestCase {
     XCTAssertEqual(back, row)
   }
 }
+
+final class ServerlessCheckReportTests: XCTestCase {
+  func testReportsCarryTheKindInJSONAndText() throws {
+    let config = ReplicationConfig(identifier: "orders-sl", arn: "arn:aws:dms:us-east-1:1:replication-config:AAA", replicationType: "cdc")
+    let sl = ServerlessJoin.row(config: config, replication: Replication(configIdentifier: "orders-sl", configArn: config.arn, status: "failed", failureMessages: ["boom"]))
+    let task = ReplicationTask(identifier: "orders-task", arn: "arn:aws:dms:us-east-1:1:task:T", status: "running", migrationType: "cdc")
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+    let report = CheckReport.build(
+      inputs: [CheckReport.TaskInput(task: sl, tables: nil, metrics: nil), CheckReport.TaskInput(task: task, tables: nil, metrics: nil)],
+      source: "test", now: now)
+    XCTAssertEqual(report.tasks.map(\.kind), [.serverless, .task])
+    XCTAssertTrue(report.tasks[0].findings.contains { $0.event == FindingEvent.taskFailed && $0.message.contains("boom") })
+    let json = try JSONSerialization.jsonObject(with: report.jsonData()) as? [String: Any]
+    let kinds = (json?["tasks"] as? [[String: Any]])?.compactMap { $0["kind"] as? String }
+    XCTAssertEqual(kinds, ["serverless", "task"])
+    XCTAssertEqual(try CheckReport.decode(report.jsonData()), report)
+    let text = report.humanText(width: 120)
+    XCTAssertTrue(text.contains("SL cdc"), text)
+  }
+}

@@ -17,11 +17,14 @@ public struct CheckReport: Sendable, Equatable {
     public var findings: [Finding]
     public var readiness: Readiness
     public var hints: [Hint]
+    /// `task` or `serverless` (a DMS Serverless replication: `arn` is its config ARN).
+    public var kind: ReplicationKind = .task
 
     public init(
       identifier: String, arn: String, status: String, migrationType: String, stopReason: String? = nil,
-      cdcLatencySeconds: Double? = nil, findings: [Finding], readiness: Readiness, hints: [Hint]
+      cdcLatencySeconds: Double? = nil, findings: [Finding], readiness: Readiness, hints: [Hint], kind: ReplicationKind = .task
     ) {
+      self.kind = kind
       self.identifier = identifier
       self.arn = arn
       self.status = status
@@ -118,7 +121,7 @@ extension CheckReport {
       cdcLatencySeconds: TaskRules.hasCDC(t) ? i.metrics?.currentLatency : nil,
       findings: TaskRules.findings(task: t, tables: i.tables, metrics: i.metrics, events: i.logLines, now: now, config: config),
       readiness: Readiness.evaluate(task: t, tables: i.tables, metrics: i.metrics, events: i.logLines, now: now, config: config),
-      hints: TriageHints.hints(for: t, logLines: i.logLines))
+      hints: TriageHints.hints(for: t, logLines: i.logLines), kind: t.kind)
   }
 
   /// Worst severity in the report: findings, and `warn` for each missing task.
@@ -180,7 +183,7 @@ extension CheckReport: Codable {
 
 extension CheckReport.TaskReport: Codable {
   enum CodingKeys: String, CodingKey {
-    case identifier, arn, status, migrationType, stopReason, cdcLatencySeconds, severity, findings, readiness, hints
+    case identifier, arn, status, migrationType, stopReason, cdcLatencySeconds, severity, findings, readiness, hints, kind
   }
 
   public init(from decoder: any Decoder) throws {
@@ -195,6 +198,7 @@ extension CheckReport.TaskReport: Codable {
     findings = try c.decode([Finding].self, forKey: .findings)
     readiness = try c.decode(Readiness.self, forKey: .readiness)
     hints = try c.decode([Hint].self, forKey: .hints)
+    kind = try c.decodeIfPresent(ReplicationKind.self, forKey: .kind) ?? .task
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -209,5 +213,6 @@ extension CheckReport.TaskReport: Codable {
     try c.encode(findings, forKey: .findings)
     try c.encode(readiness, forKey: .readiness)
     try c.encode(hints, forKey: .hints)
+    try c.encode(kind, forKey: .kind)
   }
 }
