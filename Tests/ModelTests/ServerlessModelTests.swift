@@ -185,3 +185,26 @@ final class ServerlessCheckReportTests: XCTestCase {
     XCTAssertTrue(text.contains("SL cdc"), text)
   }
 }
+
+final class ResyncReadinessTests: XCTestCase {
+  func testResyncFailureBlocksReadiness() {
+    var t = TableStatistics(schemaName: "s", tableName: "t")
+    t.tableState = TableState.completed
+    t.validationState = ValidationState.validated
+    t.inserts = 1
+    t.appliedInserts = 1
+    let task = ReplicationTask(identifier: "x", arn: "arn:aws:dms:us-east-1:1:task:X", status: "running", migrationType: "cdc")
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+    func validation(_ s: TableStatistics) -> Readiness.Criterion? {
+      Readiness.evaluate(task: task, tables: TaskTables(tables: [s], loadedAt: now), metrics: nil, events: [], now: now)
+        .criteria.first { $0.name == ReadinessCriterion.validation }
+    }
+    XCTAssertEqual(validation(t)?.passed, true)
+    t.resyncState = "Last resync at 2026-11-30T10:00:00"
+    t.resyncRowsAttempted = 9
+    t.resyncRowsFailed = 2
+    let c = validation(t)
+    XCTAssertEqual(c?.passed, false)
+    XCTAssertTrue(c?.detail.contains("resync failed on 1 table (2 rows): s.t") ?? false, c?.detail ?? "")
+  }
+}
