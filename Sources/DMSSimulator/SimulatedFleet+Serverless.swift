@@ -106,6 +106,7 @@ extension SimulatedFleet {
         minDCU: minDCU, maxDCU: maxDCU, readOnly: readOnly, resync: resync, failsAtPhase: failsAt, failureText: failureText)
       t.serverless = sl
       byConfigArn[t.arn] = replications.count
+      byConfigResource[rid] = replications.count
       replications.append(t)
       setUpHistory(t, t0)
       t.logs.sort { ($0.ms, $0.tie) < ($1.ms, $1.tie) }
@@ -482,7 +483,7 @@ extension SimulatedFleet {
   /// The replication a serverless query names (by the simulator's dimension), if any.
   func serverlessTarget(_ q: MetricQuery) -> SimTask? {
     guard let dims = q.explicitDimensions, dims.count == 1, dims[0].name == Self.serverlessDimensionName else { return nil }
-    return replications.first { $0.resourceId == dims[0].value }
+    return byConfigResource[dims[0].value].map { replications[$0] }
   }
 
   func serverlessMetricValue(_ t: SimTask, _ metric: String, _ at: Date) -> Double? {
@@ -505,7 +506,7 @@ extension SimulatedFleet {
     return try lock.withLock {
       advanceAll(now)
       let rid = String(group.dropFirst("dms-serverless-replication-".count))
-      guard let t = replications.first(where: { $0.resourceId == rid }), let sl = t.serverless, !t.runs.isEmpty || !sl.orchestrator.isEmpty,
+      guard let t = byConfigResource[rid].map({ replications[$0] }), let sl = t.serverless, !t.runs.isEmpty || !sl.orchestrator.isEmpty,
         group == ServerlessLogNames.group(configResourceId: rid)
       else {
         throw ServiceError(

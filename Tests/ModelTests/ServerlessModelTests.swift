@@ -208,3 +208,23 @@ final class ResyncReadinessTests: XCTestCase {
     XCTAssertTrue(c?.detail.contains("resync failed on 1 table (2 rows): s.t") ?? false, c?.detail ?? "")
   }
 }
+
+final class OrchestratorParserRandomTests: XCTestCase {
+  /// Random lines made of the characters that matter to the parser: never a crash, fields never longer than the line.
+  func testRandomLinesNeverCrash() {
+    var rng = SystemRandomNumberGenerator()
+    let alphabet = Array("{}[]()'\"\\:, abcN\u{0}\u{1b}é日")
+    var parsed = 0
+    for _ in 0..<5000 {
+      let n = Int.random(in: 0..<40, using: &rng)
+      let line = String((0..<n).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] })
+      let candidate = Int.random(in: 0..<4, using: &rng) == 0 ? "{'replication_state':'" + line + "'}" : line
+      if let p = OrchestratorLogParser.parseLine(candidate) {
+        parsed += 1
+        for (k, v) in p.fields { XCTAssertLessThanOrEqual(k.utf8.count + v.utf8.count, candidate.utf8.count, candidate) }
+      }
+      _ = OrchestratorLogParser.entry(LogEvent(timestamp: Date(), message: candidate), task: nil)
+    }
+    XCTAssertGreaterThan(parsed, 0)
+  }
+}
