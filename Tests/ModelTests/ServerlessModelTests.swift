@@ -228,3 +228,74 @@ final class OrchestratorParserRandomTests: XCTestCase {
     XCTAssertGreaterThan(parsed, 0)
   }
 }
+
+final class ServerlessActionsTests: XCTestCase {
+  final class Recorder: DMSServerlessService, @unchecked Sendable {
+    var calls: [String] = []
+    func describeReplicationConfigs(marker: String?, maxRecords: Int) async throws -> Page<ReplicationConfig> { Page(items: [], marker: nil) }
+    func describeReplications(marker: String?, maxRecords: Int) async throws -> Page<Replication> { Page(items: [], marker: nil) }
+    func describeReplicationTableStatistics(configArn: String, marker: String?, maxRecords: Int) async throws -> Page<TableStatistics> {
+      Page(items: [], marker: nil)
+    }
+    func startReplication(configArn: String, type: StartTaskType, cdcStartTime: Date?, cdcStartPosition: String?) async throws -> Replication {
+      calls.append("start \(configArn) \(type.rawValue)")
+      return Replication(configIdentifier: "x", configArn: configArn, status: "initializing")
+    }
+    func stopReplication(configArn: String) async throws -> Replication {
+      calls.append("stop \(configArn)")
+      return Replication(configIdentifier: "x", configArn: configArn, status: "stopping")
+    }
+    func reloadReplicationTables(configArn: String, tables: [TableRef], option: ReloadOption) async throws {
+      calls.append("reload \(configArn) \(tables.map(\.qualifiedName)) \(option.rawValue)")
+    }
+  }
+
+  let arn = "arn:aws:dms:us-east-1:1:replication-config:RID"
+
+  func row(_ status: String, started: Bool = true, readOnly: Bool = false) -> ReplicationTask {
+    ServerlessJoin.row(
+      config: ReplicationConfig(identifier: "orders", arn: arn, isReadOnly: readOnly),
+      replication: started ? Replication(configIdentifier: "orders", configArn: arn, status: status, startReplicationType: "start-replication") : nil)
+  }
+
+  func testRefusalsFollowTheState() {
+    let start = ServiceCommand.start(arn: arn, task: "orders", type: .startReplication)
+    let resume = ServiceCommand.start(arn: arn, task: "orders", type: .resumeProcessing)
+    let stop = ServiceCommand.stop(arn: arn, task: "orders")
+    let reload = ServiceCommand.reload(arn: arn, task: "orders", tables: [TableRef(schema: "s", table: "t")], option: .validateOnly)
+    XCTAssertNil(ServerlessActions.refusal(start, row: row("created", started: false)))
+    XCTAssertNotNil(ServerlessActions.refusal(resume, row: row("created", started: false)))
+    XCTAssertNil(ServerlessActions.refusal(resume, row: row("stopped")))
+    XCTAssertEqual(ServerlessActions.refusal(start, row: row("stopped")), "orders allows resume-processing or reload-target, not start-replication")
+    XCTAssertNotNil(ServerlessActions.refusal(resume, row: row("running")))
+    XCTAssertNil(ServerlessActions.refusal(stop, row: row("running")))
+    XCTAssertNil(ServerlessActions.refusal(stop, row: row("provisioning_capacity")))
+    XCTAssertNotNil(ServerlessActions.refusal(stop, row: row("stopped")))
+    XCTAssertNil(ServerlessActions.refusal(reload, row: row("running")))
+    XCTAssertNotNil(ServerlessActions.refusal(reload, row: row("stopping")))
+    for c in [start, resume, stop, reload] {
+      XCTAssertEqual(ServerlessActions.refusal(c, row: row("running", readOnly: true)), "orders is read-only (zero-ETL integration): no actions")
+    }
+  }
+
+  func testPerformRoutesEachCommandToOneCall() async throws {
+    let r = Recorder()
+    _ = try await ServerlessActions.perform(.start(arn: arn, task: "orders", type: .reloadTarget), on: r)
+    _ = try await ServerlessActions.perform(.stop(arn: arn, task: "orders"), on: r)
+    let none = try await ServerlessActions.perform(.reload(arn: arn, task: "orders", tables: [TableRef(schema: "s", table: "t")], option: .dataReload), on: r)
+    XCTAssertNil(none)
+    XCTAssertEqual(r.calls, ["start \(arn) reload-target", "stop \(arn)", "reload \(arn) [\"s.t\"] data-reload"])
+  }
+
+  func testLogTargets() {
+    let t = ServerlessLogs.targets(for: row("running"))
+    XCTAssertEqual(t.map(\.stream), ["dms-serverless-replication-orchestrator-RID", "dms-serverless-serv-res-id-RID"])
+    XCTAssertEqual(Set(t.map(\.group)), ["dms-serverless-replication-RID"])
+    XCTAssertEqual(t[0].entry(LogEvent(timestamp: Date(), message: "{'replication_state':'failed'}"), task: "orders").severity, .error)
+    XCTAssertEqual(t[1].entry(LogEvent(timestamp: Date(), message: "2026-01-01T00:00:00 [SORTER  ]W:  slow"), task: "orders").component, "SORTER")
+    XCTAssertTrue(ServerlessLogs.isNotCreatedYet(ServiceError(kind: .notFound, code: "ResourceNotFoundException", message: "")))
+    XCTAssertFalse(ServerlessLogs.isNotCreatedYet(ServiceError(kind: .throttled, code: "ThrottlingException", message: "")))
+    XCTAssertEqual(ServerlessLogs.notCreatedYetText(row("created", started: false), t[0]), "no logs yet: the first run creates the log group")
+    XCTAssertTrue(ServerlessLogs.targets(for: ReplicationTask(identifier: "t", arn: "a", status: "running", migrationType: "cdc")).isEmpty)
+  }
+}
