@@ -298,16 +298,6 @@ extension SimulatedFleet {
 // MARK: - DMSServerlessService
 
 extension SimulatedFleet: DMSServerlessService {
-  /// The fleet's serverless replications joined into rows (no API call counted; for tests and tools).
-  public func serverlessRows() -> [ReplicationTask] {
-    let now = clock.now()
-    return lock.withLock {
-      advanceAll(now)
-      return ServerlessJoin.rows(
-        configs: replications.map(describeConfig), replications: replications.filter(hasReplication).map { describeReplication($0, now) })
-    }
-  }
-
   public func describeReplicationConfigs(marker: String?, maxRecords: Int) async throws -> Page<ReplicationConfig> {
     try begin("DescribeReplicationConfigs")
     return try lock.withLock {
