@@ -23,6 +23,8 @@ final class SimServerless {
   /// Orchestrator lines, in time order (future lines of a start-up are written ahead and dropped on stop).
   var orchestrator: [LogLine] = []
   var nextTie = 1
+  /// The state of the newest orchestrator line written (future start-up lines included).
+  var lastState: String?
 
   init(minDCU: Int, maxDCU: Int, readOnly: Bool, resync: Bool, failsAtPhase: Int?, failureText: String) {
     self.minDCU = minDCU
@@ -153,6 +155,7 @@ extension SimulatedFleet {
     text += "}"
     let line = LogLine(ms: epochMs(date), tie: sl.nextTie, text: text)
     sl.nextTie += 1
+    sl.lastState = state
     if let last = sl.orchestrator.last, (last.ms, last.tie) > (line.ms, line.tie) {
       sl.orchestrator.append(line)
       sl.orchestrator.sort { ($0.ms, $0.tie) < ($1.ms, $1.tie) }
@@ -190,6 +193,16 @@ extension SimulatedFleet {
       }
     }
     advance(t, now)
+    // Transitions the task machinery made on its own (a full load that finished, a spontaneous failure).
+    guard let sl = t.serverless, let at = t.stopDate else { return }
+    if t.phase == .failed, sl.lastState != ReplicationStatus.failed {
+      let msg = t.lastFailure ?? "Replication failed"
+      if sl.failureMessages.isEmpty { sl.failureMessages = [msg] }
+      orchestrate(sl, at: at, state: ReplicationStatus.failed, message: "Replication failed", failure: msg)
+    } else if t.phase == .stopped, sl.lastState != ReplicationStatus.stopped {
+      sl.lastStopTime = at
+      orchestrate(sl, at: at, state: ReplicationStatus.stopped, message: "Replication stopped: \(t.stopReason ?? "")")
+    }
   }
 
   /// When phase `index` of the current start-up begins (nil when the start does not go through it).

@@ -213,4 +213,26 @@ final class ServerlessLifecycleTests: XCTestCase {
     let bare = Date().timeIntervalSince(t2)
     print("serverless scale: build 20,000 tasks alone \(String(format: "%.2f", bare)) s; with 2,002 replications \(String(format: "%.2f", built)) s, list both \(String(format: "%.2f", listed)) s")
   }
+
+  /// A full-load-only replication that finishes on its own stops, and the orchestrator says so.
+  func testFullLoadOnlyReplicationStopsOnItsOwnWithAnOrchestratorLine() async throws {
+    for seed in UInt64(1)...20 {
+      let (fleet, clock) = makeFleet(seed: seed, tasks: 212)
+      let rows = try await fleet.allServerlessReplications()
+      guard let r = rows.first(where: { $0.status == ReplicationStatus.running && $0.migrationType == MigrationType.fullLoad.rawValue })
+      else { continue }
+      clock.advance(6 * 3600)
+      let later = try await fleet.allServerlessReplications()
+      let after = try XCTUnwrap(later.first { $0.arn == r.arn })
+      XCTAssertEqual(after.status, ReplicationStatus.stopped)
+      XCTAssertEqual(after.stopReason, "Stop Reason FULL_LOAD_ONLY_FINISHED")
+      let rid = try XCTUnwrap(after.serverless?.resourceId)
+      let page = try await fleet.getLogEvents(
+        group: ServerlessLogNames.group(configResourceId: rid), stream: ServerlessLogNames.orchestratorStream(configResourceId: rid),
+        startTime: nil, nextToken: nil, limit: 100)
+      XCTAssertEqual(page.events.last.flatMap { OrchestratorLogParser.parseLine($0.message) }?.state, ReplicationStatus.stopped)
+      return
+    }
+    XCTFail("no running full-load replication in 20 seeds")
+  }
 }
