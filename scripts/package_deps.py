@@ -42,7 +42,14 @@ def targets(text):
 def imports(path):
     found = set()
     for f in glob.glob(os.path.join(ROOT, path, "**", "*.swift"), recursive=True):
+        in_string = False
         for line in open(f, encoding="utf-8"):
+            # Lines inside multi-line string literals are text, not imports.
+            if line.count('"""') % 2 == 1:
+                in_string = not in_string
+                continue
+            if in_string:
+                continue
             m = re.match(r'^\s*(?:@testable\s+|@_implementationOnly\s+|(?:public|internal|package)\s+)?import\s+(?:struct\s+|enum\s+|class\s+|func\s+)?(\w+)', line)
             if m:
                 found.add(m.group(1))

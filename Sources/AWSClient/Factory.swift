@@ -40,6 +40,8 @@ public struct AWSSettings: Sendable {
 /// The clients of one AWS session.
 public struct AWSServices: Sendable {
   public var dms: AWSDMSClient
+  /// DMS Serverless over the same caller as `dms`.
+  public var serverless: AWSDMSServerlessClient
   public var metrics: AWSCloudWatchClient
   public var logs: AWSLogsClient
   public var sts: AWSSTSClient
@@ -53,7 +55,9 @@ public struct AWSServices: Sendable {
   /// The account id from STS (nil when STS was not asked or unreachable).
   public var account: String? = nil
 
-  public var bundle: ServiceBundle { ServiceBundle(dms: dms, metrics: metrics, logs: logs, sourceLabel: identityLabel) }
+  public var bundle: ServiceBundle {
+    ServiceBundle(dms: dms, metrics: metrics, logs: logs, sourceLabel: identityLabel, serverless: serverless)
+  }
 }
 
 public enum AWSClientFactory {
@@ -125,8 +129,9 @@ public enum AWSClientFactory {
         label += " account ?"
       }
     }
+    let dmsCaller = try caller(.dms)
     return AWSServices(
-      dms: AWSDMSClient(caller: try caller(.dms)), metrics: AWSCloudWatchClient(caller: try caller(.cloudwatch)),
+      dms: AWSDMSClient(caller: dmsCaller), serverless: AWSDMSServerlessClient(caller: dmsCaller), metrics: AWSCloudWatchClient(caller: try caller(.cloudwatch)),
       logs: AWSLogsClient(caller: try caller(.logs)), sts: sts, sns: AWSSNSClient(caller: try caller(.sns)), region: region,
       credentials: creds, credentialSource: source, identityLabel: label, account: account)
   }

@@ -23,6 +23,8 @@ final class SimServerless {
   /// Orchestrator lines, in time order (future lines of a start-up are written ahead and dropped on stop).
   var orchestrator: [LogLine] = []
   var nextTie = 1
+  /// The state of the newest orchestrator line written (future start-up lines included).
+  var lastState: String?
 
   init(minDCU: Int, maxDCU: Int, readOnly: Bool, resync: Bool, failsAtPhase: Int?, failureText: String) {
     self.minDCU = minDCU
@@ -106,6 +108,7 @@ extension SimulatedFleet {
         minDCU: minDCU, maxDCU: maxDCU, readOnly: readOnly, resync: resync, failsAtPhase: failsAt, failureText: failureText)
       t.serverless = sl
       byConfigArn[t.arn] = replications.count
+      byConfigResource[rid] = replications.count
       replications.append(t)
       setUpHistory(t, t0)
       t.logs.sort { ($0.ms, $0.tie) < ($1.ms, $1.tie) }
@@ -152,6 +155,7 @@ extension SimulatedFleet {
     text += "}"
     let line = LogLine(ms: epochMs(date), tie: sl.nextTie, text: text)
     sl.nextTie += 1
+    sl.lastState = state
     if let last = sl.orchestrator.last, (last.ms, last.tie) > (line.ms, line.tie) {
       sl.orchestrator.append(line)
       sl.orchestrator.sort { ($0.ms, $0.tie) < ($1.ms, $1.tie) }
@@ -189,6 +193,16 @@ extension SimulatedFleet {
       }
     }
     advance(t, now)
+    // Transitions the task machinery made on its own (a full load that finished, a spontaneous failure).
+    guard let sl = t.serverless, let at = t.stopDate else { return }
+    if t.phase == .failed, sl.lastState != ReplicationStatus.failed {
+      let msg = t.lastFailure ?? "Replication failed"
+      if sl.failureMessages.isEmpty { sl.failureMessages = [msg] }
+      orchestrate(sl, at: at, state: ReplicationStatus.failed, message: "Replication failed", failure: msg)
+    } else if t.phase == .stopped, sl.lastState != ReplicationStatus.stopped {
+      sl.lastStopTime = at
+      orchestrate(sl, at: at, state: ReplicationStatus.stopped, message: "Replication stopped: \(t.stopReason ?? "")")
+    }
   }
 
   /// When phase `index` of the current start-up begins (nil when the start does not go through it).
@@ -297,16 +311,6 @@ extension SimulatedFleet {
 // MARK: - DMSServerlessService
 
 extension SimulatedFleet: DMSServerlessService {
-  /// The fleet's serverless replications joined into rows (no API call counted; for tests and tools).
-  public func serverlessRows() -> [ReplicationTask] {
-    let now = clock.now()
-    return lock.withLock {
-      advanceAll(now)
-      return ServerlessJoin.rows(
-        configs: replications.map(describeConfig), replications: replications.filter(hasReplication).map { describeReplication($0, now) })
-    }
-  }
-
   public func describeReplicationConfigs(marker: String?, maxRecords: Int) async throws -> Page<ReplicationConfig> {
     try begin("DescribeReplicationConfigs")
     return try lock.withLock {
@@ -483,7 +487,7 @@ extension SimulatedFleet {
   func serverlessTarget(_ q: MetricQuery) -> SimTask? {
     let dims = q.dimensions
     guard dims.count == 1, dims[0].name == Self.serverlessDimensionName else { return nil }
-    return replications.first { $0.resourceId == dims[0].value }
+    return byConfigResource[dims[0].value].map { replications[$0] }
   }
 
   func serverlessMetricValue(_ t: SimTask, _ metric: String, _ at: Date) -> Double? {
@@ -506,7 +510,7 @@ extension SimulatedFleet {
     return try lock.withLock {
       advanceAll(now)
       let rid = String(group.dropFirst("dms-serverless-replication-".count))
-      guard let t = replications.first(where: { $0.resourceId == rid }), let sl = t.serverless, !t.runs.isEmpty || !sl.orchestrator.isEmpty,
+      guard let t = byConfigResource[rid].map({ replications[$0] }), let sl = t.serverless, !t.runs.isEmpty || !sl.orchestrator.isEmpty,
         group == ServerlessLogNames.group(configResourceId: rid)
       else {
         throw ServiceError(

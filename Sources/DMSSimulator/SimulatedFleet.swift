@@ -17,6 +17,7 @@ public final class SimulatedFleet: DMSService, MetricsService, LogsService, @unc
   /// DMS Serverless replications (config + replication), beside the tasks; see SimulatedFleet+Serverless.
   var replications: [SimTask] = []
   var byConfigArn: [String: Int] = [:]
+  var byConfigResource: [String: Int] = [:]
   var byArn: [String: Int] = [:]
   var byResource: [String: Int] = [:]
   var instances: [SimInstance] = []
@@ -370,6 +371,6 @@ extension SimulatedFleet {
   public func serviceBundle(label: String? = nil) -> ServiceBundle {
     ServiceBundle(
       dms: self, metrics: self, logs: self,
-      sourceLabel: label ?? "demo: simulated fleet (\(config.tasks) tasks, seed \(config.seed))")
+      sourceLabel: label ?? "demo: simulated fleet (\(config.tasks) tasks, seed \(config.seed))", serverless: self)
   }
 }

@@ -387,3 +387,84 @@ public enum OrchestratorLogParser {
     return nil
   }
 }
+
+// MARK: - Actions and log targets (for the backend that plugs this into the engine)
+
+/// Routing of the dashboard's commands to the serverless calls, and the refusals the state demands.
+public enum ServerlessActions {
+  /// Why `command` must not be sent to this replication, or nil when it may (read-only: never;
+  /// start only with a type `ServerlessJoin.allowedStartTypes` offers; stop while running or starting
+  /// up; reload/revalidate only while running).
+  public static func refusal(_ command: ServiceCommand, row: ReplicationTask) -> String? {
+    guard let sl = row.serverless else { return "\(row.identifier) is not a serverless replication" }
+    if sl.isReadOnly { return "\(row.identifier) is read-only (zero-ETL integration): no actions" }
+    switch command {
+    case .start(_, _, let type):
+      let allowed = ServerlessJoin.allowedStartTypes(row)
+      if allowed.contains(type) { return nil }
+      if allowed.isEmpty { return "\(row.identifier) is \(row.status): it cannot be started now" }
+      return "\(row.identifier) allows \(allowed.map(\.rawValue).joined(separator: " or ")), not \(type.rawValue)"
+    case .stop:
+      return ServerlessJoin.canStop(row) ? nil : "\(row.identifier) is \(row.status): nothing to stop"
+    case .reload:
+      return ServerlessJoin.canReload(row) ? nil : "\(row.identifier) is \(row.status): tables reload only while running"
+    }
+  }
+
+  /// Sends `command` once (StartReplication / StopReplication / ReloadReplicationTables) and returns the
+  /// replication the call answered with (nil for a reload). The caller handles a lost outcome
+  /// ("outcome unknown — verify") and audits; nothing here retries.
+  public static func perform(_ command: ServiceCommand, on service: any DMSServerlessService) async throws -> Replication? {
+    switch command {
+    case .start(let arn, _, let type):
+      return try await service.startReplication(configArn: arn, type: type, cdcStartTime: nil, cdcStartPosition: nil)
+    case .stop(let arn, _):
+      return try await service.stopReplication(configArn: arn)
+    case .reload(let arn, _, let tables, let option):
+      try await service.reloadReplicationTables(configArn: arn, tables: tables, option: option)
+      return nil
+    }
+  }
+}
+
+/// A log stream of a serverless replication and how to read its lines.
+public struct ServerlessLogTarget: Sendable, Equatable {
+  public enum Kind: String, Sendable, Equatable { case orchestrator, task }
+  public var kind: Kind
+  public var group: String
+  public var stream: String
+
+  /// The LOG-pane entry for one event of this stream.
+  public func entry(_ event: LogEvent, task: String?) -> LogEntry {
+    switch kind {
+    case .orchestrator: OrchestratorLogParser.entry(event, task: task)
+    case .task: DMSLogParser.parse(event, task: task)
+    }
+  }
+}
+
+public enum ServerlessLogs {
+  /// The orchestrator stream, then the task stream (named after the config resource id; see DECISIONS).
+  public static func targets(for row: ReplicationTask) -> [ServerlessLogTarget] {
+    guard let sl = row.serverless else { return [] }
+    let group = ServerlessLogNames.group(configResourceId: sl.resourceId)
+    return [
+      ServerlessLogTarget(kind: .orchestrator, group: group, stream: ServerlessLogNames.orchestratorStream(configResourceId: sl.resourceId)),
+      ServerlessLogTarget(kind: .task, group: group, stream: ServerlessLogNames.taskStream(resourceId: sl.resourceId)),
+    ]
+  }
+
+  /// A missing group or stream: before the first run (or with logging off) this is normal, not an error.
+  public static func isNotCreatedYet(_ error: any Error) -> Bool {
+    guard let e = error as? ServiceError else { return false }
+    return e.kind == .notFound || e.code == "ResourceNotFoundException"
+  }
+
+  /// What to say instead of an error for `isNotCreatedYet` failures.
+  public static func notCreatedYetText(_ row: ReplicationTask, _ target: ServerlessLogTarget) -> String {
+    if row.serverless?.hasReplication == false { return "no logs yet: the first run creates the log group" }
+    return target.kind == .task
+      ? "no task log stream (logging is off or the replication has not run yet)"
+      : "no orchestrator log yet"
+  }
+}

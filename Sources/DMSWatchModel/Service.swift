@@ -154,17 +154,21 @@ public struct ServiceBundle: Sendable {
   public var dms: any DMSService
   public var metrics: any MetricsService
   public var logs: any LogsService
+  /// DMS Serverless (same endpoint and budget as `dms`); nil where a backend has none (test fakes).
+  public var serverless: (any DMSServerlessService)?
   public var sourceLabel: String
   public var scope: ScopeInfo
   public var backends: [any ReplicationBackend]
   public init(
     dms: any DMSService, metrics: any MetricsService, logs: any LogsService, sourceLabel: String,
-    scope: ScopeInfo = ScopeInfo(id: .single), backends: [any ReplicationBackend]? = nil
+    scope: ScopeInfo = ScopeInfo(id: .single), backends: [any ReplicationBackend]? = nil,
+    serverless: (any DMSServerlessService)? = nil
   ) {
     self.dms = dms
     self.metrics = metrics
     self.logs = logs
     self.sourceLabel = sourceLabel
+    self.serverless = serverless
     self.scope = scope
     self.backends = backends ?? [ProvisionedTaskBackend(dms: dms)]
   }

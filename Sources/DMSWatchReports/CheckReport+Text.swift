@@ -26,7 +26,9 @@ extension CheckReport {
       let headers = ["TASK", "STATUS", "TYPE", "HEALTH", "READY", "LATENCY", "FINDINGS"]
       let rows: [[String]] = tasks.map { t in
         [
-          Self.ascii(t.identifier), Self.ascii(t.status), Self.ascii(t.migrationType), t.severity.label.uppercased(),
+          // A serverless replication's type carries the same SL mark as the dashboard's KD column.
+          Self.ascii(t.identifier), Self.ascii(t.status), (t.kind == .serverless ? "SL " : "") + Self.ascii(t.migrationType),
+          t.severity.label.uppercased(),
           t.readiness.ready ? "READY" : "NOT READY", t.cdcLatencySeconds.map { Format.duration($0) } ?? "-",
           "\(t.findings.count)",
         ]

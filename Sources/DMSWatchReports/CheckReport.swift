@@ -21,11 +21,14 @@ public struct CheckReport: Sendable, Equatable {
     public var hints: [Hint]
     /// The scope (profile, region, account) the task was listed in; nil in reports of one unnamed scope.
     public var scope: ScopeInfo?
+    /// `task` or `serverless` (a DMS Serverless replication: `arn` is its config ARN).
+    public var kind: ReplicationKind = .task
 
     public init(
       identifier: String, arn: String, status: String, migrationType: String, stopReason: String? = nil,
-      cdcLatencySeconds: Double? = nil, findings: [Finding], readiness: Readiness, hints: [Hint]
+      cdcLatencySeconds: Double? = nil, findings: [Finding], readiness: Readiness, hints: [Hint], kind: ReplicationKind = .task
     ) {
+      self.kind = kind
       self.identifier = identifier
       self.arn = arn
       self.status = status
@@ -137,7 +140,7 @@ extension CheckReport {
       cdcLatencySeconds: TaskRules.hasCDC(t) ? i.metrics?.currentLatency : nil,
       findings: TaskRules.findings(task: t, tables: i.tables, metrics: i.metrics, events: i.logLines, now: now, config: config),
       readiness: Readiness.evaluate(task: t, tables: i.tables, metrics: i.metrics, events: i.logLines, now: now, config: config),
-      hints: TriageHints.hints(for: t, logLines: i.logLines))
+      hints: TriageHints.hints(for: t, logLines: i.logLines), kind: t.kind)
   }
 
   /// Worst severity in the report: findings, and `warn` for each missing task.
@@ -223,7 +226,7 @@ extension CheckReport: Codable {
 
 extension CheckReport.TaskReport: Codable {
   enum CodingKeys: String, CodingKey {
-    case identifier, arn, status, migrationType, stopReason, cdcLatencySeconds, severity, findings, readiness, hints, scope
+    case identifier, arn, status, migrationType, stopReason, cdcLatencySeconds, severity, findings, readiness, hints, scope, kind
   }
 
   public init(from decoder: any Decoder) throws {
@@ -239,6 +242,7 @@ extension CheckReport.TaskReport: Codable {
     readiness = try c.decode(Readiness.self, forKey: .readiness)
     hints = try c.decode([Hint].self, forKey: .hints)
     scope = try c.decodeIfPresent(ScopeInfo.self, forKey: .scope)
+    kind = try c.decodeIfPresent(ReplicationKind.self, forKey: .kind) ?? .task
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -254,5 +258,6 @@ extension CheckReport.TaskReport: Codable {
     try c.encode(readiness, forKey: .readiness)
     try c.encode(hints, forKey: .hints)
     try c.encodeIfPresent(scope, forKey: .scope)
+    try c.encode(kind, forKey: .kind)
   }
 }

@@ -194,6 +194,12 @@ extension Readiness {
     if failed + pending + suspended > 0 {
       problems.append("records: \(failed) failed, \(pending) pending, \(suspended) suspended")
     }
+    // Data resync fixes rows validation found different; rows it could not fix are still different.
+    let resyncFailed = stats.filter { TableRules.resyncFlag($0) != nil }
+    if !resyncFailed.isEmpty {
+      let rows = resyncFailed.reduce(Int64(0)) { $0 + ($1.resyncRowsFailed ?? 0) }
+      problems.append("resync failed on \(resyncFailed.count) table\(resyncFailed.count == 1 ? "" : "s") (\(rows) rows): \(names(resyncFailed))")
+    }
     if problems.isEmpty {
       return Criterion(name: name, passed: true, detail: "\(enabled.count) tables Validated, 0 failed/pending/suspended records")
     }

@@ -167,3 +167,137 @@ final class ServerlessModelTests: XCTestCase {
     XCTAssertEqual(back, row)
   }
 }
+
+final class ServerlessCheckReportTests: XCTestCase {
+  func testReportsCarryTheKindInJSONAndText() throws {
+    let config = ReplicationConfig(identifier: "orders-sl", arn: "arn:aws:dms:us-east-1:1:replication-config:AAA", replicationType: "cdc")
+    let sl = ServerlessJoin.row(config: config, replication: Replication(configIdentifier: "orders-sl", configArn: config.arn, status: "failed", failureMessages: ["boom"]))
+    let task = ReplicationTask(identifier: "orders-task", arn: "arn:aws:dms:us-east-1:1:task:T", status: "running", migrationType: "cdc")
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+    let report = CheckReport.build(
+      inputs: [CheckReport.TaskInput(task: sl, tables: nil, metrics: nil), CheckReport.TaskInput(task: task, tables: nil, metrics: nil)],
+      source: "test", now: now)
+    XCTAssertEqual(report.tasks.map(\.kind), [.serverless, .task])
+    XCTAssertTrue(report.tasks[0].findings.contains { $0.event == FindingEvent.taskFailed && $0.message.contains("boom") })
+    let json = try JSONSerialization.jsonObject(with: report.jsonData()) as? [String: Any]
+    let kinds = (json?["tasks"] as? [[String: Any]])?.compactMap { $0["kind"] as? String }
+    XCTAssertEqual(kinds, ["serverless", "task"])
+    XCTAssertEqual(try CheckReport.decode(report.jsonData()), report)
+    let text = report.humanText(width: 120)
+    XCTAssertTrue(text.contains("SL cdc"), text)
+  }
+}
+
+final class ResyncReadinessTests: XCTestCase {
+  func testResyncFailureBlocksReadiness() {
+    var t = TableStatistics(schemaName: "s", tableName: "t")
+    t.tableState = TableState.completed
+    t.validationState = ValidationState.validated
+    t.inserts = 1
+    t.appliedInserts = 1
+    let task = ReplicationTask(identifier: "x", arn: "arn:aws:dms:us-east-1:1:task:X", status: "running", migrationType: "cdc")
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+    func validation(_ s: TableStatistics) -> Readiness.Criterion? {
+      Readiness.evaluate(task: task, tables: TaskTables(tables: [s], loadedAt: now), metrics: nil, events: [], now: now)
+        .criteria.first { $0.name == ReadinessCriterion.validation }
+    }
+    XCTAssertEqual(validation(t)?.passed, true)
+    t.resyncState = "Last resync at 2026-11-30T10:00:00"
+    t.resyncRowsAttempted = 9
+    t.resyncRowsFailed = 2
+    let c = validation(t)
+    XCTAssertEqual(c?.passed, false)
+    XCTAssertTrue(c?.detail.contains("resync failed on 1 table (2 rows): s.t") ?? false, c?.detail ?? "")
+  }
+}
+
+final class OrchestratorParserRandomTests: XCTestCase {
+  /// Random lines made of the characters that matter to the parser: never a crash, fields never longer than the line.
+  func testRandomLinesNeverCrash() {
+    var rng = SystemRandomNumberGenerator()
+    let alphabet = Array("{}[]()'\"\\:, abcN\u{0}\u{1b}é日")
+    var parsed = 0
+    for _ in 0..<5000 {
+      let n = Int.random(in: 0..<40, using: &rng)
+      let line = String((0..<n).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &rng)] })
+      let candidate = Int.random(in: 0..<4, using: &rng) == 0 ? "{'replication_state':'" + line + "'}" : line
+      if let p = OrchestratorLogParser.parseLine(candidate) {
+        parsed += 1
+        for (k, v) in p.fields { XCTAssertLessThanOrEqual(k.utf8.count + v.utf8.count, candidate.utf8.count, candidate) }
+      }
+      _ = OrchestratorLogParser.entry(LogEvent(timestamp: Date(), message: candidate), task: nil)
+    }
+    XCTAssertGreaterThan(parsed, 0)
+  }
+}
+
+final class ServerlessActionsTests: XCTestCase {
+  final class Recorder: DMSServerlessService, @unchecked Sendable {
+    var calls: [String] = []
+    func describeReplicationConfigs(marker: String?, maxRecords: Int) async throws -> Page<ReplicationConfig> { Page(items: [], marker: nil) }
+    func describeReplications(marker: String?, maxRecords: Int) async throws -> Page<Replication> { Page(items: [], marker: nil) }
+    func describeReplicationTableStatistics(configArn: String, marker: String?, maxRecords: Int) async throws -> Page<TableStatistics> {
+      Page(items: [], marker: nil)
+    }
+    func startReplication(configArn: String, type: StartTaskType, cdcStartTime: Date?, cdcStartPosition: String?) async throws -> Replication {
+      calls.append("start \(configArn) \(type.rawValue)")
+      return Replication(configIdentifier: "x", configArn: configArn, status: "initializing")
+    }
+    func stopReplication(configArn: String) async throws -> Replication {
+      calls.append("stop \(configArn)")
+      return Replication(configIdentifier: "x", configArn: configArn, status: "stopping")
+    }
+    func reloadReplicationTables(configArn: String, tables: [TableRef], option: ReloadOption) async throws {
+      calls.append("reload \(configArn) \(tables.map(\.qualifiedName)) \(option.rawValue)")
+    }
+  }
+
+  let arn = "arn:aws:dms:us-east-1:1:replication-config:RID"
+
+  func row(_ status: String, started: Bool = true, readOnly: Bool = false) -> ReplicationTask {
+    ServerlessJoin.row(
+      config: ReplicationConfig(identifier: "orders", arn: arn, isReadOnly: readOnly),
+      replication: started ? Replication(configIdentifier: "orders", configArn: arn, status: status, startReplicationType: "start-replication") : nil)
+  }
+
+  func testRefusalsFollowTheState() {
+    let start = ServiceCommand.start(arn: arn, task: "orders", type: .startReplication)
+    let resume = ServiceCommand.start(arn: arn, task: "orders", type: .resumeProcessing)
+    let stop = ServiceCommand.stop(arn: arn, task: "orders")
+    let reload = ServiceCommand.reload(arn: arn, task: "orders", tables: [TableRef(schema: "s", table: "t")], option: .validateOnly)
+    XCTAssertNil(ServerlessActions.refusal(start, row: row("created", started: false)))
+    XCTAssertNotNil(ServerlessActions.refusal(resume, row: row("created", started: false)))
+    XCTAssertNil(ServerlessActions.refusal(resume, row: row("stopped")))
+    XCTAssertEqual(ServerlessActions.refusal(start, row: row("stopped")), "orders allows resume-processing or reload-target, not start-replication")
+    XCTAssertNotNil(ServerlessActions.refusal(resume, row: row("running")))
+    XCTAssertNil(ServerlessActions.refusal(stop, row: row("running")))
+    XCTAssertNil(ServerlessActions.refusal(stop, row: row("provisioning_capacity")))
+    XCTAssertNotNil(ServerlessActions.refusal(stop, row: row("stopped")))
+    XCTAssertNil(ServerlessActions.refusal(reload, row: row("running")))
+    XCTAssertNotNil(ServerlessActions.refusal(reload, row: row("stopping")))
+    for c in [start, resume, stop, reload] {
+      XCTAssertEqual(ServerlessActions.refusal(c, row: row("running", readOnly: true)), "orders is read-only (zero-ETL integration): no actions")
+    }
+  }
+
+  func testPerformRoutesEachCommandToOneCall() async throws {
+    let r = Recorder()
+    _ = try await ServerlessActions.perform(.start(arn: arn, task: "orders", type: .reloadTarget), on: r)
+    _ = try await ServerlessActions.perform(.stop(arn: arn, task: "orders"), on: r)
+    let none = try await ServerlessActions.perform(.reload(arn: arn, task: "orders", tables: [TableRef(schema: "s", table: "t")], option: .dataReload), on: r)
+    XCTAssertNil(none)
+    XCTAssertEqual(r.calls, ["start \(arn) reload-target", "stop \(arn)", "reload \(arn) [\"s.t\"] data-reload"])
+  }
+
+  func testLogTargets() {
+    let t = ServerlessLogs.targets(for: row("running"))
+    XCTAssertEqual(t.map(\.stream), ["dms-serverless-replication-orchestrator-RID", "dms-serverless-serv-res-id-RID"])
+    XCTAssertEqual(Set(t.map(\.group)), ["dms-serverless-replication-RID"])
+    XCTAssertEqual(t[0].entry(LogEvent(timestamp: Date(), message: "{'replication_state':'failed'}"), task: "orders").severity, .error)
+    XCTAssertEqual(t[1].entry(LogEvent(timestamp: Date(), message: "2026-01-01T00:00:00 [SORTER  ]W:  slow"), task: "orders").component, "SORTER")
+    XCTAssertTrue(ServerlessLogs.isNotCreatedYet(ServiceError(kind: .notFound, code: "ResourceNotFoundException", message: "")))
+    XCTAssertFalse(ServerlessLogs.isNotCreatedYet(ServiceError(kind: .throttled, code: "ThrottlingException", message: "")))
+    XCTAssertEqual(ServerlessLogs.notCreatedYetText(row("created", started: false), t[0]), "no logs yet: the first run creates the log group")
+    XCTAssertTrue(ServerlessLogs.targets(for: ReplicationTask(identifier: "t", arn: "a", status: "running", migrationType: "cdc")).isEmpty)
+  }
+}

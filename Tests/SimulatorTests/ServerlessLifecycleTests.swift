@@ -1,3 +1,4 @@
+import TestKit
 import DMSSimulator
 import DMSWatchModel
 import Foundation
@@ -192,5 +193,48 @@ final class ServerlessLifecycleTests: XCTestCase {
     let ra = try await a.allServerlessReplications()
     let rb = try await b.allServerlessReplications()
     XCTAssertEqual(ra, rb)
+  }
+
+  /// 20,000 tasks bring 2,002 replications; all pages of both listings and one page of tables stay cheap.
+  func testLargeFleetListsEveryReplication() async throws {
+    let t0 = Date()
+    let (fleet, clock) = makeFleet(tasks: 20_000)
+    let built = Date().timeIntervalSince(t0)
+    let t1 = Date()
+    let rows = try await fleet.allServerlessReplications()
+    let listed = Date().timeIntervalSince(t1)
+    XCTAssertEqual(rows.count, 2_002)
+    XCTAssertEqual(Set(rows.map(\.identifier)).count, 2_002, "identifiers are unique")
+    XCTAssertEqual(fleet.callCounts()["DescribeReplicationConfigs"], 21)
+    XCTAssertEqual(fleet.callCounts()["DescribeReplications"], 21)
+    clock.advance(60)
+    let running = try XCTUnwrap(rows.first { $0.status == ReplicationStatus.running })
+    _ = try await fleet.describeReplicationTableStatistics(configArn: running.arn, marker: nil, maxRecords: 500)
+    let t2 = Date()
+    _ = SimulatedFleet(config: SimulatorConfig(tasks: 20_000, serverless: 0), clock: ManualClock(fleetStart))
+    let bare = Date().timeIntervalSince(t2)
+    print("serverless scale: build 20,000 tasks alone \(String(format: "%.2f", bare)) s; with 2,002 replications \(String(format: "%.2f", built)) s, list both \(String(format: "%.2f", listed)) s")
+  }
+
+  /// A full-load-only replication that finishes on its own stops, and the orchestrator says so.
+  func testFullLoadOnlyReplicationStopsOnItsOwnWithAnOrchestratorLine() async throws {
+    for seed in UInt64(1)...20 {
+      let (fleet, clock) = makeFleet(seed: seed, tasks: 212)
+      let rows = try await fleet.allServerlessReplications()
+      guard let r = rows.first(where: { $0.status == ReplicationStatus.running && $0.migrationType == MigrationType.fullLoad.rawValue })
+      else { continue }
+      clock.advance(6 * 3600)
+      let later = try await fleet.allServerlessReplications()
+      let after = try XCTUnwrap(later.first { $0.arn == r.arn })
+      XCTAssertEqual(after.status, ReplicationStatus.stopped)
+      XCTAssertEqual(after.stopReason, "Stop Reason FULL_LOAD_ONLY_FINISHED")
+      let rid = try XCTUnwrap(after.serverless?.resourceId)
+      let page = try await fleet.getLogEvents(
+        group: ServerlessLogNames.group(configResourceId: rid), stream: ServerlessLogNames.orchestratorStream(configResourceId: rid),
+        startTime: nil, nextToken: nil, limit: 100)
+      XCTAssertEqual(page.events.last.flatMap { OrchestratorLogParser.parseLine($0.message) }?.state, ReplicationStatus.stopped)
+      return
+    }
+    XCTFail("no running full-load replication in 20 seeds")
   }
 }

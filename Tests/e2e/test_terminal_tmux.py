@@ -223,7 +223,10 @@ if pid == 0:
     signal.signal(signal.SIGTTOU, signal.SIG_DFL)
     signal.signal(signal.SIGTSTP, signal.SIG_DFL)
     os.execvp(sys.argv[1], sys.argv[1:])
-os.setpgid(pid, pid)
+try:
+    os.setpgid(pid, pid)
+except PermissionError:
+    pass  # the child already ran exec (EACCES); it set its own group first
 while True:
     _, status = os.waitpid(pid, os.WUNTRACED)
     if os.WIFSTOPPED(status):
