@@ -80,7 +80,8 @@ public enum BackendFactory {
         account: cfg.account, readOnly: o.readOnly, accent: o.accent)
       return Backend(
         bundle: ServiceBundle(
-          dms: fleet, metrics: fleet, logs: fleet, sourceLabel: "demo (simulated fleet, seed \(o.demoSeed))", scope: info),
+          dms: fleet, metrics: fleet, logs: fleet, sourceLabel: "demo (simulated fleet, seed \(o.demoSeed))", scope: info,
+          serverless: fleet),
         aws: nil, fleet: fleet, transport: transport, auditSource: "demo")
     }
     var endpoint: URL? = nil

@@ -144,8 +144,7 @@ public final class ScopeEngine {
 
   // Log tail of the focused task.
   private var logTaskArn: String?
-  private var logToken: String?
-  /// Forward tokens of tasks tailed before: coming back to a task continues, never repeats lines.
+  /// Forward tokens per (task, stream): coming back to a task continues, never repeats lines.
   private var logTokens: [String: String] = [:]
   /// Instance ARNs seen on tasks but not in the inventory, for which a reload was already asked.
   private var unknownInstancesAsked = Set<String>()
@@ -228,6 +227,10 @@ public final class ScopeEngine {
       let backend = services.backend(for: task)
     else {
       return ActionOutcome(error: "task \(cmd.taskIdentifier) is not in scope \(services.scope.display) any more")
+    }
+    // What DMS would refuse in this state is refused here, before anything is sent.
+    if let why = backend.refusal(cmd, task: task) {
+      return ActionOutcome(error: "refused, nothing sent — \(why)")
     }
     var accepted: [TableRef] = []
     var outcome = ActionOutcome()
@@ -495,6 +498,7 @@ public final class ScopeEngine {
     }
     let now = clock.now()
     let fetcher = ScopeFetcher(services: services)
+    await fetcher.prepareMetrics(for: wanted)
     let (queries, idMap, _) = fetcher.metricQueries(for: wanted, inventory: inventory, limit: ScopeFetcher.metricQueryLimit)
     guard !queries.isEmpty else { return }
     let backfill = wanted.contains { !backfilled.contains($0.arn) }
@@ -512,30 +516,42 @@ public final class ScopeEngine {
     }
   }
 
-  /// Tails the focused task's log stream with forward tokens.
+  /// Tails the focused task's log streams with forward tokens (one per stream).
   public func pollLogs() async {
     guard let arn = demand.focused, let task = task(arn: arn) else { return }
     let fetcher = ScopeFetcher(services: services)
-    guard let stream = fetcher.logStream(for: task, inventory: inventory) else { return }
+    let streams = fetcher.logStreams(for: task, inventory: inventory)
+    guard !streams.isEmpty else { return }
     if logTaskArn != task.arn {
-      if let old = logTaskArn, let t = logToken { logTokens[old] = t }
       logTaskArn = task.arn
-      logToken = logTokens[task.arn]
       if logTokens.count > 5_000 { logTokens.removeAll() }
     }
-    let start = logToken == nil ? clock.now().addingTimeInterval(-900) : nil
-    do {
-      let (entries, token) = try await fetcher.logTail(task: task, stream: stream, startTime: start, token: logToken, maxPages: 5)
-      // The focus may have moved while we waited.
-      guard logTaskArn == task.arn else { return }
-      logToken = token
-      sink(.logLoaded(scope, entries, at: clock.now()))
-    } catch let e as ServiceError where e.kind == .notFound {
-      sink(.logUnavailable(
-        scope, taskArn: task.arn, notice: "task logging is off for this task (no log stream \(stream.group)/\(stream.stream))",
-        at: clock.now()))
-    } catch {
-      fail(.logs, error)
+    var entries: [LogEntry] = []
+    var notices: [String] = []
+    var anyRead = false
+    for stream in streams {
+      let key = "\(task.arn)|\(stream.group)|\(stream.stream)"
+      let token = logTokens[key]
+      let start = token == nil ? clock.now().addingTimeInterval(-900) : nil
+      do {
+        let (got, next) = try await fetcher.logTail(task: task, stream: stream, startTime: start, token: token, maxPages: 5)
+        // The focus may have moved while we waited.
+        guard logTaskArn == task.arn else { return }
+        if let next { logTokens[key] = next }
+        entries += got
+        anyRead = true
+      } catch let e as ServiceError where e.kind == .notFound || e.code == "ResourceNotFoundException" {
+        notices.append(stream.missingNotice ?? "task logging is off for this task (no log stream \(stream.group)/\(stream.stream))")
+      } catch {
+        fail(.logs, error)
+        return
+      }
+    }
+    if anyRead {
+      sink(.logLoaded(scope, entries.sorted { $0.time < $1.time }, at: clock.now()))
+    }
+    if !notices.isEmpty, !anyRead || streams.count > 1 && notices.count == streams.count {
+      sink(.logUnavailable(scope, taskArn: task.arn, notice: notices.joined(separator: "; "), at: clock.now()))
     }
   }
 

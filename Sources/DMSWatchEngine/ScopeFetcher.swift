@@ -63,6 +63,11 @@ public struct ScopeFetcher: Sendable {
 
   // MARK: CloudWatch
 
+  /// Lets every backend learn what its metric queries need (e.g. a dimension from ListMetrics).
+  public func prepareMetrics(for tasks: [ReplicationTask]) async {
+    for b in services.backends { await b.prepareMetrics(for: tasks, metrics: services.metrics) }
+  }
+
   /// The metric queries of `tasks` (whole tasks only, at most `limit` queries), the map from query
   /// id to (task ARN, metric), and the tasks left out (no names yet, or over the limit).
   public func metricQueries(
@@ -105,7 +110,12 @@ public struct ScopeFetcher: Sendable {
   // MARK: Logs
 
   public func logStream(for task: ReplicationTask, inventory: Inventory) -> LogStreamRef? {
-    services.backend(for: task)?.logStream(for: task, inventory: inventory)
+    logStreams(for: task, inventory: inventory).first
+  }
+
+  /// Every log stream of the task (a serverless replication has an orchestrator and a task stream).
+  public func logStreams(for task: ReplicationTask, inventory: Inventory) -> [LogStreamRef] {
+    services.backend(for: task)?.logStreams(for: task, inventory: inventory) ?? []
   }
 
   /// Up to `maxPages` pages of the task's log from `token` (or from `startTime` when there is none);
@@ -118,7 +128,7 @@ public struct ScopeFetcher: Sendable {
     for _ in 0..<max(1, maxPages) {
       let page = try await services.logs.getLogEvents(
         group: stream.group, stream: stream.stream, startTime: token == nil ? startTime : nil, nextToken: token, limit: pageSize)
-      entries += page.events.map { DMSLogParser.parse($0, task: task.identifier, taskArn: task.arn) }
+      entries += page.events.map { stream.entry($0, task: task) }
       let done = page.nextForwardToken == nil || page.nextForwardToken == token || page.events.isEmpty
       token = page.nextForwardToken ?? token
       if done { break }

@@ -14,13 +14,30 @@ public struct Inventory: Sendable, Equatable {
   }
 }
 
-/// A CloudWatch Logs stream.
+/// A CloudWatch Logs stream, and how its lines read (DMS task log, or a serverless orchestrator's).
 public struct LogStreamRef: Sendable, Hashable {
+  public enum Format: String, Sendable, Hashable { case dmsTask, orchestrator }
   public var group: String
   public var stream: String
-  public init(group: String, stream: String) {
+  public var format: Format
+  /// Shown instead of an error when the stream does not exist (yet).
+  public var missingNotice: String?
+  public init(group: String, stream: String, format: Format = .dmsTask, missingNotice: String? = nil) {
     self.group = group
     self.stream = stream
+    self.format = format
+    self.missingNotice = missingNotice
+  }
+
+  /// The LOG-pane entry for one event of this stream.
+  public func entry(_ event: LogEvent, task: ReplicationTask) -> LogEntry {
+    var e: LogEntry
+    switch format {
+    case .dmsTask: e = DMSLogParser.parse(event, task: task.identifier)
+    case .orchestrator: e = OrchestratorLogParser.entry(event, task: task.identifier)
+    }
+    e.taskArn = task.arn
+    return e
   }
 }
 
@@ -53,6 +70,20 @@ public protocol ReplicationBackend: Sendable {
   func start(_ task: ReplicationTask, type: StartTaskType) async throws
   func stop(_ task: ReplicationTask) async throws
   func reload(_ task: ReplicationTask, tables: [TableRef], option: ReloadOption) async throws
+  /// Every log stream of the task, in reading order (the first is the one whose absence is reported).
+  func logStreams(for task: ReplicationTask, inventory: Inventory) -> [LogStreamRef]
+  /// Learns what the metric queries need that costs no DMS call (e.g. a dimension name from ListMetrics).
+  func prepareMetrics(for tasks: [ReplicationTask], metrics: any MetricsService) async
+  /// Why DMS would refuse `command` on `task` in its current state, before anything is sent.
+  func refusal(_ command: ServiceCommand, task: ReplicationTask) -> String?
+}
+
+extension ReplicationBackend {
+  public func logStreams(for task: ReplicationTask, inventory: Inventory) -> [LogStreamRef] {
+    logStream(for: task, inventory: inventory).map { [$0] } ?? []
+  }
+  public func prepareMetrics(for tasks: [ReplicationTask], metrics: any MetricsService) async {}
+  public func refusal(_ command: ServiceCommand, task: ReplicationTask) -> String? { nil }
 }
 
 /// Replication tasks on replication instances.
@@ -61,7 +92,7 @@ public struct ProvisionedTaskBackend: ReplicationBackend {
   public init(dms: any DMSService) { self.dms = dms }
 
   public var listOperation: String { "DescribeReplicationTasks" }
-  public func owns(_ task: ReplicationTask) -> Bool { task.arn.contains(":task:") || task.replicationInstanceArn != nil }
+  public func owns(_ task: ReplicationTask) -> Bool { task.kind == .task }
 
   public func listPage(marker: String?) async throws -> Page<ReplicationTask> {
     try await dms.describeReplicationTasks(marker: marker, maxRecords: 100)
@@ -90,5 +121,96 @@ public struct ProvisionedTaskBackend: ReplicationBackend {
   }
   public func reload(_ task: ReplicationTask, tables: [TableRef], option: ReloadOption) async throws {
     try await dms.reloadTables(arn: task.arn, tables: tables, option: option)
+  }
+}
+
+/// DMS Serverless replications (replication configs). The listing is two calls joined by config ARN:
+/// every page of DescribeReplicationConfigs, then every page of DescribeReplications (markers
+/// `c:<marker>` and `r:<marker>`, one page a call); the rows come with the last page. The metric
+/// dimension is discovered with ListMetrics (CloudWatch's quota, not DMS's) and kept per scope.
+public final class ServerlessReplicationBackend: ReplicationBackend, @unchecked Sendable {
+  public let service: any DMSServerlessService
+  private let lock = NSLock()
+  private var configs: [ReplicationConfig] = []
+  private var replications: [Replication] = []
+  private var dimension: ServerlessDimension?
+  private var lastDiscovery: Date?
+  /// How long a failed or empty discovery waits before ListMetrics is asked again.
+  public var rediscoverAfter: TimeInterval = 300
+
+  public init(service: any DMSServerlessService) { self.service = service }
+
+  public var listOperation: String { "DescribeReplications" }
+  public func owns(_ task: ReplicationTask) -> Bool { task.kind == .serverless }
+
+  public func listPage(marker: String?) async throws -> Page<ReplicationTask> {
+    if marker == nil || marker?.hasPrefix("c:") == true {
+      let inner = marker.flatMap { $0.count > 2 ? String($0.dropFirst(2)) : nil }
+      let page = try await service.describeReplicationConfigs(marker: inner, maxRecords: 100)
+      lock.withLock {
+        if marker == nil { configs = [] }
+        configs += page.items
+      }
+      if let m = page.marker, !m.isEmpty { return Page(items: [], marker: "c:\(m)") }
+      return Page(items: [], marker: "r:")
+    }
+    let inner = marker.flatMap { $0.count > 2 ? String($0.dropFirst(2)) : nil }
+    let page = try await service.describeReplications(marker: inner, maxRecords: 100)
+    let rows: [ReplicationTask]? = lock.withLock {
+      if inner == nil { replications = [] }
+      replications += page.items
+      guard page.marker?.isEmpty ?? true else { return nil }
+      return ServerlessJoin.rows(configs: configs, replications: replications)
+    }
+    if let m = page.marker, !m.isEmpty { return Page(items: [], marker: "r:\(m)") }
+    return Page(items: rows ?? [], marker: nil)
+  }
+
+  public func tableStatisticsPage(task: ReplicationTask, marker: String?) async throws -> Page<TableStatistics> {
+    try await service.describeReplicationTableStatistics(configArn: task.arn, marker: marker, maxRecords: 500)
+  }
+
+  public func prepareMetrics(for tasks: [ReplicationTask], metrics: any MetricsService) async {
+    let rows = tasks.filter(owns)
+    guard !rows.isEmpty else { return }
+    let due: Bool = lock.withLock {
+      dimension == nil && (lastDiscovery.map { Date().timeIntervalSince($0) >= rediscoverAfter } ?? true)
+    }
+    guard due else { return }
+    let listed = try? await metrics.listMetrics(namespace: ServerlessMetrics.namespace, metricName: ServerlessMetrics.discoveryMetric)
+    let found = listed.flatMap { ServerlessMetrics.discover(listed: $0, rows: rows) }
+    lock.withLock {
+      lastDiscovery = Date()
+      if let found { dimension = found }
+    }
+  }
+
+  /// Nil until the dimension is known: "no metrics yet", never a guess.
+  public func metricQueries(for task: ReplicationTask, inventory: Inventory, idPrefix: String) -> [TaskMetricQuery]? {
+    guard let d = lock.withLock({ dimension }) else { return nil }
+    return ServerlessMetrics.queries(for: task, dimension: d, idPrefix: String(idPrefix.dropLast()))
+      .map { TaskMetricQuery(query: $0, metric: $0.metricName) }
+  }
+
+  public func logStream(for task: ReplicationTask, inventory: Inventory) -> LogStreamRef? {
+    logStreams(for: task, inventory: inventory).first
+  }
+
+  public func logStreams(for task: ReplicationTask, inventory: Inventory) -> [LogStreamRef] {
+    ServerlessLogs.targets(for: task).map { t in
+      LogStreamRef(
+        group: t.group, stream: t.stream, format: t.kind == .orchestrator ? .orchestrator : .dmsTask,
+        missingNotice: ServerlessLogs.notCreatedYetText(task, t))
+    }
+  }
+
+  public func refusal(_ command: ServiceCommand, task: ReplicationTask) -> String? { ServerlessActions.refusal(command, row: task) }
+
+  public func start(_ task: ReplicationTask, type: StartTaskType) async throws {
+    _ = try await service.startReplication(configArn: task.arn, type: type, cdcStartTime: nil, cdcStartPosition: nil)
+  }
+  public func stop(_ task: ReplicationTask) async throws { _ = try await service.stopReplication(configArn: task.arn) }
+  public func reload(_ task: ReplicationTask, tables: [TableRef], option: ReloadOption) async throws {
+    try await service.reloadReplicationTables(configArn: task.arn, tables: tables, option: option)
   }
 }

@@ -170,7 +170,7 @@ public struct ServiceBundle: Sendable {
     self.sourceLabel = sourceLabel
     self.serverless = serverless
     self.scope = scope
-    self.backends = backends ?? [ProvisionedTaskBackend(dms: dms)]
+    self.backends = backends ?? ([ProvisionedTaskBackend(dms: dms)] + (serverless.map { [ServerlessReplicationBackend(service: $0)] } ?? []))
   }
 
   /// The backend that owns `task` (the first backend when none claims it).

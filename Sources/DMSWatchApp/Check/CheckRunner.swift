@@ -183,6 +183,7 @@ extension CheckRunner {
     let start = now.addingTimeInterval(-options.metricsWindow)
     var out: [String: TaskMetrics] = [:]
     var notes: [String] = []
+    await fetcher.prepareMetrics(for: tasks)
     var rest = tasks
     while !rest.isEmpty {
       let (queries, idMap, left) = fetcher.metricQueries(for: rest, inventory: inventory, limit: Self.metricQueryLimit)
