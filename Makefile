@@ -56,4 +56,4 @@ SOAK_HOURS ?= 24
 
 soak:
 	$(SWIFT) build --build-tests
-	SOAK_HOURS=$(SOAK_HOURS) $(SWIFT) test --skip-build --filter SoakTests
+	SOAK_HOURS=$(SOAK_HOURS) SOAK_TASKS=1000 $(SWIFT) test --skip-build --filter SoakTests

@@ -282,8 +282,9 @@ public struct AppState: Sendable {
     } else if !taskOrder.isEmpty {
       taskCursor.index = min(taskCursor.index, taskOrder.count - 1)
       selectTask(arn: tasks[taskOrder[taskCursor.index]].arn)
-    } else if selectedTaskArn != nil && !filter.isEmpty {
-      // Filtered out: keep the selection, show nothing selected.
+    } else if selectedTaskArn != nil {
+      // Everything is filtered out: nothing is selected, so no action can reach a hidden task.
+      selectTask(arn: nil)
     }
     taskCursor.clamp(count: taskOrder.count, visible: visible)
   }

@@ -399,6 +399,20 @@ public struct Reducer: Sendable {
     case .detail:
       guard let t = s.selectedTask else { return noTask(&s) }
       s.overlay = .detail(taskArn: t.arn, scroll: 0)
+    case .scopeNext:
+      guard s.isMultiScope else {
+        setMessage(&s, "one scope is watched (add --region/--profile or config scopes: to watch more)", .ok)
+        return []
+      }
+      let ids = s.scopes.map(\.id)
+      if let cur = s.scopeFilter, let i = ids.firstIndex(of: cur) {
+        s.scopeFilter = i + 1 < ids.count ? ids[i + 1] : nil
+      } else {
+        s.scopeFilter = ids.first
+      }
+      setMessage(&s, s.scopeFilter.map { "showing scope \(s.scopeInfo($0)?.display ?? $0.rawValue) only (@ for the next)" } ?? "showing every scope", .ok)
+      s.recomputeTaskOrder()
+      s.syncTableCursor()
     case .followLog:
       s.logFollow.toggle()
       if s.logFollow { s.logScrollBack = 0 }

@@ -27,7 +27,8 @@ final class SoakTests: XCTestCase {
   func testSoakSimulatedFleetStaysBounded() async throws {
     let env = ProcessInfo.processInfo.environment
     let hours = Double(env["SOAK_HOURS"] ?? "") ?? 1
-    let tasks = Int(env["SOAK_TASKS"] ?? "") ?? 1000
+    // The suite runs 500 tasks (loaded within the first simulated half hour at 2 calls/s); `make soak` runs 1,000.
+    let tasks = Int(env["SOAK_TASKS"] ?? "") ?? 500
     let step: TimeInterval = 30
     // Small enough that the log ring wraps within the run (the simulated fleet writes ≈ 400 lines an hour
     // to the focused task's stream and events), so the cap itself is exercised.
@@ -123,9 +124,9 @@ final class SoakTests: XCTestCase {
     // Frames get dearer while the fleet's statistics arrive (more tasks judged per row); growth is measured
     // from the first frame after every task's statistics had loaded once.
     let warm = try XCTUnwrap(warmStep, "not every task's table statistics loaded within the run")
-    XCTAssertLessThan(warm + 50, frameTimes.count, "the fleet loaded too late to measure growth")
-    let early = median(Array(frameTimes.dropFirst(warm).prefix(50)))
-    let late = median(Array(frameTimes.suffix(50)))
+    XCTAssertLessThan(warm + 40, frameTimes.count, "the fleet loaded too late to measure growth")
+    let early = median(Array(frameTimes.dropFirst(warm).prefix(20)))
+    let late = median(Array(frameTimes.suffix(20)))
     XCTAssertLessThan(late, early * 2 + 2, "per-frame time grows: \(early) → \(late) ms\n\(report)")
   }
 

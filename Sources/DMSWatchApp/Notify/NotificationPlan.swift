@@ -65,16 +65,20 @@ public enum NotificationPlan {
   ) -> [OutgoingNotification] {
     var out: [OutgoingNotification] = []
     let compatEvents: Set<String> = [FindingEvent.tableMissing, FindingEvent.tableDuplicate]
-    var compatTasks: [String] = []
-    for n in notices where compatEvents.contains(n.finding.event) && !compatTasks.contains(n.finding.task) {
-      compatTasks.append(n.finding.task)
+    // Per task identity (scope, ARN): two tasks of one name in two regions get their own payloads,
+    // each judged on its own findings only.
+    var compatTasks: [(key: String, name: String)] = []
+    for n in notices where compatEvents.contains(n.finding.event) {
+      let key = n.finding.taskArn ?? n.finding.task
+      if !compatTasks.contains(where: { $0.key == key }) { compatTasks.append((key, n.finding.task)) }
     }
     for target in targets {
       switch target {
       case .webhook(_, .compat):
         for task in compatTasks {
-          for body in NotificationPayloads.compat(task: task, findings: findings) {
-            out.append(OutgoingNotification(target: target, payload: .body(body), task: task))
+          let mine = findings.filter { ($0.taskArn ?? $0.task) == task.key }
+          for body in NotificationPayloads.compat(task: task.name, findings: mine) {
+            out.append(OutgoingNotification(target: target, payload: .body(body), task: task.name))
           }
         }
       case .webhook(_, .json):
