@@ -55,6 +55,13 @@ def replication_status(url, name):
     return reps[0]["Status"] if reps else None
 
 
+def table_states(url, name):
+    dms = boto3.client("dms", endpoint_url=url, region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="k")
+    cfg = dms.describe_replication_configs(Filters=[{"Name": "replication-config-id", "Values": [name]}])["ReplicationConfigs"][0]
+    rows = dms.describe_replication_table_statistics(ReplicationConfigArn=cfg["ReplicationConfigArn"])["ReplicationTableStatistics"]
+    return {f'{r["SchemaName"]}.{r["TableName"]}': (r.get("TableState"), r.get("ValidationState")) for r in rows}
+
+
 def test_serverless_replication_found_opened_and_stopped(dmswatch_bin, tmux, tmp_path, peer_sl):
     url = peer_sl
     assert replication_status(url, "orders-sl") == "running"
@@ -71,6 +78,23 @@ def test_serverless_replication_found_opened_and_stopped(dmswatch_bin, tmux, tmp
         time.sleep(0.15)
     opened = tmux.wait_for(lambda s: "TABLES orders-sl 3 tables" in s and "sales.order_lines" in s, timeout=20)
     assert re.search(r"RESYNC\s+sales\.order_lines", pane(opened, "TABLES", ["LATENCY"])), opened
+    # Latency from the discovered CloudWatch dimension; the orchestrator's lines in the log tail.
+    tmux.wait_for(lambda s: "LATENCY orders-sl" in s and re.search(r"source\s+\d", pane(s, "LATENCY", ["LOG"])), timeout=30)
+    tmux.wait_for(lambda s: "orders-sl" in pane(s, "LOG", []) and "running" in pane(s, "LOG", []), timeout=20)
+
+    # v: validate-only on every table (no dialog: it changes no data); the peer shows them pending revalidation.
+    tmux.send("v")
+    tmux.wait_for(lambda s: "revalidate 3 tables of orders-sl: requested" in s, timeout=15)
+    wait_until(lambda: all(v == "Pending revalidation" for _, v in table_states(url, "orders-sl").values()), 10, "pending revalidation")
+    # r on one table asks first (default No); y reloads only that table.
+    tmux.send("Enter")
+    tmux.wait_for(lambda s: "TABLES orders-sl" in s, timeout=5)
+    tmux.send("r")
+    tmux.wait_for(lambda s: "Reload sales." in s and "[ Yes ]" in s, timeout=10)
+    tmux.send("y")
+    wait_until(lambda: sum(t == "Table is being reloaded" for t, _ in table_states(url, "orders-sl").values()) == 1, 10,
+               "exactly one table reloading")
+    tmux.send("Escape")
     # Stop asks first (default No), names the account and region, then reaches the peer once.
     tmux.send("x")
     confirm = tmux.wait_for(lambda s: "Stop task orders-sl" in s and "[ Yes ]" in s, timeout=10)
@@ -79,7 +103,12 @@ def test_serverless_replication_found_opened_and_stopped(dmswatch_bin, tmux, tmp
     wait_until(lambda: replication_status(url, "orders-sl") in ("stopping", "stopped"), 15, "the peer to stop orders-sl")
     tmux.wait_for(lambda s: re.search(r"orders-sl\s+(stopping|stopped)", s), timeout=20)
     wait_until(lambda: replication_status(url, "orders-sl") == "stopped", 20, "the peer to report orders-sl stopped")
-    # The read-only zero-ETL replication refuses actions before anything is sent.
+    tmux.wait_for(lambda s: re.search(r"orders-sl\s+stopped", s), timeout=20)
+    # s: resume-processing starts it again; the peer walks it back to running.
+    tmux.send("s")
+    tmux.wait_for(lambda s: "START TASK" in s and "resume-processing" in s, timeout=10)
+    tmux.send("Enter")
+    wait_until(lambda: replication_status(url, "orders-sl") not in ("stopped", None), 15, "the peer to start orders-sl")
     tmux.send("q")
     tmux.wait_text("EXIT=0", timeout=10)
 
