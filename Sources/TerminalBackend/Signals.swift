@@ -53,6 +53,25 @@ extension CursesTerminal {
     }
   }
 
+  /// Terminating signals handled on a background queue: for the headless commands (`check`: ctrl-c must
+  /// also kill a credential helper) and for the dashboard's start-up, while the main queue is still
+  /// blocked resolving credentials and the main-queue handlers above cannot run. `body` runs off the
+  /// main actor; it must exit the process when it acts.
+  /// Call from the main thread before other threads start.
+  nonisolated public static func installBackgroundTermination(_ body: @escaping @Sendable (Int32) -> Void) {
+    let queue = DispatchQueue(label: "dmswatch.signals")
+    for sig in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
+      _ = dmsw_ignore_and_block(sig)
+      let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+      let handler: @Sendable () -> Void = { body(sig) }
+      source.setEventHandler(handler: handler)
+      source.resume()
+      backgroundSources.append(source)
+    }
+  }
+
+  nonisolated(unsafe) private static var backgroundSources: [any DispatchSourceSignal] = []
+
   private static func addSource(_ sig: Int32, _ body: @escaping @MainActor () -> Void) {
     _ = dmsw_ignore_and_block(sig)
     let source = DispatchSource.makeSignalSource(signal: sig, queue: .main)

@@ -69,8 +69,13 @@ struct Dashboard: ParsableCommand {
     let backend: Backend
     do {
       let opts = source.backendOptions(interactive: true)
+      // Start-up progress instead of a blank screen that echoes keys (a slow credential_process or STS).
+      if !source.demo {
+        StartupPhase.shared.begin("resolving credentials for profile \(profileName) and connecting to AWS…")
+      }
       backend = try BackendFactory.blocking { try await BackendFactory.make(opts, environment: env, clock: SystemClock()) }
     } catch let e as BackendError {
+      StartupPhase.shared.end()
       printError("dmswatch: \(e.message)")
       throw ExitCode(e.exitCode)
     }
@@ -106,6 +111,8 @@ func runDashboard(
     throw ExitCode(2)
   }
   let term: CursesTerminal
+  // The UI takes over from the start-up phase (modes restored, keys typed meanwhile dropped).
+  StartupPhase.shared.end()
   do {
     term = try CursesTerminal(theme: theme, noColor: noColor)
   } catch {
