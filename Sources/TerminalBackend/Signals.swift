@@ -18,15 +18,32 @@ extension CursesTerminal {
   /// Crashes (SIGSEGV, SIGBUS, SIGILL, SIGABRT, SIGTRAP, SIGFPE; Swift traps) are handled in C:
   /// an async-signal-safe reset sequence and the saved tty modes are written back, then the signal
   /// goes on to the previous handler (the Swift backtracer) or the default action.
+  ///
+  /// `beforeMain` sees a terminating signal first, on a background queue: while the main queue is
+  /// blocked (the dashboard's start-up resolving credentials) it can act and exit; returning false
+  /// passes the signal on to `onTerminate` on the main queue. (One source per signal: libdispatch
+  /// delivers a signal to only one of several sources.)
   public static func installSignalHandlers(
+    beforeMain: (@Sendable (Int32) -> Bool)? = nil,
     onTerminate: @escaping @MainActor (Int32) -> Void,
     onResize: @escaping @MainActor () -> Void,
     onContinue: @escaping @MainActor () -> Void
   ) {
     guard signalSources.isEmpty else { return }
     _ = dmsw_install_crash_handlers()
-    for sig in terminatingSignals {
-      addSource(sig) { onTerminate(sig) }
+    if let beforeMain {
+      let queue = DispatchQueue(label: "dmswatch.signals")
+      for sig in terminatingSignals {
+        _ = dmsw_ignore_and_block(sig)
+        let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+        source.setEventHandler(handler: Self.offMainHandler(sig, beforeMain, onTerminate))
+        source.resume()
+        signalSources.append(source)
+      }
+    } else {
+      for sig in terminatingSignals {
+        addSource(sig) { onTerminate(sig) }
+      }
     }
     addSource(SIGWINCH) {
       active?.handleResize()
@@ -57,6 +74,12 @@ extension CursesTerminal {
   /// also kill a credential helper) and for the dashboard's start-up, while the main queue is still
   /// blocked resolving credentials and the main-queue handlers above cannot run. `body` runs off the
   /// main actor; it must exit the process when it acts.
+  nonisolated private static func offMainHandler(
+    _ sig: Int32, _ beforeMain: @escaping @Sendable (Int32) -> Bool, _ onTerminate: @escaping @MainActor (Int32) -> Void
+  ) -> @Sendable () -> Void {
+    { if !beforeMain(sig) { DispatchQueue.main.async { MainActor.assumeIsolated { onTerminate(sig) } } } }
+  }
+
   /// Call from the main thread before other threads start.
   nonisolated public static func installBackgroundTermination(_ body: @escaping @Sendable (Int32) -> Void) {
     let queue = DispatchQueue(label: "dmswatch.signals")

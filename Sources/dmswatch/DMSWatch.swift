@@ -138,13 +138,14 @@ final class StartupPhase: @unchecked Sendable {
     saved = nil
   }
 
-  func interrupted(by sig: Int32) {
+  /// False once the UI runs (the signal then goes to the dashboard's own handler on the main queue).
+  func interrupted(by sig: Int32) -> Bool {
     let act = lock.withLock { () -> Bool in
       guard active else { return false }
       restoreLocked()
       return true
     }
-    guard act else { return }
+    guard act else { return false }
     HelperProcesses.killAll()
     printError("dmswatch: interrupted during start-up (signal \(sig))")
     exit(128 + sig)
@@ -165,11 +166,7 @@ extension DMSWatch {
     // A credential helper (credential_process) never outlives dmswatch: exit kills its process group.
     atexit { HelperProcesses.killAll() }
     if SignalRouter.isDashboard(arguments) {
-      MainActor.assumeIsolated {
-        SignalRouter.install()
-        // Until the UI runs, the main queue is busy resolving credentials: ctrl-c/SIGTERM are handled here.
-        CursesTerminal.installBackgroundTermination { sig in StartupPhase.shared.interrupted(by: sig) }
-      }
+      MainActor.assumeIsolated { SignalRouter.install() }
     } else {
       // check / config: ctrl-c and SIGTERM also stop a credential helper (its own process group).
       MainActor.assumeIsolated {
@@ -207,6 +204,8 @@ enum SignalRouter {
 
   static func install() {
     CursesTerminal.installSignalHandlers(
+      // Until the UI runs, the main queue is busy resolving credentials: ctrl-c/SIGTERM are handled there.
+      beforeMain: { sig in StartupPhase.shared.interrupted(by: sig) },
       onTerminate: { sig in
         if let t = onTerminate { t(sig) } else { exit(128 + sig) }
       },
