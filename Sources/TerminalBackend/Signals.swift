@@ -60,9 +60,10 @@ extension CursesTerminal {
       active?.deliverPendingInput()
     }
     addSource(SIGCONT) {
+      // Every SIGCONT (fg, bg, kill -CONT): the shell may have put its own modes back (bash restores a
+      // job's saved modes on fg), so re-apply ours when in the foreground; in the background nothing
+      // is drawn (SIGTTOU) until a later SIGCONT finds the job in the foreground.
       if let terminal = active {
-        // Our own suspend() already repainted.
-        if terminal.consumeSelfResume() { return }
         terminal.resumeAfterStop()
       }
       onContinue()
@@ -77,8 +78,20 @@ extension CursesTerminal {
   nonisolated private static func offMainHandler(
     _ sig: Int32, _ beforeMain: @escaping @Sendable (Int32) -> Bool, _ onTerminate: @escaping @MainActor (Int32) -> Void
   ) -> @Sendable () -> Void {
-    { if !beforeMain(sig) { DispatchQueue.main.async { MainActor.assumeIsolated { onTerminate(sig) } } } }
+    {
+      if beforeMain(sig) { return }
+      DispatchQueue.main.async { MainActor.assumeIsolated { onTerminate(sig) } }
+      // SIGTERM/SIGHUP are honoured within a second even when the main thread is stuck writing to a
+      // terminal that stopped reading: if it has not exited by then, leave from here.
+      DispatchQueue.global().asyncAfter(deadline: .now() + 1.0) {
+        stalledExitHook?()
+        dmsw_stalled_exit(128 + sig)
+      }
+    }
   }
+
+  /// Run before the stalled-terminal exit (e.g. stopping helper processes). Set once at start-up.
+  nonisolated(unsafe) public static var stalledExitHook: (@Sendable () -> Void)?
 
   /// Call from the main thread before other threads start.
   nonisolated public static func installBackgroundTermination(_ body: @escaping @Sendable (Int32) -> Void) {

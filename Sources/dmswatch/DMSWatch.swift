@@ -166,6 +166,7 @@ extension DMSWatch {
     // A credential helper (credential_process) never outlives dmswatch: exit kills its process group.
     atexit { HelperProcesses.killAll() }
     if SignalRouter.isDashboard(arguments) {
+      CursesTerminal.stalledExitHook = { HelperProcesses.killAll() }
       MainActor.assumeIsolated { SignalRouter.install() }
     } else {
       // check / config: ctrl-c and SIGTERM also stop a credential helper (its own process group).
