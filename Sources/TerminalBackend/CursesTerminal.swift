@@ -104,6 +104,15 @@ public final class CursesTerminal {
   /// it runs `bg` with typed-ahead input (measured: a frame drawn over the shell), so the job's
   /// foreground state is only trusted once it has lasted.
   private var holdUntil: Double = 0
+  /// Set when our own `suspend()` was continued: the SIGCONT that follows is its echo (the SIGTSTP
+  /// handler already ran `onContinue`).
+  private var selfResumed = false
+
+  /// Whether a SIGCONT is the echo of our own `suspend()`; clears the mark.
+  func consumeSelfResume() -> Bool {
+    defer { selfResumed = false }
+    return selfResumed
+  }
 
   /// Whether drawing now is allowed: in the foreground, and the terminal takes output.
   var canDraw: Bool {
@@ -214,6 +223,7 @@ public final class CursesTerminal {
     guard !ended else { return }
     endwin()
     dmsw_stop_self()
+    selfResumed = true
     // Continued: by `fg` (foreground: modes back, repaint) or by `bg` (background: nothing now; the
     // SIGCONT of a later `fg` repaints).
     resumeAfterStop()

@@ -63,10 +63,12 @@ extension CursesTerminal {
       // Every SIGCONT (fg, bg, kill -CONT): the shell may have put its own modes back (bash restores a
       // job's saved modes on fg), so re-apply ours when in the foreground; in the background nothing
       // is drawn (SIGTTOU) until a later SIGCONT finds the job in the foreground.
+      var echo = false
       if let terminal = active {
+        echo = terminal.consumeSelfResume()
         terminal.resumeAfterStop()
       }
-      onContinue()
+      if !echo { onContinue() }
       active?.deliverPendingInput()
     }
   }
