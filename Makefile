@@ -36,6 +36,7 @@ clean:
 
 # Fuzzing (libFuzzer, not part of `make test`): each target runs FUZZ_SECONDS on its committed seed corpus
 # (Fuzz/Corpus/<name>; new inputs go to Fuzz/.build/corpus/<name>, crashes to Fuzz/.build/crashes/).
+# -max_len 256 KiB: the corpora hold deep inputs (5,000 `[` configs and themes, a 50,000-deep STS body of 150 KB).
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := FuzzJSON:json FuzzConfig:config FuzzTheme:theme FuzzKeys:keys FuzzLogLine:logline
 
@@ -46,7 +47,7 @@ fuzz:
 	  mkdir -p Fuzz/.build/corpus/$$c Fuzz/.build/crashes; rm -f Fuzz/.build/crashes/$$t-*; \
 	  echo "== $$t ($(FUZZ_SECONDS)s)"; \
 	  SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=$(CURDIR)/Fuzz/lsan.supp Fuzz/.build/debug/$$t Fuzz/.build/corpus/$$c Fuzz/Corpus/$$c -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-	    -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix=Fuzz/.build/crashes/$$t- 2>&1 \
+	    -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 -artifact_prefix=Fuzz/.build/crashes/$$t- 2>&1 \
 	    | grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" || true; \
 	  test -z "$$(ls Fuzz/.build/crashes | grep "^$$t-" || true)" || { echo "$$t found a crash: Fuzz/.build/crashes"; exit 1; }; \
 	done

@@ -205,7 +205,9 @@ public struct CredentialChain: Sendable {
 
   func processStep(_ name: String) -> Step {
     guard let cmd = files.profile(name)?["credential_process"], !cmd.isEmpty else { return .skip("no credential_process") }
-    return .use(ProcessCredentialsProvider(command: cmd))
+    let timeout = environment["DMSWATCH_CREDENTIAL_TIMEOUT"].flatMap(Double.init).map { max(0.1, $0) }
+      ?? ProcessCredentialsProvider.defaultTimeout
+    return .use(ProcessCredentialsProvider(command: cmd, timeout: timeout, sourceName: "credential_process of profile \(name)"))
   }
 
   func containerStep() throws -> Step {

@@ -53,60 +53,60 @@ public struct WebIdentityProvider: CredentialsProvider {
 }
 
 /// `credential_process`: runs the command through /bin/sh and reads Version 1 JSON from stdout.
+/// The command runs in its own process group with a deadline; on the deadline the whole group is killed
+/// and the error names the source (`credential_process of profile X`).
 public struct ProcessCredentialsProvider: CredentialsProvider {
   public var command: String
-  public var timeout: TimeInterval = 60
+  public var timeout: TimeInterval
+  /// Names the source in errors, e.g. `credential_process of profile prod`.
+  public var sourceName: String
 
-  public init(command: String, timeout: TimeInterval = 60) {
+  /// 30 s unless `DMSWATCH_CREDENTIAL_TIMEOUT` says otherwise (a login helper that waits for a browser can take a while).
+  public static let defaultTimeout: TimeInterval = 30
+
+  public init(command: String, timeout: TimeInterval = ProcessCredentialsProvider.defaultTimeout, sourceName: String = "credential_process") {
     self.command = command
     self.timeout = timeout
+    self.sourceName = sourceName
   }
 
   public func credentials() async throws -> AWSCredentials {
-    let (status, out, err) = try await Self.run(command, timeout: timeout)
+    let (status, out, err) = try await Self.run(command, timeout: timeout, sourceName: sourceName)
     guard status == 0 else {
       let e = String(decoding: err.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-      throw CredentialsError("credential_process exited with status \(status)\(e.isEmpty ? "" : ": \(e)")")
+      throw CredentialsError("\(sourceName) exited with status \(status)\(e.isEmpty ? "" : ": \(e)")")
     }
-    guard let v = try? JSONValue.parse(out) else { throw CredentialsError("credential_process printed something that is not JSON") }
+    guard let v = try? JSONValue.parse(out) else { throw CredentialsError("\(sourceName) printed something that is not JSON") }
     guard v["Version"]?.int == 1 else {
-      throw CredentialsError("credential_process output has Version \(v["Version"]?.string ?? "missing"); only 1 is supported")
+      throw CredentialsError("\(sourceName) output has Version \(v["Version"]?.string ?? "missing"); only 1 is supported")
     }
     guard let ak = v["AccessKeyId"]?.string, let sk = v["SecretAccessKey"]?.string else {
-      throw CredentialsError("credential_process output lacks AccessKeyId or SecretAccessKey")
+      throw CredentialsError("\(sourceName) output lacks AccessKeyId or SecretAccessKey")
     }
     var exp: Date? = nil
     if let raw = v["Expiration"]?.string {
-      guard let d = Timestamp.parse(raw) else { throw CredentialsError("credential_process Expiration '\(raw)' is not ISO 8601") }
+      guard let d = Timestamp.parse(raw) else { throw CredentialsError("\(sourceName) Expiration '\(raw)' is not ISO 8601") }
       exp = d
     }
     return AWSCredentials(accessKeyId: ak, secretAccessKey: sk, sessionToken: v["SessionToken"]?.string, expiration: exp, source: "credential_process")
   }
 
-  static func run(_ command: String, timeout: TimeInterval) async throws -> (Int32, Data, Data) {
+  static func run(_ command: String, timeout: TimeInterval, sourceName: String = "credential_process") async throws -> (Int32, Data, Data) {
     try await withCheckedThrowingContinuation { cont in
       DispatchQueue.global().async {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", command]
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
         do {
-          try p.run()
+          let r = try ChildProcesses.run(command, timeout: timeout)
+          if r.timedOut {
+            cont.resume(
+              throwing: CredentialsError(
+                "\(sourceName) did not finish within \(Int(timeout.rounded())) s and was stopped (its process group was killed); "
+                  + "check the command or its login prompt: \(Redact.text(command))"))
+          } else {
+            cont.resume(returning: (r.status, r.stdout, r.stderr))
+          }
         } catch {
-          cont.resume(throwing: CredentialsError("credential_process could not start: \(error)"))
-          return
+          cont.resume(throwing: CredentialsError("\(sourceName) could not start: \(error)"))
         }
-        let killer = DispatchWorkItem { if p.isRunning { p.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        killer.cancel()
-        cont.resume(returning: (p.terminationStatus, o, e))
       }
     }
   }

@@ -174,6 +174,31 @@ static inline int dmsw_install_crash_handlers(void) {
   return 0;
 }
 
+// The main thread is stuck writing to a terminal that stopped reading (a stalled SSH link) and a
+// SIGTERM/SIGHUP has waited a second: put the tty modes back (tcsetattr does not wait for output)
+// and leave at once. No write to the terminal (it would block too) and no atexit handlers (endwin writes).
+static inline void dmsw_stalled_exit(int code) {
+  if (dmsw_restore.armed && dmsw_restore.have_termios) tcsetattr(STDIN_FILENO, TCSANOW, &dmsw_restore.termios);
+  _exit(code);
+}
+
+// Whether this process is the terminal's foreground process group (or there is no terminal):
+// a background job must not draw (SIGTTOU), change modes or read keys (SIGTTIN).
+static inline int dmsw_is_foreground(void) {
+  pid_t fg = tcgetpgrp(STDIN_FILENO);
+  return fg < 0 || fg == getpgrp();
+}
+
+// Whether stdout can take more output now (poll POLLOUT, no wait).
+static inline int dmsw_output_writable(void) {
+  struct pollfd p;
+  p.fd = STDOUT_FILENO;
+  p.events = POLLOUT;
+  p.revents = 0;
+  if (poll(&p, 1, 0) < 0) return 1;
+  return (p.revents & POLLOUT) ? 1 : 0;
+}
+
 // ---- Signals delivered through DispatchSource ------------------------------------------------
 // Ignore the default action and block the signal in this thread (threads created later inherit
 // the mask), so the kernel queues it for the dispatch source's signalfd instead of discarding it.

@@ -78,7 +78,10 @@ public struct AppConfig: Sendable, Equatable {
     a.profile == b.profile && a.region == b.region && a.endpointURL == b.endpointURL && a.readOnly == b.readOnly
       && a.theme == b.theme && a.refresh == b.refresh && a.tasks == b.tasks && a.latencyWarn == b.latencyWarn
       && a.latencyCritical == b.latencyCritical && a.webhooks == b.webhooks && a.snsTopics == b.snsTopics
-      && a.keys == b.keys && a.scopes == b.scopes && a.reconcile == b.reconcile
+      && a.keys == b.keys && a.lowThroughput == b.lowThroughput && a.stallMinutes == b.stallMinutes
+      && a.readinessMinutes == b.readinessMinutes && a.dmsCallsPerSecond == b.dmsCallsPerSecond && a.dmsBurst == b.dmsBurst
+      && a.notifyMinInterval == b.notifyMinInterval && Set(a.profileOverrides.keys) == Set(b.profileOverrides.keys)
+      && a.profileOverrides.allSatisfy { k, v in b.profileOverrides[k].map { $0.theme == v.theme && $0.readOnly == v.readOnly } ?? false } && a.scopes == b.scopes && a.reconcile == b.reconcile
   }
 
   public var thresholds: Thresholds {

@@ -21,7 +21,6 @@ public final class CursesTerminal {
   /// The last grid given to `present`, kept for repaints after resume or a theme change.
   private var lastGrid: Grid?
   private var ended = false
-  private var selfResumeAt: Double?
   /// Set by `startReadingInput`: where input read outside the stdin source goes.
   var inputHandler: (@MainActor ([InputEvent]) -> Void)?
   private var wideBuffer = [wchar_t](repeating: 0, count: CellGlyph.maxCodePoints + 1)
@@ -97,9 +96,41 @@ public final class CursesTerminal {
     }
   }
 
-  /// Writes the cells that changed since the last frame, then one `doupdate`.
+  /// Frames not drawn because the job was in the background or the terminal was not taking output.
+  public private(set) var skippedFrames = 0
+  private var writableSource: (any DispatchSourceWrite)?
+
+  /// No drawing until then after a SIGCONT: bash can hand the terminal to a job for an instant while
+  /// it runs `bg` with typed-ahead input (measured: a frame drawn over the shell), so the job's
+  /// foreground state is only trusted once it has lasted.
+  private var holdUntil: Double = 0
+  /// Set when our own `suspend()` was continued: the SIGCONT that follows is its echo (the SIGTSTP
+  /// handler already ran `onContinue`).
+  private var selfResumed = false
+
+  /// Whether a SIGCONT is the echo of our own `suspend()`; clears the mark.
+  func consumeSelfResume() -> Bool {
+    defer { selfResumed = false }
+    return selfResumed
+  }
+
+  /// Whether drawing now is allowed: in the foreground, and the terminal takes output.
+  var canDraw: Bool {
+    ProcessInfo.processInfo.systemUptime >= holdUntil && dmsw_is_foreground() != 0 && dmsw_output_writable() != 0
+  }
+
+  /// Writes the cells that changed since the last frame, then one `doupdate`. Skipped (and repainted
+  /// in full later) while in the background or while the terminal is not reading (a stalled link):
+  /// the main queue does not wait for the terminal.
   public func present(_ grid: Grid) {
     guard !ended else { return }
+    guard canDraw else {
+      skippedFrames += 1
+      lastGrid = grid
+      last = nil
+      repaintWhenWritable()
+      return
+    }
     if let old = last, old.width != grid.width || old.height != grid.height {
       // New size: the terminal's contents are unknown; repaint everything.
       _ = dmsw_clearok_curscr()
@@ -113,6 +144,22 @@ public final class CursesTerminal {
     lastGrid = grid
   }
 
+  /// One repaint as soon as the terminal takes output again (in the foreground).
+  private func repaintWhenWritable() {
+    guard writableSource == nil, dmsw_is_foreground() != 0 else { return }
+    let src = DispatchSource.makeWriteSource(fileDescriptor: STDOUT_FILENO, queue: .main)
+    src.setEventHandler { [weak self] in
+      MainActor.assumeIsolated {
+        guard let self else { return }
+        self.writableSource?.cancel()
+        self.writableSource = nil
+        if self.canDraw { self.forceFullRepaint() }
+      }
+    }
+    writableSource = src
+    src.resume()
+  }
+
   /// Repaints everything (after resume or ctrl-l): curses forgets what is on screen.
   public func forceFullRepaint() {
     guard !ended else { return }
@@ -120,7 +167,7 @@ public final class CursesTerminal {
     last = nil
     if let grid = lastGrid {
       present(grid)
-    } else {
+    } else if canDraw {
       wnoutrefresh(window)
       doupdate()
     }
@@ -129,7 +176,8 @@ public final class CursesTerminal {
   /// Reads every pending key without blocking. `KEY_RESIZE` becomes `.resize` (consecutive ones
   /// collapse to the last). Escape sequences curses did not recognise are decoded by `KeyDecoder`.
   public func readInput() -> [InputEvent] {
-    guard !ended else { return [] }
+    // A background job that reads the terminal is stopped (SIGTTIN): keys wait for the foreground.
+    guard !ended, dmsw_is_foreground() != 0 else { return [] }
     var events: [InputEvent] = []
     var text: [UInt8] = []
     var code: UInt32 = 0
@@ -174,18 +222,27 @@ public final class CursesTerminal {
   public func suspend() {
     guard !ended else { return }
     endwin()
-    selfResumeAt = ProcessInfo.processInfo.systemUptime
     dmsw_stop_self()
-    handleResize()
-    forceFullRepaint()
+    selfResumed = true
+    // Continued: by `fg` (foreground: modes back, repaint) or by `bg` (background: nothing now; the
+    // SIGCONT of a later `fg` repaints).
+    resumeAfterStop()
   }
 
-  /// After an external stop (SIGSTOP) and SIGCONT: re-apply the terminal modes and repaint.
+  /// After a stop and SIGCONT: in the foreground, re-apply the program's terminal modes (the shell may
+  /// have restored its own) and repaint; in the background, do nothing.
   public func resumeAfterStop() {
     guard !ended else { return }
-    reset_prog_mode()
-    handleResize()
-    forceFullRepaint()
+    let settle = 0.15
+    holdUntil = ProcessInfo.processInfo.systemUptime + settle
+    DispatchQueue.main.asyncAfter(deadline: .now() + settle + 0.01) { [weak self] in
+      MainActor.assumeIsolated {
+        guard let self, !self.ended, dmsw_is_foreground() != 0 else { return }
+        reset_prog_mode()
+        self.handleResize()
+        self.forceFullRepaint()
+      }
+    }
   }
 
   /// Leaves curses mode for good. Idempotent.
@@ -207,13 +264,6 @@ public final class CursesTerminal {
 
   /// Whether `restore()` has ended curses mode.
   public var isRestored: Bool { ended }
-
-  /// Whether a SIGCONT is the echo of our own `suspend()` (already repainted).
-  func consumeSelfResume() -> Bool {
-    defer { selfResumeAt = nil }
-    guard let at = selfResumeAt else { return false }
-    return ProcessInfo.processInfo.systemUptime - at < 3600
-  }
 }
 
 extension CursesTerminal {

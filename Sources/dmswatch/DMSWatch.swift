@@ -159,6 +159,58 @@ func executableDir() -> String? {
   return (URL(fileURLWithPath: p).deletingLastPathComponent().path)
 }
 
+/// The dashboard before its UI runs: the terminal is in its original (cooked) modes, with echo turned
+/// off so typed keys are not echoed over the progress line; a terminating signal restores the modes,
+/// stops a credential helper and exits.
+final class StartupPhase: @unchecked Sendable {
+  static let shared = StartupPhase()
+  private let lock = NSLock()
+  private var active = true
+  private var saved: termios?
+
+  /// Prints `text` (when stderr is a terminal) and turns echo and line editing off on stdin.
+  func begin(_ text: String) {
+    guard isatty(2) == 1 else { return }
+    printError("dmswatch: \(text)")
+    lock.withLock {
+      guard saved == nil, isatty(0) == 1 else { return }
+      var t = termios()
+      guard tcgetattr(0, &t) == 0 else { return }
+      saved = t
+      t.c_lflag &= ~tcflag_t(ECHO | ICANON)
+      _ = tcsetattr(0, TCSANOW, &t)
+    }
+  }
+
+  /// The UI takes over (or the command ends): keys typed meanwhile are dropped, modes restored.
+  func end() {
+    lock.withLock {
+      active = false
+      restoreLocked()
+    }
+  }
+
+  private func restoreLocked() {
+    guard var t = saved else { return }
+    _ = tcflush(0, TCIFLUSH)
+    _ = tcsetattr(0, TCSANOW, &t)
+    saved = nil
+  }
+
+  /// False once the UI runs (the signal then goes to the dashboard's own handler on the main queue).
+  func interrupted(by sig: Int32) -> Bool {
+    let act = lock.withLock { () -> Bool in
+      guard active else { return false }
+      restoreLocked()
+      return true
+    }
+    guard act else { return false }
+    HelperProcesses.killAll()
+    printError("dmswatch: interrupted during start-up (signal \(sig))")
+    exit(128 + sig)
+  }
+}
+
 /// Writes a message to stderr.
 func printError(_ s: String) {
   FileHandle.standardError.write(Data((s + "\n").utf8))
@@ -170,8 +222,19 @@ extension DMSWatch {
     let arguments = Array(CommandLine.arguments.dropFirst())
     // The dashboard's signal handling must be in place before any other thread starts
     // (threads inherit the blocked mask); headless subcommands keep the default handling.
+    // A credential helper (credential_process) never outlives dmswatch: exit kills its process group.
+    atexit { HelperProcesses.killAll() }
     if SignalRouter.isDashboard(arguments) {
+      CursesTerminal.stalledExitHook = { HelperProcesses.killAll() }
       MainActor.assumeIsolated { SignalRouter.install() }
+    } else {
+      // check / config: ctrl-c and SIGTERM also stop a credential helper (its own process group).
+      MainActor.assumeIsolated {
+        CursesTerminal.installBackgroundTermination { sig in
+          HelperProcesses.killAll()
+          Foundation.exit(128 + sig)
+        }
+      }
     }
     do {
       var command = try parseAsRoot(arguments)
@@ -201,6 +264,8 @@ enum SignalRouter {
 
   static func install() {
     CursesTerminal.installSignalHandlers(
+      // Until the UI runs, the main queue is busy resolving credentials: ctrl-c/SIGTERM are handled there.
+      beforeMain: { sig in StartupPhase.shared.interrupted(by: sig) },
       onTerminate: { sig in
         if let t = onTerminate { t(sig) } else { exit(128 + sig) }
       },

@@ -76,9 +76,14 @@ struct Dashboard: ParsableCommand {
     var firstError: BackendError?
     for opts in scopeOptions {
       do {
+        // Start-up progress instead of a blank screen that echoes keys (a slow credential_process or STS).
+        if !source.demo {
+          StartupPhase.shared.begin("resolving credentials for profile \(opts.profile ?? profileName) (\(opts.region ?? "default region")) and connecting to AWS…")
+        }
         backends.append(try BackendFactory.blocking { try await BackendFactory.make(opts, environment: env, clock: SystemClock()) })
       } catch let e as BackendError {
         if e.exitCode == 2 || scopeOptions.count == 1 {
+          StartupPhase.shared.end()
           printError("dmswatch: \(e.message)")
           throw ExitCode(e.exitCode)
         }
@@ -87,6 +92,7 @@ struct Dashboard: ParsableCommand {
       }
     }
     guard let backend = backends.first else {
+      StartupPhase.shared.end()
       let e = firstError ?? BackendError(message: "no scope to watch", exitCode: 2)
       printError("dmswatch: every scope failed: \(e.message)")
       throw ExitCode(e.exitCode)
@@ -124,6 +130,8 @@ func runDashboard(
     throw ExitCode(2)
   }
   let term: CursesTerminal
+  // The UI takes over from the start-up phase (modes restored, keys typed meanwhile dropped).
+  StartupPhase.shared.end()
   do {
     term = try CursesTerminal(theme: theme, noColor: noColor)
   } catch {

@@ -111,12 +111,14 @@ final class CredentialTests: XCTestCase {
       """.utf8).write(to: script)
     try write(".aws/config", "[profile proc]\ncredential_process = /bin/sh \(script.path)\nregion = eu-west-1\n")
     let ch = try chain(env(), profile: "proc")
-    let cache = CachingCredentialsProvider(ProcessCredentialsProvider(command: "/bin/sh \(script.path)"), refreshAhead: 1)
+    // The cache takes a clock: moved past the expiry instead of sleeping 2.2 s.
+    let clock = Box(Date())
+    let cache = CachingCredentialsProvider(ProcessCredentialsProvider(command: "/bin/sh \(script.path)"), refreshAhead: 1, now: { clock.value })
     let a = try await cache.credentials()
     XCTAssertEqual(a.accessKeyId, "AKIAPROC1")
     let b = try await cache.credentials()
     XCTAssertEqual(b.accessKeyId, "AKIAPROC1", "still valid: cached")
-    try await Task.sleep(nanoseconds: 2_200_000_000)
+    clock.value = clock.value.addingTimeInterval(3)
     let c = try await cache.credentials()
     XCTAssertNotEqual(c.accessKeyId, "AKIAPROC1", "expired: refreshed without restart")
     let fetches = await cache.fetchCount
@@ -350,5 +352,31 @@ final class CredentialTests: XCTestCase {
     } catch {
       XCTAssertTrue(String(describing: error).contains("refresh endpoint down"))
     }
+  }
+
+  func testHangingCredentialProcessTimesOutNamingTheSourceAndItsGroupIsKilled() async throws {
+    let pids = home.appendingPathComponent("pids")
+    // The shell starts a helper that never answers (and holds stdout open), like a login prompt waiting for a browser.
+    try write(".aws/config", "[profile slow]\ncredential_process = sh -c 'echo $$ > \(pids.path); sleep 300 & echo $! >> \(pids.path); wait'\n")
+    var e = env()
+    e["DMSWATCH_CREDENTIAL_TIMEOUT"] = "0.5"
+    let t0 = Date()
+    do {
+      _ = try await chain(e, profile: "slow").resolve()
+      XCTFail("a hanging credential_process must time out")
+    } catch {
+      let msg = String(describing: error)
+      XCTAssertTrue(msg.contains("credential_process of profile slow did not finish within"), msg)
+    }
+    XCTAssertLessThan(Date().timeIntervalSince(t0), 5, "the deadline holds although the helper keeps the pipe open")
+    let ids = try String(contentsOf: pids, encoding: .utf8).split(separator: "\n").compactMap { Int32($0) }
+    XCTAssertEqual(ids.count, 2)
+    for pid in ids {
+      // Gone, or a zombie waiting for its (container) init to reap it: not running either way.
+      let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+      let state = stat.split(separator: ")").last?.split(separator: " ").first.map(String.init) ?? "gone"
+      XCTAssertTrue(state == "gone" || state == "Z" || state == "X", "process \(pid) of the helper's group is still alive (\(state))")
+    }
+    XCTAssertTrue(ChildProcesses.running.isEmpty)
   }
 }

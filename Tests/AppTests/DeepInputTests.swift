@@ -41,3 +41,36 @@ final class DeepInputTests: XCTestCase {
     _ = try AppConfig.parse("refresh: 5\nkeys:\n  stop: [x, X]\nprofiles:\n  prod: {theme: high-contrast}\n", path: "c.yaml")
   }
 }
+
+/// `AppConfig ==` compared only twelve of its nineteen fields (issue 15, "Tests that can fail").
+final class AppConfigEqualityTests: XCTestCase {
+  func testEveryFieldTakesPartInEquality() {
+    let base = AppConfig()
+    let changes: [(String, (inout AppConfig) -> Void)] = [
+      ("profile", { $0.profile = "p" }), ("region", { $0.region = "r" }), ("endpointURL", { $0.endpointURL = "http://x" }),
+      ("readOnly", { $0.readOnly = true }), ("theme", { $0.theme = "t" }), ("refresh", { $0.refresh = 3 }),
+      ("tasks", { $0.tasks = ["a"] }), ("latencyWarn", { $0.latencyWarn = 1 }), ("latencyCritical", { $0.latencyCritical = 2 }),
+      ("lowThroughput", { $0.lowThroughput = 1 }), ("stallMinutes", { $0.stallMinutes = 1 }),
+      ("readinessMinutes", { $0.readinessMinutes = 1 }), ("dmsCallsPerSecond", { $0.dmsCallsPerSecond = 1 }),
+      ("dmsBurst", { $0.dmsBurst = 1 }), ("webhooks", { $0.webhooks = [WebhookTarget(url: "u", format: .json)] }),
+      ("snsTopics", { $0.snsTopics = ["s"] }), ("notifyMinInterval", { $0.notifyMinInterval = 1 }),
+      ("keys", { $0.keys = [.stop: [.char("X")]] }),
+      ("profileOverrides", { $0.profileOverrides = ["prod": (theme: "red", readOnly: true)] }),
+    ]
+    var names = Set<String>()
+    for (name, change) in changes {
+      var c = base
+      change(&c)
+      XCTAssertNotEqual(c, base, "\(name) is ignored by ==")
+      XCTAssertEqual(c, c)
+      names.insert(name)
+    }
+    var a = base
+    a.profileOverrides = ["prod": (theme: "red", readOnly: true)]
+    var b = base
+    b.profileOverrides = ["prod": (theme: "red", readOnly: false)]
+    XCTAssertNotEqual(a, b)
+    // Every stored property is listed above: a new field must be added to == and here.
+    XCTAssertEqual(Set(Mirror(reflecting: base).children.compactMap(\.label)), names)
+  }
+}

@@ -299,7 +299,7 @@ def test_unreachable_endpoint_is_stale_not_a_crash_and_recovers(dmswatch_bin, tm
     assert REGION in header and "account ?" in header, header
     assert "TASKS 0" in screen
     assert f"port {port}" in pane(screen, "TASKS", ["TABLES"]), screen
-    time.sleep(1.5)
+    tmux.wait_app_seconds(2)  # positive marker: it kept drawing for two more seconds
     assert "EXIT=" not in tmux.capture(), "still running"
 
     # The peer comes up on that port: the next polls succeed and STALE goes away without a restart.
@@ -367,7 +367,7 @@ def test_log_lines_are_not_repeated_when_the_focus_comes_back(dmswatch_bin, tmux
     tmux.wait_for(lambda s: "Load finished for table" in pane(s, "LOG", []), timeout=10)
     tmux.send("g")
     tmux.wait_for(lambda s: "TABLES accounts-cdc" in s, timeout=10)
-    time.sleep(3)  # three log polls of the focused task
+    tmux.wait_app_seconds(3)  # three log polls of the focused task, counted on the dashboard's own clock
     log = pane(tmux.capture(), "LOG", [])
     assert log.count("Applied 4242 changes") == 1, log
     assert log.count("Reading from the transaction log") == 1, log

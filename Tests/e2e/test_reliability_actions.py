@@ -9,6 +9,7 @@
 import json
 import os
 import stat
+import subprocess
 import time
 
 import pytest
@@ -200,3 +201,78 @@ def test_expiring_credentials_refresh_and_actions_refused_while_failing(dmswatch
     (cred_dir / "fail").unlink()
     tmux.wait_for(lambda s: fp.pane_error(s, "TASKS") is None and "STALE" not in fp.frame_lines(s, "TASKS")[0], timeout=30)
     assert fp.child_pid(tmux.pane_pid()) == pid
+
+
+HANG_SCRIPT = """#!/bin/sh
+echo $$ > "{dir}/pid"
+sleep 300 &
+echo $! >> "{dir}/pid"
+wait
+"""
+
+
+def hanging_profile(tmp_path):
+    d = tmp_path / "cred"
+    d.mkdir(exist_ok=True)
+    script = d / "hang.sh"
+    script.write_text(HANG_SCRIPT.format(dir=d))
+    script.chmod(0o755)
+    env = fp.aws_env(tmp_path)
+    del env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
+    cfg = tmp_path / "home" / ".aws" / "config"
+    cfg.parent.mkdir(parents=True, exist_ok=True)
+    cfg.write_text(f"[profile cp]\ncredential_process = {script}\nregion = us-east-1\n")
+    return d, env
+
+
+def helper_pids(d):
+    wait_until(lambda: (d / "pid").exists() and len((d / "pid").read_text().split()) == 2, 10, "the helper to start")
+    return [int(x) for x in (d / "pid").read_text().split()]
+
+
+def running(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+def test_hanging_credential_process_shows_progress_and_ctrl_c_kills_it(dmswatch_bin, tmux, tmp_path):
+    d, env = hanging_profile(tmp_path)
+    tmux.start(f"{fp.UNSET_AWS} {dmswatch_bin} --profile cp --endpoint-url http://127.0.0.1:9 --timeout 2", env=env)
+    tmux.wait_text("resolving credentials for profile cp", timeout=10)
+    pids = helper_pids(d)
+    assert all(running(p) for p in pids)
+    # Keys typed meanwhile are not echoed: the tty is in -echo -icanon while the progress line shows.
+    tty = tmux.display("#{pane_tty}")
+    modes = subprocess.run(["stty", "-F", tty, "-a"], capture_output=True, text=True).stdout.split()
+    assert "-echo" in modes and "-icanon" in modes, modes
+    tmux.send("C-c")
+    screen = tmux.wait_text("EXIT=130", timeout=5)
+    assert "interrupted during start-up" in screen
+    wait_until(lambda: not any(running(p) for p in pids), 3, "the credential helper's group to be killed")
+    modes = subprocess.run(["stty", "-F", tty, "-a"], capture_output=True, text=True).stdout.split()
+    assert "echo" in modes and "icanon" in modes, "terminal modes restored"
+
+
+def test_check_max_time_and_credential_timeout_kill_the_helper(dmswatch_bin, tmp_path):
+    d, env = hanging_profile(tmp_path)
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    t0 = time.monotonic()
+    r = subprocess.run([str(dmswatch_bin), "check", "--profile", "cp", "--endpoint-url", "http://127.0.0.1:9", "--max-time", "2"],
+                       env={**base, **env}, capture_output=True, text=True, timeout=30)
+    took = time.monotonic() - t0
+    assert r.returncode == 3, (r.returncode, r.stderr)
+    assert took < 6, took
+    pids = [int(x) for x in (d / "pid").read_text().split()]
+    wait_until(lambda: not any(running(p) for p in pids), 3, "the helper to be killed at exit")
+
+    # The credential timeout itself: a clear message naming the source, the helper killed.
+    (d / "pid").unlink()
+    r = subprocess.run([str(dmswatch_bin), "check", "--profile", "cp", "--endpoint-url", "http://127.0.0.1:9", "--max-time", "30"],
+                       env={**base, **env, "DMSWATCH_CREDENTIAL_TIMEOUT": "1"}, capture_output=True, text=True, timeout=30)
+    assert r.returncode == 3, (r.returncode, r.stderr)
+    assert "credential_process of profile cp did not finish within 1 s" in r.stderr, r.stderr
+    pids = [int(x) for x in (d / "pid").read_text().split()]
+    assert not any(running(p) for p in pids)

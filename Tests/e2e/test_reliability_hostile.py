@@ -80,8 +80,7 @@ def test_hostile_text_never_reaches_the_terminal(dmswatch_bin, tmux, tmp_path, h
                width=120, height=40, env=env)
     title0 = tmux.display("#{pane_title}")
     screen = tmux.wait_for(lambda s: "task-0" in s and "00red" in s and "log long" in s, timeout=40)
-    time.sleep(2.5)  # several refreshes with the hostile data
-    screen = tmux.capture()
+    screen = tmux.wait_app_seconds(3)  # several refreshes with the hostile data
     lines = screen.split("\n")[:40]
 
     # Data text is shown, with the controls replaced, not interpreted.

@@ -24,6 +24,9 @@ CONFIGS = [
     ("top-not-mapping", "- a\n- b\n", 1, "must be a mapping"),
     ("profile-unknown-key", "profiles:\n  prod: {colour: red}\n", 2, 'unknown key "colour" in a profile'),
     ("not-utf8", b"theme: \xff\xfe\n", None, "not UTF-8"),
+    # Deep nesting overflowed Yams's stack (exit 139): bounded before parsing.
+    ("deep-flow", "[" * 5000, 1, "nested more than 100 levels deep"),
+    ("deep-block", "- " * 5000 + "x\n", 1, "nested more than 100 levels deep"),
 ]
 
 THEMES = [
@@ -38,6 +41,7 @@ THEMES = [
     ("bad-yaml", "name: t\nroles:\n  text: {fg: red\n", None, "YAML"),
     ("empty", "", 1, "empty theme"),
     ("top-list", "- text\n", 1, "expected a mapping"),
+    ("deep-flow", "[" * 5000, 1, "nested more than 100 levels deep"),
 ]
 
 
@@ -62,6 +66,9 @@ def test_malformed_config(dmswatch_bin, tmp_path, name, text, line, msg):
     p = write(tmp_path, f"{name}.yaml", text)
     r = run(dmswatch_bin, ["--demo", "--config", str(p)], tmp_path)
     assert r.returncode == 2, (r.returncode, r.stderr)
+    for sub in (["config", "check", "--config", str(p)], ["check", "--demo", "--config", str(p)]):
+        r2 = run(dmswatch_bin, sub, tmp_path)
+        assert r2.returncode == 2 and msg in r2.stderr, (sub, r2.returncode, r2.stderr[-300:])
     prefix = f"{p}:{line}: " if line else f"{p}: "
     assert prefix in r.stderr, r.stderr
     assert msg in r.stderr, r.stderr

@@ -68,8 +68,7 @@ def test_resize_storm_then_layout_fits_final_size(dmswatch_bin, tmux, tmp_path):
     assert time.monotonic() - t0 < 3.0
     tmux.resize(100, 30)
     screen = tmux.wait_for(lambda s: len(s.split("\n")[1]) == 100 and "TASKS" in s and s.split("\n")[29].strip() != "", timeout=10)
-    time.sleep(0.5)
-    screen = tmux.capture()
+    screen = tmux.wait_app_seconds(1)  # drawn again after the storm settled
     assert_layout(screen, 100, 30)
     assert os.path.exists(f"/proc/{pid}")
     # Still responsive after the storm.
@@ -122,8 +121,9 @@ def test_dumb_terminal_refused_before_touching_it(dmswatch_bin, tmux, tmp_path):
 
 def test_lang_c_draws_ascii_only(dmswatch_bin, tmux, tmp_path):
     screen = start_demo(tmux, dmswatch_bin, tmp_path, LANG="C", LC_ALL="C")
-    time.sleep(1.5)  # sparklines and the log pane filled
-    screen = tmux.capture()
+    # Positive marker first: log lines in the LOG pane and a later frame, then assert what is absent.
+    tmux.wait_for(lambda s: re.search(r"^\|\d\d:\d\d:\d\d ", s, re.M) is not None, timeout=15)
+    screen = tmux.wait_app_seconds(1)
     bad = sorted(set(BOX.findall(screen)))
     assert not bad, f"non-ASCII drawing under LANG=C: {bad}\n{screen}"
     assert all(ord(c) < 128 for c in screen), sorted({c for c in screen if ord(c) >= 128})
@@ -145,7 +145,8 @@ def colour_sgrs(text):
 
 def test_no_color_sends_no_colour(dmswatch_bin, tmux, tmp_path):
     start_demo(tmux, dmswatch_bin, tmp_path, NO_COLOR="1")
-    time.sleep(1.0)
+    tmux.wait_for(lambda s: re.search(r"^│\d\d:\d\d:\d\d ", s, re.M) is not None, timeout=15)  # log lines drawn
+    tmux.wait_app_seconds(1)
     raw = tmux.cmd("capture-pane", "-p", "-e", "-t", tmux.session).stdout
     assert colour_sgrs(raw) == [], colour_sgrs(raw)[:5]
     # The control: without NO_COLOR the same screen has colour.

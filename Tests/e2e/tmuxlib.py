@@ -1,5 +1,6 @@
 """A small tmux driver for end-to-end screen tests: a private server socket per test."""
 import os
+import re
 import subprocess
 import time
 import uuid
@@ -45,6 +46,28 @@ class Tmux:
                 return last
             time.sleep(interval)
         raise AssertionError(f"timed out after {timeout}s; screen was:\n{last}")
+
+    def app_clock(self):
+        """Seconds of day of the dashboard's header clock (`HH:MM:SS UTC`), or None."""
+        first = (self.capture().splitlines() or [""])[0]
+        m = re.search(r"(\d\d):(\d\d):(\d\d) UTC", first)
+        return int(m.group(1)) * 3600 + int(m.group(2)) * 60 + int(m.group(3)) if m else None
+
+    def wait_app_seconds(self, seconds, timeout=None):
+        """Waits until the dashboard itself has drawn `seconds` more seconds of its header clock: a positive
+        marker that it kept running and redrawing (instead of a fixed sleep before asserting an absence).
+        Fails when the clock does not advance."""
+        start = None
+        deadline = time.time() + (timeout or seconds + 10)
+        while time.time() < deadline:
+            c = self.app_clock()
+            if c is not None:
+                if start is None:
+                    start = c
+                elif (c - start) % 86400 >= seconds:
+                    return self.capture()
+            time.sleep(0.05)
+        raise AssertionError(f"the dashboard clock did not advance {seconds}s; screen was:\n{self.capture()}")
 
     def wait_text(self, text, timeout=15.0):
         return self.wait_for(lambda s: text in s, timeout)
