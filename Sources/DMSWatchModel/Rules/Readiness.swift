@@ -67,14 +67,16 @@ public enum ReadinessCriterion {
   public static let validation = "validation"
   public static let noMissingDuplicate = "no_missing_duplicate"
   public static let noRecentErrors = "no_recent_errors"
-  public static let all = [tablesCompleted, taskRunning, cdcLatency, validation, noMissingDuplicate, noRecentErrors]
+  /// Reconciliation: every table's row count matches the source (unknown until reconciled).
+  public static let rowCountsMatch = "row_counts_match"
+  public static let all = [tablesCompleted, taskRunning, cdcLatency, validation, noMissingDuplicate, noRecentErrors, rowCountsMatch]
 }
 
 extension Readiness {
   /// Evaluates every criterion, in the order of `ReadinessCriterion.all`.
   public static func evaluate(
     task: ReplicationTask, tables: TaskTables?, metrics: TaskMetrics?, events: [LogEntry], now: Date,
-    config: RuleConfig = RuleConfig()
+    config: RuleConfig = RuleConfig(), reconciliation: TaskReconciliation? = nil
   ) -> Readiness {
     let stats = usableTables(tables)
     // A summary (rows dropped for an unfocused task) carries the verdicts judged on its rows.
@@ -94,7 +96,31 @@ extension Readiness {
       table(ReadinessCriterion.validation) { validation(stats: stats, tables: tables, config: config) },
       table(ReadinessCriterion.noMissingDuplicate) { noMissingDuplicate(stats: stats, tables: tables) },
       noRecentErrors(task: task, events: events, now: now, config: config),
+      rowCountsMatch(reconciliation),
     ])
+  }
+
+  /// "row counts match source": passed only when a reconciliation ran and every table is MATCH
+  /// (DRIFT within what CDC has in flight also passes); never passed by default.
+  public static func rowCountsMatch(_ r: TaskReconciliation?) -> Criterion {
+    let name = ReadinessCriterion.rowCountsMatch
+    guard let r else { return Criterion(name: name, passed: nil, detail: "row counts not checked (run reconcile)") }
+    if let e = r.error { return Criterion(name: name, passed: nil, detail: "reconciliation failed: \(TaskRules.clip(e, 160))") }
+    if r.tables.isEmpty { return Criterion(name: name, passed: nil, detail: "no tables reconciled") }
+    let bad = r.tables.filter { $0.verdict == .mismatch }
+    if !bad.isEmpty {
+      let n = bad.prefix(3).map(\.qualifiedName).joined(separator: ", ") + (bad.count > 3 ? " +\(bad.count - 3) more" : "")
+      return Criterion(name: name, passed: false, detail: "\(bad.count) of \(r.tables.count) tables MISMATCH: \(n)")
+    }
+    let open = r.tables.filter { ![.match, .drift].contains($0.verdict) }
+    if !open.isEmpty {
+      let n = open.prefix(3).map { "\($0.qualifiedName) \($0.verdict.rawValue)" }.joined(separator: ", ")
+      return Criterion(name: name, passed: nil, detail: "\(open.count) of \(r.tables.count) tables not judged: \(n)")
+    }
+    let drift = r.count(.drift)
+    return Criterion(
+      name: name, passed: true,
+      detail: "\(r.tables.count) tables match source" + (drift > 0 ? " (\(drift) within changes in flight)" : ""))
   }
 
   /// The criteria that depend on table rows only (kept when rows are summarized away).
