@@ -86,7 +86,9 @@ public enum ReconPane {
       put(t.source?.label ?? "-", cSrc, numW, .text, right: true)
       put(t.target?.label ?? "-", cTgt, numW, .text, right: true)
       let d = t.difference
-      put(d.map { $0 == 0 ? "0" : ($0 > 0 ? "+\($0)" : "\($0)") } ?? "-", cDiff, diffW, d == nil || d == 0 ? .text : .warn, right: true)
+      let approx = t.source?.estimated == true || t.target?.estimated == true ? "~" : ""
+      let dl = d.map { approx + ($0 == 0 ? "0" : ($0 > 0 ? "+\($0)" : "\($0)")) } ?? "-"
+      put(dl, cDiff, diffW, d == nil || d == 0 ? .text : .warn, right: true)
       put(t.verdict.rawValue, cVerdict, verdictW, role(t.verdict))
       put(t.checkedAt.map { Format.age(now.timeIntervalSince($0)) } ?? "-", cAge, ageW, .dim, right: true)
       if cProg >= 0 { put(progress(t.checksum, width: progressW, cs), cProg, progressW, checksumRole(t.checksum)) }

@@ -69,14 +69,23 @@ public enum ReadinessCriterion {
   public static let noRecentErrors = "no_recent_errors"
   /// Reconciliation: every table's row count matches the source (unknown until reconciled).
   public static let rowCountsMatch = "row_counts_match"
-  public static let all = [tablesCompleted, taskRunning, cdcLatency, validation, noMissingDuplicate, noRecentErrors, rowCountsMatch]
+  public static let all = [tablesCompleted, taskRunning, cdcLatency, validation, noMissingDuplicate, noRecentErrors]
+  /// With reconciliation tracked (`RowCountInput.tracked`), the row-count criterion comes last.
+  public static let allWithRowCounts = all + [rowCountsMatch]
+}
+
+/// Whether readiness judges row counts. `.tracked(nil)`: reconciliation is part of readiness and has not
+/// run (the criterion is unknown, NOT READY). `.notTracked` leaves it out (callers not wired to reconciliation yet).
+public enum RowCountInput: Sendable, Equatable {
+  case notTracked
+  case tracked(TaskReconciliation?)
 }
 
 extension Readiness {
   /// Evaluates every criterion, in the order of `ReadinessCriterion.all`.
   public static func evaluate(
     task: ReplicationTask, tables: TaskTables?, metrics: TaskMetrics?, events: [LogEntry], now: Date,
-    config: RuleConfig = RuleConfig(), reconciliation: TaskReconciliation? = nil
+    config: RuleConfig = RuleConfig(), rowCounts: RowCountInput = .notTracked
   ) -> Readiness {
     let stats = usableTables(tables)
     // A summary (rows dropped for an unfocused task) carries the verdicts judged on its rows.
@@ -87,7 +96,7 @@ extension Readiness {
     func table(_ name: String, _ compute: () -> Criterion) -> Criterion {
       cached?.first { $0.name == name } ?? compute()
     }
-    return Readiness(criteria: [
+    var criteria = [
       task.migration == .cdc
         ? tablesCompleted(task: task, stats: stats, tables: tables)
         : table(ReadinessCriterion.tablesCompleted) { tablesCompleted(task: task, stats: stats, tables: tables) },
@@ -96,8 +105,9 @@ extension Readiness {
       table(ReadinessCriterion.validation) { validation(stats: stats, tables: tables, config: config) },
       table(ReadinessCriterion.noMissingDuplicate) { noMissingDuplicate(stats: stats, tables: tables) },
       noRecentErrors(task: task, events: events, now: now, config: config),
-      rowCountsMatch(reconciliation),
-    ])
+    ]
+    if case .tracked(let r) = rowCounts { criteria.append(rowCountsMatch(r)) }
+    return Readiness(criteria: criteria)
   }
 
   /// "row counts match source": passed only when a reconciliation ran and every table is MATCH
