@@ -76,7 +76,7 @@ final class FakeDatabase: DatabaseConnection, @unchecked Sendable {
       }
       return agg.map { [String($0.key), String($0.value.0), String($0.value.1)] }
     }
-    if sql.contains("md5(") || sql.contains("MD5(") {
+    if sql.contains("md5(") || sql.contains("MD5(") || sql.contains("hashtextextended(") {
       let (lo, hi) = range()
       return t.rows.filter { $0.key >= lo && $0.key <= hi }.map { [String($0.key), $0.value] }
     }

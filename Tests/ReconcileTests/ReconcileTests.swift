@@ -65,6 +65,7 @@ final class ChecksumTests: XCTestCase {
     let p = try XCTUnwrap(plan, why ?? "")
     XCTAssertEqual(p.compared, ["id", "name"])
     XCTAssertEqual(p.leftOut, ["price (double precision: inexact)"])
+    XCTAssertEqual(p.hashMode, .portable, "PostgreSQL against MySQL hashes the normalised text")
     let r = try await bis.run(source: name, target: name, plan: p)
     XCTAssertEqual(r.state, .done)
     XCTAssertEqual(r.missingInTarget, ["777"])
@@ -82,6 +83,7 @@ final class ChecksumTests: XCTestCase {
     let n = TableName(schema: "a", name: "b")
     let bis = ChecksumBisection(source: s, target: t)
     let planned = try await bis.plan(source: n, target: n).0
+    XCTAssertEqual(planned?.hashMode, .native, "PostgreSQL on both sides with equal types uses the engine's own hash")
     let r = try await bis.run(source: n, target: n, plan: try XCTUnwrap(planned))
     XCTAssertEqual(r.differingKeys, 0)
     XCTAssertEqual(r.queries, 4)  // key range + one segment level, each side
