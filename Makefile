@@ -30,6 +30,7 @@ bench:
 	$(SWIFT) build -c release --product dmswatch-bench
 	$(SWIFT) build -c release --product dmswatch
 	.build/release/dmswatch-bench --dmswatch .build/release/dmswatch $(ARGS)
+	.build/release/dmswatch-bench --reconcile
 
 clean:
 	rm -rf .build

@@ -90,7 +90,7 @@ let package = Package(
     .testTarget(name: "SimulatorTests", dependencies: ["DMSSimulator", "DMSWatchModel", "DMSWatchRules", "TestKit"]),
     .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "CurlTransport", "DMSWatchModel", "DMSWatchRules"], exclude: ["Fixtures"]),
     .testTarget(name: "TerminalBackendTests", dependencies: ["DMSWatchModel", "DMSWatchRender", "DMSWatchState", "TerminalBackend"]),
-    .testTarget(name: "ReconcileTests", dependencies: ["DMSReconcile"]),
+    .testTarget(name: "ReconcileTests", dependencies: ["DMSReconcile", "DatabaseClients", "DMSWatchModel"]),
     .testTarget(
       name: "AppTests",
       dependencies: ["AWSClient", "DMSSimulator", "DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRender", "DMSWatchReports", "DMSWatchRules", "DMSWatchState", "DMSWatchThemes", "TestKit"]),

@@ -29,6 +29,7 @@ public struct ComparisonPlan: Sendable, Equatable {
   public var targetColumns: [ColumnInfo]
   public var compared: [String]
   public var leftOut: [String]
+  public var hashMode: HashMode = .portable
 }
 
 /// Row-set checksum by bisection: count and hash sum per key segment, computed inside each database;
@@ -108,9 +109,13 @@ public struct ChecksumBisection: Sendable {
     guard sKeys[0].form == .integer, !sKeys[0].isBoolean, !tKeys[0].isBoolean else {
       return (nil, "key column \(sKeys[0].name) is \(sKeys[0].dataType): bisection needs an integer first key column (counts only)")
     }
+    // Same engine and the same declared types: the engine's own row text and hash are exact and cheaper.
+    let sameTypes = zip(sUse, tUse).allSatisfy { $0.dataType.lowercased() == $1.dataType.lowercased() }
+    let mode: HashMode = source.dialect == .postgres && target.dialect == .postgres && sameTypes ? .native : .portable
     return (
       ComparisonPlan(
-        sourceKeys: sKeys, targetKeys: tKeys, sourceColumns: sUse, targetColumns: tUse, compared: compared, leftOut: leftOut),
+        sourceKeys: sKeys, targetKeys: tKeys, sourceColumns: sUse, targetColumns: tUse, compared: compared, leftOut: leftOut,
+        hashMode: mode),
       nil
     )
   }
@@ -124,8 +129,8 @@ public struct ChecksumBisection: Sendable {
   public func run(
     source st: TableName, target tt: TableName, plan: ComparisonPlan, progress: @Sendable (ChecksumResult) async -> Void = { _ in }
   ) async throws -> ChecksumResult {
-    let ss = SQLBuilder(source.dialect)
-    let ts = SQLBuilder(target.dialect)
+    let ss = SQLBuilder(source.dialect, hashMode: plan.hashMode)
+    let ts = SQLBuilder(target.dialect, hashMode: plan.hashMode)
     var result = ChecksumResult(state: .running, columnsCompared: plan.compared, columnsLeftOut: plan.leftOut)
     func both(_ a: String, _ b: String) async throws -> ([[String?]], [[String?]]) {
       async let x = source.query(a)

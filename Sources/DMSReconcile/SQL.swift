@@ -61,10 +61,25 @@ public struct ColumnInfo: Sendable, Equatable {
   }
 }
 
+/// How rows are hashed for the checksum.
+public enum HashMode: String, Sendable, Equatable {
+  /// md5 of the normalised row text: identical on PostgreSQL and MySQL (cross-engine, or differing column types).
+  case portable
+  /// PostgreSQL on both sides with identical column types: `hashtextextended(ROW(…)::text, 0)`, about 4× cheaper than md5.
+  case native
+}
+
 /// SQL text for one dialect. Every statement is a single SELECT.
 public struct SQLBuilder: Sendable {
   public let dialect: SQLDialect
-  public init(_ dialect: SQLDialect) { self.dialect = dialect }
+  public let hashMode: HashMode
+  public init(_ dialect: SQLDialect, hashMode: HashMode = .portable) {
+    self.dialect = dialect
+    self.hashMode = dialect == .postgres ? hashMode : .portable
+  }
+
+  /// The compared columns as a PostgreSQL row value (its text form is canonical for equal types).
+  func rowValue(_ cols: [ColumnInfo]) -> String { "ROW(\(cols.map { ident($0.name) }.joined(separator: ", ")))::text" }
 
   // MARK: quoting
 
@@ -171,17 +186,19 @@ public struct SQLBuilder: Sendable {
 
   /// md5 of the row text, hex.
   public func rowHashHex(_ cols: [ColumnInfo]) -> String {
+    if hashMode == .native { return "hashtextextended(\(rowValue(cols)), 0)::text" }
     switch dialect {
-    case .postgres: "md5(\(rowText(cols)))"
-    case .mysql, .athena: "MD5(\(rowText(cols)))"
+    case .postgres: return "md5(\(rowText(cols)))"
+    case .mysql, .athena: return "MD5(\(rowText(cols)))"
     }
   }
 
   /// The first 60 bits of the row's md5 as a non-negative integer (summed per segment).
   public func rowHashInt(_ cols: [ColumnInfo]) -> String {
+    if hashMode == .native { return "hashtextextended(\(rowValue(cols)), 0)" }
     switch dialect {
-    case .postgres: "('x' || substr(\(rowHashHex(cols)), 1, 15))::bit(60)::bigint"
-    case .mysql, .athena: "CAST(CONV(SUBSTRING(\(rowHashHex(cols)), 1, 15), 16, 10) AS UNSIGNED)"
+    case .postgres: return "('x' || substr(\(rowHashHex(cols)), 1, 15))::bit(60)::bigint"
+    case .mysql, .athena: return "CAST(CONV(SUBSTRING(\(rowHashHex(cols)), 1, 15), 16, 10) AS UNSIGNED)"
     }
   }
 

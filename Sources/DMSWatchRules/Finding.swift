@@ -264,6 +264,8 @@ public enum FindingEvent {
   public static let taskErrorsLogged = "dms.task.errors_logged"
   public static let taskTablesUnknown = "dms.task.tables_unknown"
   public static let taskMetricsUnknown = "dms.task.metrics_unknown"
+  /// Reconciliation: the target does not hold the source's rows (counts or checksum), critical.
+  public static let tableRowsMismatch = "dms.table.rows_mismatch"
 
   /// Every name, for documentation and tests.
   public static let all: [String] = [
@@ -271,7 +273,7 @@ public enum FindingEvent {
     tableValidationPending, tableNotValidated, tableError, tableLoadErrors, tableConditionalCheckFailed,
     tableResyncFailed,
     taskFailed, taskStoppedError, taskStoppedUnrecognized, taskLastFailure, taskTablesErrored, taskLatencyHigh,
-    taskThroughputLow, taskStalled, taskErrorsLogged, taskTablesUnknown, taskMetricsUnknown,
+    taskThroughputLow, taskStalled, taskErrorsLogged, taskTablesUnknown, taskMetricsUnknown, tableRowsMismatch,
   ]
 
   /// The event name of a table flag.

@@ -68,14 +68,25 @@ public enum ReadinessCriterion {
   public static let validation = "validation"
   public static let noMissingDuplicate = "no_missing_duplicate"
   public static let noRecentErrors = "no_recent_errors"
+  /// Reconciliation: every table's row count matches the source (unknown until reconciled).
+  public static let rowCountsMatch = "row_counts_match"
   public static let all = [tablesCompleted, taskRunning, cdcLatency, validation, noMissingDuplicate, noRecentErrors]
+  /// With reconciliation tracked (`RowCountInput.tracked`), the row-count criterion comes last.
+  public static let allWithRowCounts = all + [rowCountsMatch]
+}
+
+/// Whether readiness judges row counts. `.tracked(nil)`: reconciliation is part of readiness and has not
+/// run (the criterion is unknown, NOT READY). `.notTracked` leaves it out (callers not wired to reconciliation yet).
+public enum RowCountInput: Sendable, Equatable {
+  case notTracked
+  case tracked(TaskReconciliation?)
 }
 
 extension Readiness {
   /// Evaluates every criterion, in the order of `ReadinessCriterion.all`.
   public static func evaluate(
     task: ReplicationTask, tables: TaskTables?, metrics: TaskMetrics?, events: [LogEntry], now: Date,
-    config: RuleConfig = RuleConfig()
+    config: RuleConfig = RuleConfig(), rowCounts: RowCountInput = .notTracked
   ) -> Readiness {
     let stats = usableTables(tables)
     // A summary (rows dropped for an unfocused task) carries the verdicts judged on its rows.
@@ -86,7 +97,7 @@ extension Readiness {
     func table(_ name: String, _ compute: () -> Criterion) -> Criterion {
       cached?.first { $0.name == name } ?? compute()
     }
-    return Readiness(criteria: [
+    var criteria = [
       task.migration == .cdc
         ? tablesCompleted(task: task, stats: stats, tables: tables)
         : table(ReadinessCriterion.tablesCompleted) { tablesCompleted(task: task, stats: stats, tables: tables) },
@@ -95,7 +106,32 @@ extension Readiness {
       table(ReadinessCriterion.validation) { validation(stats: stats, tables: tables, config: config) },
       table(ReadinessCriterion.noMissingDuplicate) { noMissingDuplicate(stats: stats, tables: tables) },
       noRecentErrors(task: task, events: events, now: now, config: config),
-    ])
+    ]
+    if case .tracked(let r) = rowCounts { criteria.append(rowCountsMatch(r)) }
+    return Readiness(criteria: criteria)
+  }
+
+  /// "row counts match source": passed only when a reconciliation ran and every table is MATCH
+  /// (DRIFT within what CDC has in flight also passes); never passed by default.
+  public static func rowCountsMatch(_ r: TaskReconciliation?) -> Criterion {
+    let name = ReadinessCriterion.rowCountsMatch
+    guard let r else { return Criterion(name: name, passed: nil, detail: "row counts not checked (run reconcile)") }
+    if let e = r.error { return Criterion(name: name, passed: nil, detail: "reconciliation failed: \(TaskRules.clip(e, 160))") }
+    if r.tables.isEmpty { return Criterion(name: name, passed: nil, detail: "no tables reconciled") }
+    let bad = r.tables.filter { $0.verdict == .mismatch }
+    if !bad.isEmpty {
+      let n = bad.prefix(3).map(\.qualifiedName).joined(separator: ", ") + (bad.count > 3 ? " +\(bad.count - 3) more" : "")
+      return Criterion(name: name, passed: false, detail: "\(bad.count) of \(r.tables.count) tables MISMATCH: \(n)")
+    }
+    let open = r.tables.filter { ![.match, .drift].contains($0.verdict) }
+    if !open.isEmpty {
+      let n = open.prefix(3).map { "\($0.qualifiedName) \($0.verdict.rawValue)" }.joined(separator: ", ")
+      return Criterion(name: name, passed: nil, detail: "\(open.count) of \(r.tables.count) tables not judged: \(n)")
+    }
+    let drift = r.count(.drift)
+    return Criterion(
+      name: name, passed: true,
+      detail: "\(r.tables.count) tables match source" + (drift > 0 ? " (\(drift) within changes in flight)" : ""))
   }
 
   /// The criteria that depend on table rows only (kept when rows are summarized away).

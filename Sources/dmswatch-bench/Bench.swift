@@ -109,6 +109,10 @@ struct Row {
 @main
 struct Bench {
   static func main() async throws {
+    if CommandLine.arguments.contains("--reconcile") {
+      try await ReconBench.run(json: CommandLine.arguments.contains("--json"))
+      return
+    }
     let opt = Options(CommandLine.arguments)
     var rows: [Row] = []
     print("dmswatch benchmark — \(Format.iso(Date()))")

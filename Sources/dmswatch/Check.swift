@@ -56,6 +56,9 @@ struct Check: ParsableCommand {
   @Option(help: "Config file (default: $XDG_CONFIG_HOME/dmswatch/config.yaml).")
   var config: String?
 
+  @Flag(help: "Also count the rows of every table in source and target (see dmswatch reconcile); a MISMATCH is critical.")
+  var reconcile = false
+
   func run() throws {
     let env = ProcessInfo.processInfo.environment
     let paths = AppPaths.resolve(environment: env, executableDir: executableDir())
@@ -190,7 +193,12 @@ struct Check: ParsableCommand {
     let source = multi ? parts.map { $0.scope.display }.joined(separator: ", ") : backend.bundle.sourceLabel
     let merged = CheckReport.merge(parts, requested: options.tasks, source: source, now: clock.now())
     let outcome = CheckOutcome(report: merged, notes: notes, revalidation: revalidation)
-    let report = outcome.report
+    var report = outcome.report
+    if reconcile {
+      // Row counts come from the databases behind the first scope's endpoints (documented in docs/check.md).
+      report = try reconciled(report, backend: backend, options: backendOptions, config: cfg, env: env, log: log,
+                              limit: max(1, settings.maxTime - Date().timeIntervalSince(started)))
+    }
     if json {
       let data = try report.jsonData()
       FileHandle.standardOutput.write(data + Data("\n".utf8))
@@ -265,6 +273,27 @@ struct Check: ParsableCommand {
       return
     }
     for r in results where !r.delivered { printError("dmswatch check: \(r.summary)") }
+  }
+
+  /// Adds row-count reconciliation to the report (`--reconcile`); a run that cannot start leaves the criterion unknown.
+  func reconciled(
+    _ report: CheckReport, backend: Backend, options: BackendOptions, config cfg: AppConfig, env: [String: String], log: LineLog,
+    limit: TimeInterval
+  ) throws -> CheckReport {
+    var req = ReconcileRequest()
+    req.tasks = report.tasks.map(\.arn)
+    let runner = try ReconcileSetup.runner(backend: backend, options: options, config: cfg.reconcile, environment: env, request: req)
+    do {
+      let results = try BackendFactory.blocking { try await withDeadline(limit) { try await runner.run() } }
+      for r in results where r.error != nil {
+        printError("dmswatch check: note: reconcile \(r.task): \(Redact.text(r.error ?? ""))")
+      }
+      log.write("reconcile: \(results.reduce(0) { $0 + $1.count(.mismatch) }) tables MISMATCH")
+      return report.addingReconciliation(results)
+    } catch {
+      printError("dmswatch check: note: reconcile did not run: \(Redact.text(String(describing: error)))")
+      return report.addingReconciliation([])
+    }
   }
 
   static func snsSession(_ o: BackendOptions, env: [String: String], transport: any HTTPTransport) async throws -> any SNSPublisher {

@@ -403,3 +403,39 @@ def test_nothing_is_written(servers, dmswatch_bin, tmp_path, peer):
     my_stmts = [m.group(2).strip() for m in re.finditer(r"^\s*(?:\S+\s+\S+\s+)?(\d+) Query\s+(.*)$", mylog, re.M) if m.group(1) in ro_threads]
     my_allowed = re.compile(r"^(SELECT |START TRANSACTION READ ONLY|COMMIT|ROLLBACK|SET SESSION (TRANSACTION READ ONLY|time_zone|max_statement_time))")
     assert my_stmts and [s for s in my_stmts if not my_allowed.match(s)] == []
+
+
+def test_check_reconcile_adds_mismatch_and_readiness(dmswatch_bin, tmp_path, peer):
+    env = base_env(tmp_path, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    r = subprocess.run([str(dmswatch_bin), "check", "--region", "us-east-1", "--endpoint-url", peer, "--task", "pg-to-pg",
+                        "--reconcile", "--json", "--no-notify"], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 1, r.stdout + r.stderr
+    rep = json.loads(r.stdout)
+    task = rep["tasks"][0]
+    mism = [f for f in task["findings"] if f["event"] == "dms.table.rows_mismatch"]
+    assert {f["table"] for f in mism} == {"shop.items", "shop.events"}  # counts only: the changed row needs --checksum
+    assert all(f["severity"] == "critical" for f in mism)
+    crit = next(c for c in task["readiness"]["criteria"] if c["name"] == "row_counts_match")
+    assert crit["passed"] is False and "MISMATCH" in crit["detail"]
+    # Without --reconcile the criterion is not claimed.
+    r = subprocess.run([str(dmswatch_bin), "check", "--region", "us-east-1", "--endpoint-url", peer, "--task", "pg-to-pg", "--json",
+                        "--no-notify"], capture_output=True, text=True, env=env, timeout=120)
+    assert all(c["name"] != "row_counts_match" for c in json.loads(r.stdout)["tasks"][0]["readiness"]["criteria"])
+
+
+def test_secrets_never_logged(dmswatch_bin, tmp_path, peer):
+    reconcile(dmswatch_bin, tmp_path, peer, "--task", "pg-to-pg", "--task", "pg-badpass", "--json")
+    logs = "".join(p.read_text(errors="replace") for p in tmp_path.rglob("*.log"))
+    assert logs, "the run wrote no log"
+    for secret in (RO_PG, RO_MY, "wrong-password"):
+        assert secret not in logs
+
+
+def test_demo_reconcile_without_databases(dmswatch_bin, tmp_path):
+    env = base_env(tmp_path)
+    r = subprocess.run([str(dmswatch_bin), "reconcile", "--demo", "--json", "--recheck-delay", "0"], capture_output=True, text=True,
+                       env=env, timeout=120)
+    assert r.returncode in (0, 1, 3), r.stderr
+    rep = json.loads(r.stdout)
+    assert rep["summary"]["tables"] > 50
+    assert any(t["error_kind"] == "unsupported" for t in rep["tasks"])

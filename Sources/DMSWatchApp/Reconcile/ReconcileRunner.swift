@@ -94,7 +94,31 @@ public struct ReconcileRunner: Sendable {
     return out
   }
 
-  func reconcile(task: ReplicationTask, endpoints: [String: Endpoint], cdc: CDCContext) async -> TaskReconciliation {
+  /// One task, with progress (the dashboard's RECON view): tables so far after every table and checksum level.
+  /// `checksumTables` limits the checksum to marked tables (nil: every table when `request.checksum`).
+  public func runOne(
+    taskArn: String, checksumTables: Set<String>? = nil, progress: @escaping @Sendable (TaskReconciliation, Int) async -> Void = { _, _ in }
+  ) async throws -> TaskReconciliation {
+    let all: [ReplicationTask]
+    let endpoints: [Endpoint]
+    do {
+      all = try await services.dms.allReplicationTasks()
+      endpoints = try await collectPages { try await services.dms.describeEndpoints(marker: $0) }
+    } catch {
+      throw ReconcileFailure(message: "DescribeReplicationTasks/DescribeEndpoints failed: \(Self.text(error))")
+    }
+    guard let task = all.first(where: { $0.arn == taskArn || $0.identifier == taskArn }) else {
+      throw ReconcileFailure(message: "no such task \(taskArn)")
+    }
+    let cdc = await cdcContexts([task])[task.arn] ?? .idle
+    let byArn = Dictionary(endpoints.map { ($0.arn, $0) }, uniquingKeysWith: { a, _ in a })
+    return await reconcile(task: task, endpoints: byArn, cdc: cdc, checksumTables: checksumTables, progress: progress)
+  }
+
+  func reconcile(
+    task: ReplicationTask, endpoints: [String: Endpoint], cdc: CDCContext, checksumTables: Set<String>? = nil,
+    progress: @escaping @Sendable (TaskReconciliation, Int) async -> Void = { _, _ in }
+  ) async -> TaskReconciliation {
     var base = TaskReconciliation(task: task.identifier, taskArn: task.arn)
     guard let sArn = task.sourceEndpointArn, let tArn = task.targetEndpointArn, let se = endpoints[sArn], let te = endpoints[tArn] else {
       base.error = "the task's endpoints are not in DescribeEndpoints"
@@ -148,9 +172,10 @@ public struct ReconcileRunner: Sendable {
     options.recheckDelay = request.recheckDelay
     options.controlSchema = config.endpoints[te.identifier]?.controlSchema
     let r = Reconciler(source: src, target: tgt, options: options)
+    let total = pairs.count
     var result = await r.reconcileTask(
       task: task.identifier, taskResourceId: task.resourceId, taskArn: task.arn, tables: pairs, cdc: cdc,
-      readValidation: tgt.dialect != .athena)
+      checksumTables: checksumTables, readValidation: tgt.dialect != .athena, progress: { partial in await progress(partial, total) })
     result.sourceEngine = se.engineName
     result.targetEngine = te.engineName
     // A side that could not be reached at all makes the task's error, not one line per table.
