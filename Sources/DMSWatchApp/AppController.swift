@@ -18,6 +18,9 @@ public final class AppController {
   /// The engines (one per scope), created with the controller and started by `start()`.
   public let engine: FleetEngine
 
+  /// Reconciliation per scope (databases behind the task's endpoints): its own budget, never the DMS lane.
+  public var reconcilers: [ScopeID: ReconcileJob] = [:]
+
   /// Called (coalesced, on the main actor) when the screen should be redrawn.
   public var onRender: (@MainActor () -> Void)?
   /// Called once when the user quits.
@@ -115,8 +118,26 @@ public final class AppController {
       perform(cmd)
     case .focusTaskChanged:
       break  // the demand carries the focus
+    case .reconcile(let arn, let task, let checksum):
+      reconcile(taskArn: arn, task: task, checksum: checksum)
+    case .cancelReconcile:
+      for job in reconcilers.values { Task { await job.cancel() } }
     case .audit(let text):
       audit?.record("ui", text, at: now)
+    }
+  }
+
+  private func reconcile(taskArn: String, task: String, checksum: Set<String>) {
+    let scope = state.tasks.first { $0.arn == taskArn }?.scope ?? .single
+    guard let job = reconcilers[scope] ?? (reconcilers.count == 1 ? reconcilers.values.first : nil) else {
+      dispatch(.reconUpdated(taskArn: taskArn, ReconState(taskIdentifier: task, phase: .stopped("reconciliation is not available for this scope"))))
+      return
+    }
+    audit?.record("ui", "reconcile \(task) [\(taskArn)] (counts\(checksum.isEmpty ? "" : ", checksums of \(checksum.count) tables"); SELECT only)", at: clock.now())
+    Task {
+      await job.start(taskArn: taskArn, taskIdentifier: task, marked: checksum) { [weak self] st in
+        await MainActor.run { self?.dispatch(.reconUpdated(taskArn: taskArn, st)) }
+      }
     }
   }
 

@@ -376,8 +376,19 @@ public final class ScopeEngine {
     return planner.pageDone(job, nextMarker: next)
   }
 
+  /// Listings left out, said once each in the log.
+  private var skippedNotes = Set<String>()
+
+  private func noteSkipped(_ text: String) {
+    guard skippedNotes.insert(text).inserted else { return }
+    let entry = LogEntry(time: clock.now(), source: .app, severity: .warning, component: "DMSWATCH", text: text)
+    sink(.eventsLoaded(scope, [entry], at: clock.now()))
+  }
+
   private func call(_ job: DMSJob, marker: String?) async throws {
-    let fetcher = ScopeFetcher(services: services)
+    let fetcher = ScopeFetcher(services: services) { [weak self] text in
+      Task { @MainActor in self?.noteSkipped(text) }
+    }
     // A job that starts from the first page starts from nothing: pages of an earlier, abandoned run
     // of the same job must not be counted twice.
     if marker == nil {

@@ -7,7 +7,12 @@ import Foundation
 /// CloudWatch and Logs the same way.
 public struct ScopeFetcher: Sendable {
   public let services: ServiceBundle
-  public init(services: ServiceBundle) { self.services = services }
+  /// Told when a secondary listing is left out (not offered, not allowed).
+  public var onSkipped: (@Sendable (String) -> Void)?
+  public init(services: ServiceBundle, onSkipped: (@Sendable (String) -> Void)? = nil) {
+    self.services = services
+    self.onSkipped = onSkipped
+  }
 
   /// The most queries one GetMetricData call takes.
   public static let metricQueryLimit = 500
@@ -26,7 +31,15 @@ public struct ScopeFetcher: Sendable {
       let rest = String(marker[marker.index(after: bar)...])
       inner = rest.isEmpty ? nil : rest
     }
-    let page = try await backends[index].listPage(marker: inner)
+    let page: Page<ReplicationTask>
+    do {
+      page = try await backends[index].listPage(marker: inner)
+    } catch let e as ServiceError where index > 0 && !e.isRetryable {
+      // A later kind of resource the service does not offer here (an older region, a peer without it,
+      // a role without the permission) is left out of the list and said once; it never hides the tasks.
+      onSkipped?("\(backends[index].listOperation) failed, those resources are not listed: \(e.description)")
+      return Page(items: [], marker: index + 1 < backends.count ? "\(index + 1)|" : nil)
+    }
     let next: String?
     if let m = page.marker, !m.isEmpty {
       next = "\(index)|\(m)"

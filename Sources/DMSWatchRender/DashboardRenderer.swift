@@ -41,6 +41,7 @@ public enum DashboardRenderer {
       case .startMenu(let arn, let index): drawStartMenu(&g, state, charset, taskArn: arn, index: index)
       case .confirm(let c): drawConfirm(&g, c, charset)
       case .detail(let arn, let scroll): drawDetail(&g, state, charset, taskArn: arn, scroll: scroll)
+      case .recon: drawRecon(&g, state, charset)
       }
     }
     if charset.isASCII { g.asciiOnly() }
@@ -271,5 +272,16 @@ public enum DashboardRenderer {
       x += g.put(label, x: x, y: y, role: .hintText)
       x += 2
     }
+  }
+}
+
+extension DashboardRenderer {
+  /// The RECON view over the lower panes: counts, verdicts, checksum progress, differing keys, validation rows.
+  static func drawRecon(_ g: inout Grid, _ s: AppState, _ cs: Charset) {
+    let w = max(20, s.layout.width - 4)
+    let h = max(6, s.layout.height - 4)
+    let r = Rect(x: (s.layout.width - w) / 2, y: 2, width: min(w, s.layout.width), height: min(h, s.layout.height - 2))
+    g.fill(r, Cell(" ", role: .overlay))
+    ReconPane.draw(&g, s.recon, in: r, now: s.now, focused: true, charset: cs)
   }
 }

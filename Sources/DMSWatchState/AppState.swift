@@ -20,6 +20,8 @@ public enum Overlay: Sendable, Equatable {
   case confirm(Confirmation)
   /// Task detail: readiness checklist, findings and triage hints.
   case detail(taskArn: String, scroll: Int)
+  /// RECON: source↔target row counts, checksums and validation-failure rows of one task.
+  case recon(taskArn: String)
 }
 
 public struct StatusMessage: Sendable, Equatable {
@@ -87,6 +89,9 @@ public struct AppState: Sendable {
   /// Freshness of each data source per scope.
   public var scopeSources: [ScopeID: [DataSource: SourceStatus]] = [:]
   public var scopeBudgets: [ScopeID: BudgetStatus] = [:]
+  /// The last reconciliation (RECON view) and the task it is of.
+  public var recon = ReconState()
+  public var reconTaskArn: String?
   /// When set, TASKS shows only this scope (`:scope NAME`, or the scope key).
   public var scopeFilter: ScopeID?
   public var thresholds = Thresholds()

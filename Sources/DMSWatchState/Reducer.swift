@@ -11,6 +11,8 @@ public enum AppAction: Sendable {
   /// Data from a scope's engine.
   case engine(EngineEvent)
   case commandFinished(ServiceCommand, error: String?, outcomeUnknown: Bool = false, partial: PartialReload? = nil, at: Date)
+  /// Progress or result of the RECON run of a task.
+  case reconUpdated(taskArn: String, ReconState)
   /// A message for the status line from outside the reducer (e.g. a failed notification).
   case statusMessage(String, Severity)
 }
@@ -22,6 +24,9 @@ public enum Effect: Sendable, Equatable {
   case setPaused(Bool)
   case perform(ServiceCommand)
   case focusTaskChanged(String?)
+  /// Reconcile a task against its databases (counts; checksums for `checksum` tables). Never on the DMS lane.
+  case reconcile(taskArn: String, task: String, checksum: Set<String>)
+  case cancelReconcile
   case audit(String)
 }
 
@@ -62,6 +67,15 @@ public struct Reducer: Sendable {
       r = reduceEngine(&s, event)
     case .statusMessage(let text, let sev):
       setMessage(&s, text, sev)
+      r.redraw = true
+    case .reconUpdated(let arn, var st):
+      if arn == s.reconTaskArn {
+        st.selected = min(s.recon.selected, max(0, (st.result?.tables.count ?? 1) - 1))
+        st.scroll = s.recon.scroll
+      }
+      s.recon = st
+      s.reconTaskArn = arn
+      if case .stopped(let why) = st.phase { setMessage(&s, "reconcile \(st.taskIdentifier ?? ""): \(why)", .warn) }
       r.redraw = true
     case .commandFinished(let cmd, let error, let unknown, let partial, let at):
       s.pending[cmd.taskArn] = nil
@@ -240,6 +254,30 @@ public struct Reducer: Sendable {
       default: break
       }
       return r
+    case .recon(let arn):
+      let n = s.recon.result?.tables.count ?? 0
+      switch key {
+      case .escape:
+        if case .running = s.recon.phase {
+          setMessage(&s, "reconcile cancelled", .ok)
+          r.effects.append(.cancelReconcile)
+        } else {
+          s.overlay = .none
+        }
+      case .char("q"), .char("R"): s.overlay = .none
+      case .down, .char("j"): s.recon.selected = min(max(0, n - 1), s.recon.selected + 1)
+      case .up, .char("k"): s.recon.selected = max(0, s.recon.selected - 1)
+      case .pageDown: s.recon.selected = min(max(0, n - 1), s.recon.selected + 10)
+      case .pageUp: s.recon.selected = max(0, s.recon.selected - 10)
+      case .char("g"), .home: s.recon.selected = 0
+      case .char("G"), .end: s.recon.selected = max(0, n - 1)
+      case .ctrl("r"):
+        if let t = s.tasks.first(where: { $0.arn == arn }) {
+          r.effects.append(.reconcile(taskArn: arn, task: t.identifier, checksum: s.recon.marked))
+        }
+      default: break
+      }
+      return r
     case .confirm(var c):
       switch key {
       case .char("y"), .char("Y"):
@@ -399,6 +437,16 @@ public struct Reducer: Sendable {
     case .detail:
       guard let t = s.selectedTask else { return noTask(&s) }
       s.overlay = .detail(taskArn: t.arn, scroll: 0)
+    case .reconcile:
+      guard let t = s.selectedTask else { return noTask(&s) }
+      let marked = Set(s.marked.map(\.qualifiedName))
+      s.overlay = .recon(taskArn: t.arn)
+      if s.reconTaskArn != t.arn || s.recon.marked != marked || { if case .running = s.recon.phase { return false }; return true }() {
+        // Counts for every table, checksums for the marked ones; reads only, on the databases' own budget.
+        s.reconTaskArn = t.arn
+        s.recon = ReconState(taskIdentifier: t.identifier, phase: .running(done: 0, total: 0), marked: marked)
+        return [.reconcile(taskArn: t.arn, task: t.identifier, checksum: marked)]
+      }
     case .scopeNext:
       guard s.isMultiScope else {
         setMessage(&s, "one scope is watched (add --region/--profile or config scopes: to watch more)", .ok)

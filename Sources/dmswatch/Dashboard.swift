@@ -73,6 +73,7 @@ struct Dashboard: ParsableCommand {
     // fails is kept with its error, so the others run; when every scope fails, nothing can be shown.
     var backends: [Backend] = []
     var failed: [(ScopeInfo, String)] = []
+    var reconcilers: [ScopeID: ReconcileJob] = [:]
     var firstError: BackendError?
     for opts in scopeOptions {
       do {
@@ -80,7 +81,12 @@ struct Dashboard: ParsableCommand {
         if !source.demo {
           StartupPhase.shared.begin("resolving credentials for profile \(opts.profile ?? profileName) (\(opts.region ?? "default region")) and connecting to AWS…")
         }
-        backends.append(try BackendFactory.blocking { try await BackendFactory.make(opts, environment: env, clock: SystemClock()) })
+        let b = try BackendFactory.blocking { try await BackendFactory.make(opts, environment: env, clock: SystemClock()) }
+        backends.append(b)
+        // RECON reaches the databases behind the task's endpoints (SELECT only, its own connection budget).
+        if let runner = try? ReconcileSetup.runner(backend: b, options: opts, config: cfg.reconcile, environment: env, request: ReconcileRequest()) {
+          reconcilers[b.bundle.scope.id] = ReconcileJob(runner: runner)
+        }
       } catch let e as BackendError {
         if e.exitCode == 2 || scopeOptions.count == 1 {
           StartupPhase.shared.end()
@@ -107,7 +113,8 @@ struct Dashboard: ParsableCommand {
     let thresholds = cfg.thresholds
     try MainActor.assumeIsolated {
       try runDashboard(
-        theme: loadedTheme, noColor: noColor, services: services, failedScopes: failed, clock: clock, audit: audit, poll: poll,
+        theme: loadedTheme, noColor: noColor, services: services, failedScopes: failed, reconcilers: reconcilers, clock: clock,
+        audit: audit, poll: poll,
         readOnly: readOnly, keyMap: keyMap, thresholds: thresholds, notify: (cfg, env, backend, paths.logFile))
     }
   }
@@ -115,7 +122,8 @@ struct Dashboard: ParsableCommand {
 
 @MainActor
 func runDashboard(
-  theme: Theme, noColor: Bool, services: [ServiceBundle], failedScopes: [(ScopeInfo, String)], clock: any Clock, audit: AuditLog,
+  theme: Theme, noColor: Bool, services: [ServiceBundle], failedScopes: [(ScopeInfo, String)], reconcilers: [ScopeID: ReconcileJob],
+  clock: any Clock, audit: AuditLog,
   poll: PollSettings, readOnly: Bool,
   keyMap: KeyMap, thresholds: Thresholds, notify: (config: AppConfig, env: [String: String], backend: Backend, logFile: String)
 ) throws {
@@ -144,6 +152,7 @@ func runDashboard(
   let controller = AppController(
     state: state, scopes: services, clock: clock, reducer: Reducer(keyMap: keyMap), audit: audit, poll: poll)
   for (info, error) in failedScopes { controller.dispatch(.engine(.scopeChanged(info, error: error))) }
+  controller.reconcilers = reconcilers
   let scopeList = services.map { "\($0.scope.display) [\($0.scope.longDescription)]" }.joined(separator: "; ")
   audit.record(
     "session", "dashboard started (\(controller.state.sourceLabel): \(scopeList)\(readOnly ? ", read-only" : ""))", at: clock.now())

@@ -41,7 +41,8 @@ def task_rows(screen):
         if inside:
             if "TABLES" in line:
                 break
-            m = re.match(r"^[│|]\s*[>▶*]?\s*([a-z0-9][a-z0-9-]{2,})\s", line)
+            # (an `SL` kind mark precedes serverless replications; narrow names end in an ellipsis)
+            m = re.match(r"^[│|]\s*[>▶*]?\s*(?:SL\s+)?([a-z0-9][a-z0-9-]{2,})(?:\s|…)", line)
             if m:
                 out.append(m.group(1))
     return out
