@@ -60,7 +60,7 @@ let package = Package(
     // AWS: SigV4, credentials, retries, DMS/CloudWatch/Logs/STS/SNS calls over an abstract transport.
     .target(
       name: "AWSClient",
-      dependencies: ["DMSWatchModel", .product(name: "Crypto", package: "swift-crypto")],
+      dependencies: ["DMSWatchModel", "DMSWatchReports", .product(name: "Crypto", package: "swift-crypto")],
       swiftSettings: strict),
     // libcurl implementation of the transport.
     .target(name: "CurlTransport", dependencies: ["AWSClient", "CCurl", "DMSWatchModel"], swiftSettings: strict),
@@ -79,7 +79,7 @@ let package = Package(
     .target(name: "CPty"),
     .executableTarget(
       name: "dmswatch-bench",
-      dependencies: ["AWSClient", "CPty", "DMSSimulator", "DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRender", "DMSWatchRules", "DMSWatchState", "TerminalBackend", "TestKit"],
+      dependencies: ["AWSClient", "CPty", "DMSReconcile", "DMSSimulator", "DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRender", "DMSWatchRules", "DMSWatchState", "DatabaseClients", "TerminalBackend", "TestKit"],
       swiftSettings: strict),
     // Test support without XCTest (manual clock, lane simulation), for tests and the benchmark.
     .target(name: "TestKit", dependencies: ["DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRules", "DMSWatchState"], path: "Tests/TestKit"),
@@ -87,7 +87,7 @@ let package = Package(
 
     .testTarget(name: "ModelTests", dependencies: ["DMSWatchModel", "DMSWatchReports", "DMSWatchRules", "DMSWatchState", "TestKit"]),
     .testTarget(name: "RenderTests", dependencies: ["DMSWatchModel", "DMSWatchRender", "DMSWatchRules", "DMSWatchState", "DMSWatchThemes", "TestSupport"]),
-    .testTarget(name: "SimulatorTests", dependencies: ["DMSSimulator", "DMSWatchModel", "DMSWatchRules", "TestKit"]),
+    .testTarget(name: "SimulatorTests", dependencies: ["DMSReconcile", "DMSSimulator", "DMSWatchModel", "DMSWatchRules", "TestKit"]),
     .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "CurlTransport", "DMSWatchModel", "DMSWatchRules"], exclude: ["Fixtures"]),
     .testTarget(name: "TerminalBackendTests", dependencies: ["DMSWatchModel", "DMSWatchRender", "DMSWatchState", "TerminalBackend"]),
     .testTarget(name: "ReconcileTests", dependencies: ["DMSReconcile", "DatabaseClients", "DMSWatchModel"]),

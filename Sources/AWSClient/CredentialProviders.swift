@@ -1,6 +1,7 @@
 import Crypto
 import DMSWatchModel
 import Foundation
+import DMSWatchReports
 
 /// Asks the operator for an MFA code for `serial`.
 public typealias MFAPrompt = @Sendable (_ serial: String) async throws -> String

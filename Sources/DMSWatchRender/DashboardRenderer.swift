@@ -224,6 +224,7 @@ public enum DashboardRenderer {
     case .help, .detail: pairs = [("↑/↓", "scroll"), ("PgUp/PgDn", "page"), ("esc", "close")]
     case .startMenu: pairs = [("↑/↓", "choose"), ("1-3", "pick"), ("enter", "start"), ("esc", "cancel")]
     case .confirm: pairs = [("y", "yes"), ("n", "no"), ("←/→", "choose"), ("enter", "confirm")]
+    case .recon: pairs = [("↑/↓", "table"), ("ctrl-r", "run again"), ("esc", "cancel run / close"), ("q", "close")]
     case .none:
       if s.filterEditing {
         pairs = [("enter", "apply"), ("esc", "clear"), ("bksp", "delete"), ("!", "invert")]

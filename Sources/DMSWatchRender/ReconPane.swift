@@ -1,5 +1,6 @@
 import DMSWatchModel
 import Foundation
+import DMSWatchState
 
 /// The RECON pane: per table source rows, target rows, difference, verdict, checked-at, checksum
 /// progress, then the selected table's differing keys and validation-failure rows. Pure: draws a

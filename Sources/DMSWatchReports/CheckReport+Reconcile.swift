@@ -1,4 +1,6 @@
 import Foundation
+import DMSWatchRules
+import DMSWatchModel
 
 extension CheckReport {
   /// `check --reconcile`: MISMATCH tables become critical findings and every task gains the

@@ -1,3 +1,4 @@
+import DMSWatchModel
 import Foundation
 
 /// Findings from a reconciliation: MISMATCH is critical (`dms.table.rows_mismatch`).

@@ -1,3 +1,4 @@
+import TestKit
 import DMSSimulator
 import DMSWatchApp
 import DMSWatchModel

@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import DMSWatchModel
+import DMSWatchRules
 
 /// "row counts match source": unknown until reconciled, never passed by default; MISMATCH is a critical finding.
 final class RowCountReadinessTests: XCTestCase {

@@ -3,6 +3,7 @@ import TestSupport
 import XCTest
 
 @testable import DMSWatchRender
+import DMSWatchState
 
 /// The RECON pane drawn from a `ReconState`, as committed snapshots.
 final class ReconPaneTests: XCTestCase {
