@@ -131,7 +131,7 @@ public struct KeyMap: Sendable {
     KeyBinding([.char("L")], .sortByLatency, "sort by CDC latency", panes: [.tasks]),
     KeyBinding([.char("F")], .sortByFlags, "sort by flag count", panes: [.tasks]),
     KeyBinding([.char("H")], .sortByHealth, "sort by health", panes: [.tasks]),
-    KeyBinding([.char("R")], .reconcile, hint: "recon", "RECON: source vs target row counts (checksums for marked tables); esc cancels"),
+    KeyBinding([.char("R")], .reconcile, "RECON: source vs target row counts (checksums for marked tables); esc cancels"),
     KeyBinding([.char("@")], .scopeNext, "scopes: show only the next account/region (all → each → all)", panes: [.tasks]),
     KeyBinding([.char("d")], .detail, hint: "detail", "task detail: readiness checklist, findings, triage hints"),
     KeyBinding([.char("f")], .followLog, hint: "follow", "pause / resume log follow", panes: [.log]),

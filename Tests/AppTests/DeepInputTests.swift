@@ -56,6 +56,8 @@ final class AppConfigEqualityTests: XCTestCase {
       ("snsTopics", { $0.snsTopics = ["s"] }), ("notifyMinInterval", { $0.notifyMinInterval = 1 }),
       ("keys", { $0.keys = [.stop: [.char("X")]] }),
       ("profileOverrides", { $0.profileOverrides = ["prod": (theme: "red", readOnly: true)] }),
+      ("scopes", { $0.scopes = [ScopeConfig(profile: "prod", region: "eu-west-1")] }),
+      ("reconcile", { $0.reconcile.maxConcurrent = 1 }),
     ]
     var names = Set<String>()
     for (name, change) in changes {
