@@ -378,17 +378,21 @@ public final class ScopeEngine {
 
   /// Listings left out, said once each in the log.
   private var skippedNotes = Set<String>()
+  /// Backends whose listing failed in the task-list run under way: their previous rows are kept.
+  private var skippedBackends = Set<Int>()
 
-  private func noteSkipped(_ text: String) {
+  private func noteSkipped(_ index: Int, _ text: String) {
+    skippedBackends.insert(index)
     guard skippedNotes.insert(text).inserted else { return }
     let entry = LogEntry(time: clock.now(), source: .app, severity: .warning, component: "DMSWATCH", text: text)
     sink(.eventsLoaded(scope, [entry], at: clock.now()))
   }
 
   private func call(_ job: DMSJob, marker: String?) async throws {
-    let fetcher = ScopeFetcher(services: services) { [weak self] text in
-      Task { @MainActor in self?.noteSkipped(text) }
-    }
+    // Called from inside the listing call, on this actor's executor: recorded before the page is used.
+    let skipped = SkipBox()
+    let fetcher = ScopeFetcher(services: services) { index, text in skipped.add(index, text) }
+    defer { for (i, t) in skipped.take() { noteSkipped(i, t) } }
     // A job that starts from the first page starts from nothing: pages of an earlier, abandoned run
     // of the same job must not be counted twice.
     if marker == nil {
@@ -402,10 +406,14 @@ public final class ScopeEngine {
     }
     switch job {
     case .taskList:
+      if marker == nil { skippedBackends = [] }
       let page = try await fetcher.taskListPage(marker: marker)
+      for (i, t) in skipped.take() { noteSkipped(i, t) }
       partialTasks += page.items
       if try pageDone(job, sent: marker, next: page.marker) {
-        deliverTasks(ScopeFetcher.unique(partialTasks))
+        // A backend whose listing failed keeps its rows from the last good list.
+        let kept = tasks.filter { t in skippedBackends.contains { i in i < services.backends.count && services.backends[i].owns(t) } }
+        deliverTasks(ScopeFetcher.unique(partialTasks + kept))
         partialTasks = []
       }
     case .instances:
@@ -582,5 +590,19 @@ public final class ScopeEngine {
     if seenEvents.count > 20_000 { seenEvents.removeAll() }
     eventsSince = newest
     sink(.eventsLoaded(scope, fresh, at: clock.now()))
+  }
+}
+
+/// Collects skipped-listing notes from inside a fetch (a Sendable box, read back on the engine's actor).
+final class SkipBox: @unchecked Sendable {
+  private let lock = NSLock()
+  private var items: [(Int, String)] = []
+  func add(_ i: Int, _ t: String) { lock.withLock { items.append((i, t)) } }
+  func take() -> [(Int, String)] {
+    lock.withLock {
+      let out = items
+      items = []
+      return out
+    }
   }
 }

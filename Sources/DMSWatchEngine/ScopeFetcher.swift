@@ -8,8 +8,8 @@ import Foundation
 public struct ScopeFetcher: Sendable {
   public let services: ServiceBundle
   /// Told when a secondary listing is left out (not offered, not allowed).
-  public var onSkipped: (@Sendable (String) -> Void)?
-  public init(services: ServiceBundle, onSkipped: (@Sendable (String) -> Void)? = nil) {
+  public var onSkipped: (@Sendable (Int, String) -> Void)?
+  public init(services: ServiceBundle, onSkipped: (@Sendable (Int, String) -> Void)? = nil) {
     self.services = services
     self.onSkipped = onSkipped
   }
@@ -34,10 +34,11 @@ public struct ScopeFetcher: Sendable {
     let page: Page<ReplicationTask>
     do {
       page = try await backends[index].listPage(marker: inner)
-    } catch let e as ServiceError where index > 0 && !e.isRetryable {
-      // A later kind of resource the service does not offer here (an older region, a peer without it,
-      // a role without the permission) is left out of the list and said once; it never hides the tasks.
-      onSkipped?("\(backends[index].listOperation) failed, those resources are not listed: \(e.description)")
+    } catch let e as ServiceError where index > 0 && e.kind != .throttled {
+      // A later kind of resource that fails (not offered in this region or by this peer, not allowed for
+      // the role, or failing right now) never hides the tasks: its rows from the last good listing are
+      // kept (the engine merges them back) and the failure is said once.
+      onSkipped?(index, "\(backends[index].listOperation) failed; those rows are from the last good listing, if any: \(e.description)")
       return Page(items: [], marker: index + 1 < backends.count ? "\(index + 1)|" : nil)
     }
     let next: String?

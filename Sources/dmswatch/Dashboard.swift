@@ -84,7 +84,9 @@ struct Dashboard: ParsableCommand {
         let b = try BackendFactory.blocking { try await BackendFactory.make(opts, environment: env, clock: SystemClock()) }
         backends.append(b)
         // RECON reaches the databases behind the task's endpoints (SELECT only, its own connection budget).
-        if let runner = try? ReconcileSetup.runner(backend: b, options: opts, config: cfg.reconcile, environment: env, request: ReconcileRequest()) {
+        var request = ReconcileRequest()
+        request.checksum = true  // for the tables marked when R is pressed (ReconcileJob passes the marks)
+        if let runner = try? ReconcileSetup.runner(backend: b, options: opts, config: cfg.reconcile, environment: env, request: request) {
           reconcilers[b.bundle.scope.id] = ReconcileJob(runner: runner)
         }
       } catch let e as BackendError {

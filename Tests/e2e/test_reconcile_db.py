@@ -458,16 +458,22 @@ def test_recon_view_in_the_dashboard_finds_the_keys(dmswatch_bin, tmux, tmp_path
     tmux.send("Enter")
     tmux.wait_for(lambda s: "TABLES pg-to-pg" in s, timeout=20)
     tmux.send("R")
-    counted = tmux.wait_for(lambda s: "RECON pg-to-pg" in s and re.search(r"shop\.items\s+\d+\s+\d+\s+\S+\s+MISMATCH", s)
-                            and "done" in s, timeout=60)
+    counted = tmux.wait_for(lambda s: re.search(r"RECON pg-to-pg 5 tables.* done ", s)
+                            and re.search(r"shop\.items\s+\d+\s+\d+\s+\S+\s+MISMATCH", s), timeout=60)
     assert re.search(r"shop\.orders\s+500\s+500\s+0\s+MATCH", counted), counted
     tmux.send("q")
     tmux.send("Enter")  # focus TABLES
     tmux.wait_for(lambda s: "RECON" not in s, timeout=10)
     tmux.send("a")  # mark every table: checksums for the marked ones
     tmux.send("R")
-    keyed = tmux.wait_for(lambda s: "RECON pg-to-pg" in s and re.search(r"10[, ]+11[, ]+12", s) and "done" in s, timeout=90)
-    assert "42" in keyed, keyed  # the changed row of shop.customers
+    # Wait for the whole run (the frame says done) before reading it.
+    tmux.wait_for(lambda s: re.search(r"RECON pg-to-pg 5 tables.* done ", s) and re.search(r"shop\.items\s+300\s+297\s+\+3\s+MISMATCH.*100%\s+3", s)
+                  and re.search(r"shop\.customers\s+.*100%\s+1", s), timeout=90)
+    # The selected row's keys: shop.items misses 10, 11, 12 in the target; shop.customers differs at 42.
+    tmux.send("j")
+    tmux.wait_for(lambda s: re.search(r"shop\.items.*\b10\b.*\b11\b.*\b12\b", s.split("KEYS", 1)[-1], re.S), timeout=15)
+    tmux.send("j")
+    tmux.wait_for(lambda s: re.search(r"shop\.customers.*\b42\b", s.split("KEYS", 1)[-1], re.S), timeout=15)
     tmux.send("Escape")
     tmux.wait_for(lambda s: "RECON" not in s, timeout=10)
     tmux.send("q")

@@ -23,7 +23,8 @@ public actor ReconcileJob {
     generation += 1
     let gen = generation
     let runner = self.runner
-    let checksumTables: Set<String>? = marked.isEmpty ? nil : marked
+    // Counts for every table; checksums only for the marked ones (none marked: none), with `request.checksum` on.
+    let checksumTables: Set<String>? = marked
     current = Task.detached { [weak self] in
       var state = ReconState(taskIdentifier: taskIdentifier, phase: .running(done: 0, total: 0), marked: marked)
       await update(state)
