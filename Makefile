@@ -26,7 +26,7 @@ test-e2e:
 	$(PYTHON) -m pytest -q Tests/e2e
 
 bench:
-	@scripts/setup.sh run
+	@scripts/setup.sh bench
 	$(SWIFT) build -c release --product dmswatch-bench
 	$(SWIFT) build -c release --product dmswatch
 	.build/release/dmswatch-bench --dmswatch .build/release/dmswatch $(ARGS)

@@ -246,7 +246,9 @@ final class PollerSimulationTests: XCTestCase {
     XCTAssertGreaterThan(r.calls.count, 600, "the spare budget is used")
     XCTAssertLessThanOrEqual(r.maxFocusedAge, 2 * 5, "focused statistics never older than 2 poll intervals")
     XCTAssertEqual(r.loaded, 100, "every task's statistics loaded")
-    XCTAssertLessThan(r.worstAge, 300, "worst-case age \(r.worstAge) s")
+    // Tasks that are not running (and were not at their read) cannot change: they keep their statistics
+    // and are current as of the last list; the rest are re-read.
+    XCTAssertLessThan(r.currentAges.values.max() ?? .infinity, 300, "worst-case age of what is known")
     XCTAssertFalse(c.state.budget?.isThrottled ?? true)
   }
 
