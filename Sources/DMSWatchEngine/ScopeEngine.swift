@@ -406,19 +406,25 @@ public final class ScopeEngine {
     case .taskRows:
       let arns = planner.rowsInFlight
       var rows: [ReplicationTask] = []
-      var unsupported = false
+      var asked: [String] = []
+      var anySupported = false
       for backend in services.backends {
-        let mine = arns.filter { a in task(arn: a).map { backend.owns($0) } ?? false }
+        let mine = arns.filter { a in task(arn: a).map { services.backend(for: $0)?.listOperation == backend.listOperation && backend.owns($0) } ?? false }
         guard !mine.isEmpty else { continue }
-        if let got = try await backend.listTasks(arns: mine) { rows += got } else { unsupported = true }
+        // A backend that cannot read a subset leaves its rows to the full list.
+        if let got = try await backend.listTasks(arns: mine) {
+          rows += got
+          asked += mine
+          anySupported = true
+        }
       }
       _ = planner.pageDone(job, nextMarker: nil)
-      if unsupported && rows.isEmpty {
-        // This service cannot read a subset: the full list is the only way (and may use more of the budget).
+      if !anySupported && !arns.isEmpty {
+        // This service cannot read a subset at all: the full list is the only way (and may use more of the budget).
         planner.rowsSupported = false
         planner.request(.taskList)
       }
-      mergeRows(rows, asked: arns)
+      mergeRows(rows, asked: asked)
     case .instances:
       let page = try await fetcher.instancesPage(marker: marker)
       partialInstances += page.items
@@ -505,7 +511,7 @@ public final class ScopeEngine {
       guard let i = taskIndex[row.arn] else { continue }
       activity.observeRow(old: tasks[i], new: row, at: now)
       planner.updateActivity(arn: row.arn, activity.activity(row.arn))
-      if tasks[i] != row {
+      if Self.differs(tasks[i], row) {
         tasks[i] = row
         changed = true
         planner.updateSuspicion(arn: row.arn, suspicion(of: row))
@@ -513,6 +519,15 @@ public final class ScopeEngine {
     }
     if asked.contains(where: { !returned.contains($0) && taskIndex[$0] != nil }) { planner.request(.taskList) }
     if changed { sink(.tasksLoaded(scope, tasks, at: lastFullListAt ?? now)) }
+  }
+
+  /// A change the screen shows (the elapsed time of a running task moves on every read and alone does not count).
+  static func differs(_ a: ReplicationTask, _ b: ReplicationTask) -> Bool {
+    var x = a
+    var y = b
+    x.stats?.elapsedTimeMillis = nil
+    y.stats?.elapsedTimeMillis = nil
+    return x != y
   }
 
   /// When a task's table statistics were last known to be current: read, or confirmed unchanged since
@@ -624,7 +639,12 @@ public final class ScopeEngine {
     await flush()
     guard !byTask.isEmpty else { return }
     observeMetrics(byTask, end: now)
-    sink(.metricsLoaded(scope, byTask, at: clock.now()))
+    // The screen needs only the newest points of tasks it does not show (sorting, the health mark);
+    // a task that scrolls into view gets its last hour then.
+    var newest: [String: [String: [SeriesPoint]]] = [:]
+    newest.reserveCapacity(byTask.count)
+    for (arn, series) in byTask { newest[arn] = series.mapValues { Array($0.suffix(3)) } }
+    sink(.metricsLoaded(scope, newest, at: clock.now()))
   }
 
   /// Throughput and latency as evidence for the planner.

@@ -67,7 +67,7 @@ public struct ProvisionedTaskBackend: ReplicationBackend {
   public init(dms: any DMSService) { self.dms = dms }
 
   public var listOperation: String { "DescribeReplicationTasks" }
-  public func owns(_ task: ReplicationTask) -> Bool { task.arn.contains(":task:") || task.replicationInstanceArn != nil }
+  public func owns(_ task: ReplicationTask) -> Bool { task.replicationInstanceArn != nil || TextSearch.contains(task.arn, ":task:") }
 
   public func listPage(marker: String?) async throws -> Page<ReplicationTask> {
     try await dms.describeReplicationTasks(marker: marker, maxRecords: 100)
