@@ -299,3 +299,57 @@ final class FleetFreshnessTests: XCTestCase {
     XCTAssertGreaterThan(r.metricCalls, 0)
   }
 }
+
+/// The evidence rules that decide which tasks need a DMS call.
+final class ActivityTrackerTests: XCTestCase {
+  let t0 = Date(timeIntervalSince1970: 1_790_000_040)
+
+  func task(_ status: String, loaded: Int? = nil, loading: Int? = nil) -> ReplicationTask {
+    var t = ReplicationTask(identifier: "t", arn: "arn:t", status: status, migrationType: "cdc")
+    t.stats = ReplicationTaskStats(tablesLoaded: loaded, tablesLoading: loading)
+    return t
+  }
+
+  func testThroughputAfterTheReadIsAChangeZerosAreQuiet() {
+    var a = ActivityTracker()
+    XCTAssertEqual(a.activity("arn:t"), .unknown, "never read")
+    a.read("arn:t", at: t0)
+    XCTAssertEqual(a.activity("arn:t"), .unknown, "no evidence yet")
+    // Zeros for the minute of the read and the next two: quiet up to the end of the last minute seen.
+    let m = Date(timeIntervalSince1970: 1_790_000_000)
+    a.observeThroughput("arn:t", [0, 60, 120].map { SeriesPoint(time: m.addingTimeInterval($0), value: 0) }, end: m.addingTimeInterval(150))
+    XCTAssertEqual(a.activity("arn:t"), .quiet)
+    XCTAssertEqual(a.currentAt("arn:t"), m.addingTimeInterval(150), "current up to the reading, never beyond")
+    // One busy minute later: changed; the read time is what is known.
+    a.observeThroughput("arn:t", [SeriesPoint(time: m.addingTimeInterval(180), value: 3.5)], end: m.addingTimeInterval(200))
+    XCTAssertEqual(a.activity("arn:t"), .changed)
+    XCTAssertEqual(a.currentAt("arn:t"), t0)
+    // A new read after the change: no longer changed.
+    a.read("arn:t", at: m.addingTimeInterval(300))
+    XCTAssertNotEqual(a.activity("arn:t"), .changed)
+  }
+
+  func testBusyMinuteOverlappingTheReadCountsAsAChange() {
+    var a = ActivityTracker()
+    a.read("arn:t", at: t0)  // 40 s into the minute
+    a.observeThroughput("arn:t", [SeriesPoint(time: Date(timeIntervalSince1970: 1_790_000_000), value: 1)], end: t0.addingTimeInterval(60))
+    XCTAssertEqual(a.activity("arn:t"), .changed, "changes may have come after the read within that minute")
+  }
+
+  func testTaskListEvidence() {
+    var a = ActivityTracker()
+    a.read("arn:t", at: t0)
+    a.observeRow(old: task("stopped"), new: task("stopped"), at: t0.addingTimeInterval(30))
+    XCTAssertEqual(a.activity("arn:t"), .quiet, "stopped before and after: cannot change")
+    a.observeRow(old: task("stopped"), new: task("starting"), at: t0.addingTimeInterval(60))
+    XCTAssertEqual(a.activity("arn:t"), .changed)
+    var b = ActivityTracker()
+    b.read("arn:t", at: t0)
+    b.observeRow(old: task("running", loaded: 3, loading: 2), new: task("running", loaded: 3, loading: 2), at: t0.addingTimeInterval(30))
+    XCTAssertEqual(b.activity("arn:t"), .changed, "a full load in progress is changing")
+    var c = ActivityTracker()
+    c.read("arn:t", at: t0)
+    c.observeRow(old: task("running"), new: task("running"), at: t0.addingTimeInterval(30))
+    XCTAssertEqual(c.activity("arn:t"), .unknown, "a running task is not judged by the list alone")
+  }
+}
