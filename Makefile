@@ -25,11 +25,12 @@ test-swift:
 test-e2e:
 	$(PYTHON) -m pytest -q Tests/e2e
 
+# With ARGS=--json stdout carries only the JSON object: set-up and build output go to stderr.
 bench:
-	@scripts/setup.sh bench
-	$(SWIFT) build -c release --product dmswatch-bench
-	$(SWIFT) build -c release --product dmswatch
-	.build/release/dmswatch-bench --dmswatch .build/release/dmswatch $(ARGS)
+	@scripts/setup.sh bench >&2
+	@$(SWIFT) build -c release --product dmswatch-bench >&2
+	@$(SWIFT) build -c release --product dmswatch >&2
+	@.build/release/dmswatch-bench --dmswatch .build/release/dmswatch $(ARGS)
 
 clean:
 	rm -rf .build
