@@ -203,7 +203,8 @@ public struct PollPlanner: Sendable {
   /// The interval the full task list is polled at now: the configured one, stretched so its pages
   /// use at most the task list's share of the current rate.
   public func effectiveTaskListInterval(rate: Double) -> TimeInterval {
-    let share = rowsSupported ? taskListShare : taskListShareUnfiltered
+    // A list of one or two pages costs what a filtered read costs: it keeps the larger share (as before).
+    let share = rowsSupported && taskListPages > 2 ? taskListShare : taskListShareUnfiltered
     return max(taskListInterval, Double(taskListPages) / max(0.001, share * rate))
   }
 
