@@ -25,12 +25,14 @@ test-swift:
 test-e2e:
 	$(PYTHON) -m pytest -q Tests/e2e
 
+# With ARGS=--json stdout carries only the JSON object: set-up and build output go to stderr.
 bench:
-	@scripts/setup.sh run
-	$(SWIFT) build -c release --product dmswatch-bench
-	$(SWIFT) build -c release --product dmswatch
-	.build/release/dmswatch-bench --dmswatch .build/release/dmswatch $(ARGS)
-	.build/release/dmswatch-bench --reconcile
+	@scripts/setup.sh bench >&2
+	@$(SWIFT) build -c release --product dmswatch-bench >&2
+	@$(SWIFT) build -c release --product dmswatch >&2
+	@.build/release/dmswatch-bench --dmswatch .build/release/dmswatch $(ARGS)
+	@# Reconciliation bisection vs the fetch-all baseline (PostgreSQL/MariaDB on loopback); its table goes to stderr.
+	@.build/release/dmswatch-bench --reconcile >&2
 
 clean:
 	rm -rf .build

@@ -24,6 +24,12 @@ extension AWSDMSClient {
     return Page(items: try DMSCodec.list(out, "ReplicationTasks", DMSCodec.task), marker: DMSCodec.marker(out))
   }
 
+  /// One call for up to 100 tasks by ARN (the `replication-task-arn` filter).
+  public func describeReplicationTasks(arns: [String]) async throws -> [ReplicationTask]? {
+    guard !arns.isEmpty else { return [] }
+    return try await describeReplicationTasks(filters: [DMSFilter("replication-task-arn", Array(arns.prefix(100)))], marker: nil, maxRecords: 100).items
+  }
+
   public func describeTableStatistics(taskArn: String, marker: String?, maxRecords: Int) async throws -> Page<TableStatistics> {
     var b = JSONObjectBuilder()
     b.set("ReplicationTaskArn", taskArn)

@@ -158,6 +158,6 @@ extension SimulatedFleet {
   func sourceThroughput(_ t: SimTask, _ x: Double) -> Double {
     let phase = 6.283 * H.u(t.key, Salt.rate, 12)
     let diurnal = 1 + 0.35 * sin(6.283_185 * x / 86_400 + phase)
-    return t.cdcRate * diurnal * (0.8 + 0.4 * H.u(t.key, Salt.rate, 13, H.bits(x / 60)))
+    return t.cdcRate * diurnal * (0.8 + 0.4 * H.u(t.key, Salt.rate, 13, H.bits(x / 60))) * busyFactor(t, wall: x)
   }
 }

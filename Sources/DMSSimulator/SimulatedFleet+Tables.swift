@@ -177,7 +177,7 @@ extension SimulatedFleet {
     var ddl: Int64 = 0
     if t.hasCdc {
       let active = max(0, t.cdc.at(now) - ph.cdcMark)
-      let total = tr.cdcRate * active
+      let total = tr.cdcRate * busySeconds(t, active)
       ins = Int64(total * tr.insFrac)
       upd = Int64(total * tr.updFrac)
       del = Int64(total * (1 - tr.insFrac - tr.updFrac))

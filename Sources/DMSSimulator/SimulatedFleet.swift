@@ -150,6 +150,7 @@ extension SimulatedFleet {
 
       var tableCount = config.tablesPerTask.map { max(1, $0) } ?? Self.realisticTableCount(key)
       if config.tablesPerTask == nil, role == .mixed || role == .missing { tableCount = max(tableCount, 8) }
+      if let c = config.tableCounts[i] { tableCount = max(1, c) }
       let loadDuration = 900 + 3600 * H.u(key, Salt.rate, 1)
       let cdcRate = 5 * pow(60, H.u(key, Salt.rate, 2))
       let task = SimTask(

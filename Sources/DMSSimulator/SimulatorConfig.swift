@@ -14,8 +14,13 @@ public struct SimulatorConfig: Sendable, Equatable {
   /// DMS Serverless replications beside the tasks; nil = 4 curated ones (running, never started,
   /// failed with FailureMessages, read-only zero-ETL) plus one per 10 tasks beyond 12; none with no tasks.
   public var serverless: Int?
+  /// How busy the sources are; nil = every task in CDC captures changes all the time.
+  public var activity: ActivityProfile?
+  /// Tables of particular tasks by index (e.g. one 20,000-table task among a thousand), over `tablesPerTask`.
+  public var tableCounts: [Int: Int] = [:]
 
-  public init(tasks: Int = 12, tablesPerTask: Int? = nil, seed: UInt64 = 1, serverless: Int? = nil) {
+  public init(tasks: Int = 12, tablesPerTask: Int? = nil, seed: UInt64 = 1, serverless: Int? = nil, activity: ActivityProfile? = nil) {
+    self.activity = activity
     self.tasks = tasks
     self.tablesPerTask = tablesPerTask
     self.seed = seed

@@ -6,6 +6,9 @@ public struct PollSettings: Sendable, Equatable {
   public var tasks: TimeInterval = 5
   public var tables: TimeInterval = 5
   public var metrics: TimeInterval = 60
+  /// CloudWatch for tasks not on screen (throughput to tell which need a DMS call, latency to sort
+  /// the fleet); 0 = only the tasks on screen.
+  public var offscreenMetrics: TimeInterval = 120
   public var logs: TimeInterval = 3
   public var events: TimeInterval = 15
   public var inventory: TimeInterval = 300

@@ -3,6 +3,8 @@ import Foundation
 /// One kind of DMS polling work. Each is a paginated listing; one page is one call.
 public enum DMSJob: Hashable, Sendable, CustomStringConvertible {
   case taskList
+  /// The current rows of a few tasks (the visible page, tasks named by events): one filtered call.
+  case taskRows
   case instances
   case endpoints
   case events
@@ -11,6 +13,7 @@ public enum DMSJob: Hashable, Sendable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .taskList: "DescribeReplicationTasks"
+    case .taskRows: "DescribeReplicationTasks(filtered)"
     case .instances: "DescribeReplicationInstances"
     case .endpoints: "DescribeEndpoints"
     case .events: "DescribeEvents"
@@ -19,16 +22,43 @@ public enum DMSJob: Hashable, Sendable, CustomStringConvertible {
   }
 }
 
+/// The classes of DMS work; each has a guaranteed minimum share of the budget whenever it has work.
+public enum WorkClass: Int, CaseIterable, Sendable, CustomStringConvertible {
+  case focused, taskList, inventory, events, background
+  public var description: String {
+    switch self {
+    case .focused: "focused"
+    case .taskList: "task list"
+    case .inventory: "inventory"
+    case .events: "events"
+    case .background: "background"
+    }
+  }
+}
+
+/// What is known about whether a task's table statistics can have changed since they were last read,
+/// from sources that cost no DMS call (CloudWatch throughput, events, the task list).
+public enum TaskActivity: Sendable, Equatable {
+  /// No evidence either way (no metrics for it yet): refreshed round-robin like before.
+  case unknown
+  /// Evidence of no change since the last read: the statistics stand; only a slow safety-net refresh.
+  case quiet
+  /// Changes since the last read (throughput, an event, a new status or progress).
+  case changed
+}
+
 /// What the planner knows about one task for background table refreshes.
 public struct TaskDigest: Sendable, Equatable {
   public var arn: String
   /// Higher is more suspicious: failed, flagged, errored tables, latency rising.
   public var suspicion: Int
+  public var activity: TaskActivity = .unknown
   /// When its table statistics were last requested (kept by the planner).
   public var lastAttempt: Date?
-  public init(arn: String, suspicion: Int) {
+  public init(arn: String, suspicion: Int, activity: TaskActivity = .unknown) {
     self.arn = arn
     self.suspicion = suspicion
+    self.activity = activity
   }
 }
 
@@ -42,13 +72,18 @@ public enum PlanStep: Sendable, Equatable {
 
 /// The DMS polling scheduler's decisions, pure: given the time, the budget and what is on screen,
 /// it returns the next call or how long to wait. One call at a time (one lane), page by page, so
-/// a high-priority page can go between the pages of a long listing, and no resource is ever
-/// fetched twice at once.
+/// every listing yields between its pages and no resource is ever fetched twice at once.
 ///
-/// Priorities: the focused task's table statistics, the task list, the inventory, events, then
-/// other tasks' table statistics in the spare budget (a reserve of tokens is kept for the first
-/// four), most overdue first — visible tasks are due after `visibleAge`, off-screen ones after
-/// `offscreenFactor` times that, suspicious ones after half.
+/// Fairness: each class of work (focused tables, task list, inventory, events, background tables)
+/// has a weight; among the classes that have a call due, the one furthest behind its share goes
+/// next (start-time fair queueing over calls), so a class with work always gets at least
+/// `weight / Σ weights` of the calls and unused shares go to the others. Until the inventory has
+/// loaded once it goes before any table statistics (metrics and logs need its names).
+///
+/// Background tables: never-loaded tasks first, then the most overdue by age / minimum age — tasks
+/// with changes (CloudWatch throughput, events, list changes) or no evidence either way are due
+/// after `visibleAge` (on screen) or `offscreenFactor` × that; suspicious ones after half; tasks
+/// known to be quiet only after `quietAge` (a safety net: their statistics cannot have moved).
 public struct PollPlanner: Sendable {
   public var tablesInterval: TimeInterval
   public var taskListInterval: TimeInterval
@@ -56,15 +91,27 @@ public struct PollPlanner: Sendable {
   /// Jobs that have completed at least once.
   private var completedOnce = Set<DMSJob>()
   public var inventoryInterval: TimeInterval
-  /// The task list may use at most this share of the (current) rate; with thousands of tasks its
-  /// interval stretches instead.
-  public var taskListShare = 0.5
-  /// Tokens kept in the bucket for priority work: background refreshes need `1 + reserve`.
+  /// The full task list may use at most this share of the (current) rate; with thousands of tasks its
+  /// interval stretches instead, and the visible rows and tasks named by events are read with
+  /// filtered calls in between (`rowsSupported`).
+  public var taskListShare = 0.2
+  /// Without filtered reads the full list is the only way to see a stop: it may use more.
+  public var taskListShareUnfiltered = 0.5
+  /// The backend can read a subset of tasks by ARN.
+  public var rowsSupported = true
+  /// Tokens kept in the bucket for priority work: background refreshes need `1 + reserve` when no
+  /// other class is waiting.
   public var reserve: Double
   /// Minimum age before a visible task's tables are refreshed in the background (default 4 table
   /// intervals, at least 20 s: small fleets leave most of the budget to the console and other tools).
   public var visibleAge: TimeInterval
   public var offscreenFactor = 4.0
+  /// Safety-net refresh of tasks known to be quiet (validation states move without throughput).
+  public var quietAge: TimeInterval = 1800
+  /// Quiet but suspicious (findings, latency rising): re-read sooner than plain quiet ones.
+  public var quietSuspiciousAge: TimeInterval = 600
+  /// Weights of the classes (guaranteed shares when they have work).
+  public var weights: [WorkClass: Double] = [.focused: 0.3, .taskList: 0.25, .inventory: 0.1, .events: 0.1, .background: 0.25]
 
   private(set) var tasks: [TaskDigest] = []
   private var taskIndex: [String: Int] = [:]
@@ -74,6 +121,18 @@ public struct PollPlanner: Sendable {
   public private(set) var taskListPages = 1
   /// Background table job in progress (at most one).
   private var backgroundArn: String?
+  /// Tasks whose rows should be read with the next filtered call (events, actions).
+  private var rowsWanted: [String] = []
+  private var rowsWantedSet = Set<String>()
+  /// The ARNs of the filtered call in flight.
+  public private(set) var rowsInFlight: [String] = []
+  /// The most ARNs one filtered call takes.
+  public static let rowsPerCall = 50
+  // Start-time fair queueing: the finish tag of each class and the system virtual time.
+  private var finish: [WorkClass: Double] = [:]
+  private var virtual = 0.0
+  /// Calls made by each class (for tests and the bench).
+  public private(set) var callsByClass: [WorkClass: Int] = [:]
 
   public init(settings: PollSettings, capacity: Double) {
     tablesInterval = max(0.5, settings.tables)
@@ -86,14 +145,17 @@ public struct PollPlanner: Sendable {
 
   // MARK: inputs
 
-  /// The task set (after each task list), in any order. Refresh times of tasks that stay are kept.
+  /// The task set (after each task list), in any order. Refresh times and activity of tasks that stay are kept.
   public mutating func setTasks(_ digests: [TaskDigest]) {
     var next: [TaskDigest] = []
     next.reserveCapacity(digests.count)
     var index: [String: Int] = [:]
     index.reserveCapacity(digests.count)
     for var d in digests where index[d.arn] == nil {
-      if let i = taskIndex[d.arn] { d.lastAttempt = tasks[i].lastAttempt }
+      if let i = taskIndex[d.arn] {
+        d.lastAttempt = tasks[i].lastAttempt
+        if d.activity == .unknown { d.activity = tasks[i].activity }
+      }
       index[d.arn] = next.count
       next.append(d)
     }
@@ -109,9 +171,24 @@ public struct PollPlanner: Sendable {
     if let i = taskIndex[arn] { tasks[i].suspicion = suspicion }
   }
 
+  public mutating func updateActivity(arn: String, _ activity: TaskActivity) {
+    if let i = taskIndex[arn] { tasks[i].activity = activity }
+  }
+
+  public func digest(arn: String) -> TaskDigest? { taskIndex[arn].map { tasks[$0] } }
+
   /// Asks for `job` as soon as the budget allows. A request while the job runs is coalesced into
   /// one more run after it finishes; repeated requests collapse into one.
   public mutating func request(_ job: DMSJob) { requested.insert(job) }
+
+  /// Asks for the current rows of these tasks (one filtered call for up to `rowsPerCall`).
+  public mutating func requestRows(_ arns: [String]) {
+    guard rowsSupported else {
+      request(.taskList)
+      return
+    }
+    for a in arns where rowsWantedSet.insert(a).inserted { rowsWanted.append(a) }
+  }
 
   public func isRunning(_ job: DMSJob) -> Bool { running[job] != nil }
 
@@ -123,10 +200,12 @@ public struct PollPlanner: Sendable {
     return lastAttempt[job]
   }
 
-  /// The interval the task list is polled at now: the configured one, stretched so its pages use
-  /// at most `taskListShare` of the current rate.
+  /// The interval the full task list is polled at now: the configured one, stretched so its pages
+  /// use at most the task list's share of the current rate.
   public func effectiveTaskListInterval(rate: Double) -> TimeInterval {
-    max(taskListInterval, Double(taskListPages) / max(0.001, taskListShare * rate))
+    // A list of one or two pages costs what a filtered read costs: it keeps the larger share (as before).
+    let share = rowsSupported && taskListPages > 2 ? taskListShare : taskListShareUnfiltered
+    return max(taskListInterval, Double(taskListPages) / max(0.001, share * rate))
   }
 
   // MARK: decisions
@@ -135,25 +214,31 @@ public struct PollPlanner: Sendable {
   public mutating func next(now: Date, focusedArn: String?, visible: Set<String>, budget: inout RateBudget) -> PlanStep {
     budget.refill(now: now)
     var earliest = now.addingTimeInterval(3600)
-    // Priority work, in order.
-    var priority: [DMSJob] = []
-    if let f = focusedArn { priority.append(.tables(f)) }
-    // The task list before the inventory: with a thousand endpoints the inventory is 10+ pages,
-    // and the task list is what the screen needs first.
-    priority += [.taskList, .instances, .endpoints, .events]
-    for job in priority {
-      if let r = running[job] {
-        return take(job, marker: r.marker, now: now, budget: &budget, minTokens: 1)
+    var candidates: [(WorkClass, DMSJob, String?)] = []
+
+    // The first of a class's jobs that is running (its next page) or due.
+    func consider(_ c: WorkClass, _ jobs: [DMSJob]) {
+      for job in jobs {
+        if let r = running[job] {
+          candidates.append((c, job, r.marker))
+          return
+        }
+        let due = dueTime(job, rate: budget.rate, visible: visible)
+        if due <= now {
+          candidates.append((c, job, nil))
+          return
+        }
+        earliest = min(earliest, due)
       }
-      let due = dueTime(job, rate: budget.rate)
-      if due <= now {
-        return take(job, marker: nil, now: now, budget: &budget, minTokens: 1)
-      }
-      earliest = min(earliest, due)
     }
-    // Background: one task's tables at a time, only with tokens beyond the reserve.
-    var bgDue: Date?
-    var bgJob: (DMSJob, String?)?
+    let inventoryReady = completedOnce.contains(.instances) && completedOnce.contains(.endpoints)
+    if let f = focusedArn { consider(.focused, [.tables(f)]) }
+    // Filtered rows before the rest of a long listing: they are what changed.
+    consider(.taskList, rowsSupported ? [.taskRows, .taskList] : [.taskList])
+    consider(.inventory, [.instances, .endpoints])
+    consider(.events, [.events])
+
+    // Background: one task's tables at a time.
     if backgroundArn == nil {
       // A listing of a task that lost the focus mid-way finishes as background work.
       for (job, _) in running {
@@ -161,66 +246,106 @@ public struct PollPlanner: Sendable {
       }
     }
     if let b = backgroundArn, let r = running[.tables(b)] {
-      bgJob = (.tables(b), r.marker)
+      candidates.append((.background, .tables(b), r.marker))
     } else if let (arn, due) = pickBackground(now: now, focusedArn: focusedArn, visible: visible) {
-      if due <= now { bgJob = (.tables(arn), nil) } else { bgDue = due }
+      if due <= now { candidates.append((.background, .tables(arn), nil)) } else { earliest = min(earliest, due) }
     }
-    if let (job, marker) = bgJob {
-      let need = 1 + reserve
-      if budget.available(now: now) >= need {
-        if case .tables(let arn) = job { backgroundArn = arn }
-        return take(job, marker: marker, now: now, budget: &budget, minTokens: need)
-      }
-      earliest = min(earliest, now.addingTimeInterval(budget.secondsUntil(tokens: need, now: now)))
-    } else if let bgDue {
-      earliest = min(earliest, bgDue)
+    // At start-up the inventory goes before any table statistics.
+    if !inventoryReady, candidates.contains(where: { $0.0 == .inventory }) {
+      candidates.removeAll { $0.0 == .focused || $0.0 == .background }
     }
-    return .wait(until: max(earliest, now.addingTimeInterval(0.001)))
-  }
+    guard !candidates.isEmpty else { return .wait(until: max(earliest, now.addingTimeInterval(0.001))) }
 
-  private mutating func take(_ job: DMSJob, marker: String?, now: Date, budget: inout RateBudget, minTokens: Double) -> PlanStep {
-    guard budget.available(now: now) >= minTokens, budget.tryTake(now: now) else {
-      return .wait(until: now.addingTimeInterval(max(0.001, budget.secondsUntil(tokens: minTokens, now: now))))
+    // The class furthest behind its share (smallest start tag); ties in the order above.
+    var best = 0
+    var bestTag = Double.infinity
+    for (i, c) in candidates.enumerated() {
+      let tag = max(virtual, finish[c.0] ?? 0)
+      if tag < bestTag {
+        bestTag = tag
+        best = i
+      }
     }
+    let (cls, job, marker) = candidates[best]
+    // The reserve is kept only for background work that nobody else is waiting behind.
+    let minTokens = cls == .background && candidates.count == 1 && marker == nil ? 1 + reserve : 1
+    guard budget.available(now: now) >= minTokens, budget.tryTake(now: now) else {
+      let wait = max(0.001, budget.secondsUntil(tokens: minTokens, now: now))
+      return .wait(until: now.addingTimeInterval(wait))
+    }
+    virtual = bestTag
+    finish[cls] = bestTag + 1 / max(0.01, weights[cls] ?? 0.1)
+    callsByClass[cls, default: 0] += 1
     if running[job] == nil {
       running[job] = (nil, 0)
       if case .tables(let arn) = job, let i = taskIndex[arn] {
         tasks[i].lastAttempt = now
+        if cls == .background { backgroundArn = arn }
       } else {
         lastAttempt[job] = now
       }
       requested.remove(job)
+      if job == .taskRows { takeRows(visible: visible) }
     }
     return .call(job, marker: marker)
   }
 
-  private func dueTime(_ job: DMSJob, rate: Double) -> Date {
+  /// Moves the wanted rows (events first, then the visible page) into the call in flight.
+  private mutating func takeRows(visible: Set<String>) {
+    var batch = Array(rowsWanted.prefix(Self.rowsPerCall))
+    rowsWanted.removeFirst(batch.count)
+    for a in batch { rowsWantedSet.remove(a) }
+    if batch.count < Self.rowsPerCall {
+      let have = Set(batch)
+      batch += visible.sorted().filter { !have.contains($0) && taskIndex[$0] != nil }.prefix(Self.rowsPerCall - batch.count)
+    }
+    rowsInFlight = batch
+  }
+
+  private func dueTime(_ job: DMSJob, rate: Double, visible: Set<String>) -> Date {
     if requested.contains(job) { return .distantPast }
+    switch job {
+    case .taskRows:
+      if !rowsWanted.isEmpty { return .distantPast }
+      // The visible page sooner than the full list, when the full list is stretched.
+      let full = effectiveTaskListInterval(rate: rate)
+      guard !visible.isEmpty, full > 2 * taskListInterval, let listed = lastAttempt[.taskList] else { return .distantFuture }
+      let last = max(listed, lastAttempt[.taskRows] ?? .distantPast)
+      return last.addingTimeInterval(taskListInterval)
+    default: break
+    }
     guard let last = lastStart(job) else { return .distantPast }
     switch job {
     case .taskList: return last.addingTimeInterval(effectiveTaskListInterval(rate: rate))
     case .instances, .endpoints:
       // Until the inventory has loaded once (e.g. AWS was unreachable at start), retry it like the task list:
       // metrics and log names need it.
-      return last.addingTimeInterval(completedOnce.contains(job) ? inventoryInterval : effectiveTaskListInterval(rate: rate))
+      return last.addingTimeInterval(completedOnce.contains(job) ? inventoryInterval : taskListInterval)
     case .events: return last.addingTimeInterval(eventsInterval)
     case .tables: return last.addingTimeInterval(tablesInterval)
+    case .taskRows: return .distantFuture
+    }
+  }
+
+  /// The minimum age before a background refresh of `t`.
+  func minimumAge(_ t: TaskDigest, visible: Bool) -> TimeInterval {
+    let base = visible ? visibleAge : visibleAge * offscreenFactor
+    switch t.activity {
+    case .quiet: return t.suspicion > 0 ? quietSuspiciousAge : quietAge
+    case .changed, .unknown: return t.suspicion > 0 ? base / 2 : base
     }
   }
 
   /// The most overdue background task and when it is due: never-loaded first, then the largest
-  /// age / minimum-age ratio (visible and suspicious tasks have shorter minimum ages). When nothing
-  /// is due, the earliest due time. One pass over the tasks.
+  /// age / minimum-age ratio. When nothing is due, the earliest due time. One pass over the tasks.
   func pickBackground(now: Date, focusedArn: String?, visible: Set<String>) -> (String, Date)? {
     var bestIndex = -1
     var bestRatio = -Double.infinity
     var earliest = Date.distantFuture
-    let offscreenAge = visibleAge * offscreenFactor
     let checkRequests = !requested.isEmpty
     let bg = backgroundArn
     for (i, t) in tasks.enumerated() where t.arn != focusedArn && t.arn != bg {
-      var minAge = visible.isEmpty || !visible.contains(t.arn) ? offscreenAge : visibleAge
-      if t.suspicion > 0 { minAge /= 2 }
+      let minAge = minimumAge(t, visible: !visible.isEmpty && visible.contains(t.arn))
       let ratio: Double
       if checkRequests, requested.contains(.tables(t.arn)) {
         ratio = .infinity
@@ -256,6 +381,7 @@ public struct PollPlanner: Sendable {
     running[job] = nil
     completedOnce.insert(job)
     if job == .taskList { taskListPages = max(1, r.pages) }
+    if job == .taskRows { rowsInFlight = [] }
     if case .tables(let a) = job, a == backgroundArn { backgroundArn = nil }
     return true
   }
@@ -264,6 +390,11 @@ public struct PollPlanner: Sendable {
   public mutating func failed(_ job: DMSJob, throttled: Bool, now: Date, budget: inout RateBudget) {
     running[job] = nil
     if case .tables(let a) = job, a == backgroundArn { backgroundArn = nil }
+    if job == .taskRows {
+      // The rows are asked again with the next call.
+      requestRows(rowsInFlight)
+      rowsInFlight = []
+    }
     if throttled { budget.throttled(now: now) }
   }
 }

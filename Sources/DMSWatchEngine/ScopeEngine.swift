@@ -153,6 +153,17 @@ public final class ScopeEngine {
   private var seenEvents = Set<String>()
   // Metrics: tasks whose last hour has been backfilled.
   private var backfilled = Set<String>()
+  /// Evidence of change per task (CloudWatch, events, the task list): which tasks need a DMS call.
+  public private(set) var activity = ActivityTracker()
+  /// When the last complete full task list was read (the TASKS age; filtered reads do not reset it).
+  private var lastFullListAt: Date?
+  private let startedAt: Date
+  /// The off-screen CloudWatch pass: when it last ran and how many have run.
+  private var lastOffscreenMetrics: Date?
+  private var offscreenPasses = 0
+  /// Metric queries sent so far (GetMetricData is billed per metric requested), and calls.
+  public private(set) var metricQueriesSent = 0
+  public private(set) var metricCalls = 0
 
   public init(services: ServiceBundle, clock: any Clock, settings: PollSettings, sink: @escaping @MainActor (EngineEvent) -> Void) {
     self.services = services
@@ -161,6 +172,7 @@ public final class ScopeEngine {
     self.sink = sink
     self.budget = CallBudget(rate: settings.dmsCallsPerSecond, capacity: settings.dmsBurst, clock: clock)
     self.planner = PollPlanner(settings: settings, capacity: settings.dmsBurst)
+    self.startedAt = clock.now()
     for s in DataSource.allCases { wakeups[s] = Wakeup() }
   }
 
@@ -342,7 +354,7 @@ public final class ScopeEngine {
       case .taskList:
         partialTasks = []
         fail(.tasks, error)
-      case .instances, .endpoints:
+      case .taskRows, .instances, .endpoints:
         fail(.tasks, error)
       case .events:
         partialEvents = []
@@ -398,6 +410,7 @@ public final class ScopeEngine {
     if marker == nil {
       switch job {
       case .taskList: partialTasks = []
+      case .taskRows: break
       case .instances: partialInstances = []
       case .endpoints: partialEndpoints = []
       case .events: partialEvents = []
@@ -416,6 +429,28 @@ public final class ScopeEngine {
         deliverTasks(ScopeFetcher.unique(partialTasks + kept))
         partialTasks = []
       }
+    case .taskRows:
+      let arns = planner.rowsInFlight
+      var rows: [ReplicationTask] = []
+      var asked: [String] = []
+      var anySupported = false
+      for backend in services.backends {
+        let mine = arns.filter { a in task(arn: a).map { services.backend(for: $0)?.listOperation == backend.listOperation && backend.owns($0) } ?? false }
+        guard !mine.isEmpty else { continue }
+        // A backend that cannot read a subset leaves its rows to the full list.
+        if let got = try await backend.listTasks(arns: mine) {
+          rows += got
+          asked += mine
+          anySupported = true
+        }
+      }
+      _ = planner.pageDone(job, nextMarker: nil)
+      if !anySupported && !arns.isEmpty {
+        // This service cannot read a subset at all: the full list is the only way (and may use more of the budget).
+        planner.rowsSupported = false
+        planner.request(.taskList)
+      }
+      mergeRows(rows, asked: asked)
     case .instances:
       let page = try await fetcher.instancesPage(marker: marker)
       partialInstances += page.items
@@ -454,6 +489,8 @@ public final class ScopeEngine {
         let tt = TaskTables(tables: list, loadedAt: clock.now())
         if tt.flags.contains(where: { $0.severity >= .warn }) { flagged.insert(arn) } else { flagged.remove(arn) }
         planner.updateSuspicion(arn: arn, suspicion(of: task))
+        activity.read(arn, at: planner.lastStart(job) ?? clock.now())
+        planner.updateActivity(arn: arn, activity.activity(arn))
         sink(.tablesLoaded(scope, taskArn: arn, tt, at: clock.now()))
       }
     }
@@ -461,7 +498,12 @@ public final class ScopeEngine {
 
   private func deliverTasks(_ list: [ReplicationTask]) {
     var listed = list
-    for i in listed.indices { listed[i].scope = scope }
+    let now = clock.now()
+    for i in listed.indices {
+      listed[i].scope = scope
+      activity.observeRow(old: task(arn: listed[i].arn), new: listed[i], at: now)
+    }
+    lastFullListAt = now
     tasks = listed
     taskIndex = Dictionary(listed.enumerated().map { ($1.arn, $0) }, uniquingKeysWith: { a, _ in a })
     identifierIndex = Dictionary(listed.map { ($0.identifier, $0.arn) }, uniquingKeysWith: { a, _ in a })
@@ -478,8 +520,45 @@ public final class ScopeEngine {
         planner.request(.endpoints)
       }
     }
-    planner.setTasks(listed.map { TaskDigest(arn: $0.arn, suspicion: suspicion(of: $0)) })
+    activity.retain(arns)
+    planner.setTasks(listed.map { TaskDigest(arn: $0.arn, suspicion: suspicion(of: $0), activity: activity.activity($0.arn)) })
   }
+
+  /// Rows read with a filtered call: merged into the list and published with the full list's time
+  /// (the TASKS age stays that of the last full listing). A task asked for that is not returned may
+  /// be gone: the full list is asked for.
+  private func mergeRows(_ rows: [ReplicationTask], asked: [String]) {
+    let now = clock.now()
+    var changed = false
+    var returned = Set<String>()
+    for var row in rows {
+      row.scope = scope
+      returned.insert(row.arn)
+      guard let i = taskIndex[row.arn] else { continue }
+      activity.observeRow(old: tasks[i], new: row, at: now)
+      planner.updateActivity(arn: row.arn, activity.activity(row.arn))
+      if Self.differs(tasks[i], row) {
+        tasks[i] = row
+        changed = true
+        planner.updateSuspicion(arn: row.arn, suspicion(of: row))
+      }
+    }
+    if asked.contains(where: { !returned.contains($0) && taskIndex[$0] != nil }) { planner.request(.taskList) }
+    if changed { sink(.tasksLoaded(scope, tasks, at: lastFullListAt ?? now)) }
+  }
+
+  /// A change the screen shows (the elapsed time of a running task moves on every read and alone does not count).
+  static func differs(_ a: ReplicationTask, _ b: ReplicationTask) -> Bool {
+    var x = a
+    var y = b
+    x.stats?.elapsedTimeMillis = nil
+    y.stats?.elapsedTimeMillis = nil
+    return x != y
+  }
+
+  /// When a task's table statistics were last known to be current: read, or confirmed unchanged since
+  /// by CloudWatch, events and the task list. Nil before the first read.
+  public func tablesCurrentAt(arn: String) -> Date? { activity.currentAt(arn) }
 
   /// Instances and endpoints are published together, once both listings are complete
   /// (a failed one keeps the last good inventory).
@@ -507,8 +586,17 @@ public final class ScopeEngine {
 
   // MARK: CloudWatch and Logs
 
-  /// One GetMetricData call (≤ 500 queries) for the focused task and the tasks on screen;
-  /// a task seen for the first time gets the last hour, the others the last few minutes.
+  /// Metrics of off-screen tasks: throughput (has anything changed?) on every pass, latency
+  /// (source and target, for sorting the whole fleet) on every `offscreenLatencyEvery`-th.
+  public nonisolated static let offscreenActivityMetrics = [DMSMetric.cdcThroughputRowsSource]
+  public nonisolated static let offscreenLatencyMetrics = [DMSMetric.cdcLatencySource, DMSMetric.cdcLatencyTarget]
+  public nonisolated static let offscreenLatencyEvery = 3
+
+  /// CloudWatch, two tiers. On screen (the focused task and the visible rows): every metric, every
+  /// `metrics` interval, in one GetMetricData call (≤ 500 queries); a task seen for the first time
+  /// gets the last hour. Off screen: every `offscreenMetrics` interval, every other running task's
+  /// throughput (and every third pass its latency) in as few calls as fit (500 series each), so that
+  /// sort by latency ranks the whole fleet and idle tasks cost no DMS call.
   public func pollMetrics() async {
     var wanted: [ReplicationTask] = []
     var seen = Set<String>()
@@ -519,21 +607,100 @@ public final class ScopeEngine {
     let fetcher = ScopeFetcher(services: services)
     await fetcher.prepareMetrics(for: wanted)
     let (queries, idMap, _) = fetcher.metricQueries(for: wanted, inventory: inventory, limit: ScopeFetcher.metricQueryLimit)
-    guard !queries.isEmpty else { return }
-    let backfill = wanted.contains { !backfilled.contains($0.arn) }
-    let oldest = now.addingTimeInterval(backfill ? -3600 : -600)
-    do {
-      let byTask = try await fetcher.metrics(queries: queries, idMap: idMap, start: oldest, end: now)
-      for t in wanted { backfilled.insert(t.arn) }
-      for (arn, series) in byTask {
-        let pts = series[DMSMetric.cdcLatencySource] ?? []
+    if !queries.isEmpty {
+      let backfill = wanted.contains { !backfilled.contains($0.arn) }
+      let oldest = now.addingTimeInterval(backfill ? -3600 : -600)
+      do {
+        metricQueriesSent += queries.count
+        metricCalls += 1
+        let byTask = try await fetcher.metrics(queries: queries, idMap: idMap, start: oldest, end: now)
+        for t in wanted { backfilled.insert(t.arn) }
+        observeMetrics(byTask, end: now)
+        sink(.metricsLoaded(scope, byTask, at: clock.now()))
+      } catch {
+        fail(.metrics, error)
+      }
+    }
+    await pollOffscreenMetrics(skip: seen)
+  }
+
+  private func pollOffscreenMetrics(skip: Set<String>) async {
+    let now = clock.now()
+    guard inventoryLoaded, settings.offscreenMetrics > 0 else { return }
+    if let last = lastOffscreenMetrics, now.timeIntervalSince(last) < settings.offscreenMetrics - 0.5 { return }
+    lastOffscreenMetrics = now
+    let withLatency = offscreenPasses % Self.offscreenLatencyEvery == 0
+    offscreenPasses += 1
+    var names = Self.offscreenActivityMetrics
+    if withLatency { names += Self.offscreenLatencyMetrics }
+    let fetcher = ScopeFetcher(services: services)
+    var queries: [MetricQuery] = []
+    var idMap: [String: (arn: String, metric: String)] = [:]
+    var byTask: [String: [String: [SeriesPoint]]] = [:]
+    var failed = false
+    func flush() async {
+      guard !queries.isEmpty, !failed else { return }
+      do {
+        metricQueriesSent += queries.count
+        metricCalls += 1
+        let got = try await fetcher.metrics(queries: queries, idMap: idMap, start: now.addingTimeInterval(-600), end: now)
+        for (arn, series) in got { byTask[arn] = series }
+      } catch {
+        failed = true
+        fail(.metrics, error)
+      }
+      queries = []
+      idMap = [:]
+    }
+    for (ti, t) in tasks.enumerated() where !skip.contains(t.arn) && t.status == TaskStatus.running && t.migration != .fullLoad {
+      guard let backend = services.backend(for: t),
+        let qs = backend.metricQueries(for: t, inventory: inventory, idPrefix: "o\(ti)_")?.filter({ names.contains($0.metric) }),
+        !qs.isEmpty
+      else { continue }
+      if queries.count + qs.count > ScopeFetcher.metricQueryLimit { await flush() }
+      for q in qs {
+        queries.append(q.query)
+        idMap[q.query.id] = (t.arn, q.metric)
+      }
+    }
+    await flush()
+    guard !byTask.isEmpty else { return }
+    observeMetrics(byTask, end: now)
+    // The screen needs only the newest points of tasks it does not show (sorting, the health mark);
+    // a task that scrolls into view gets its last hour then.
+    var newest: [String: [String: [SeriesPoint]]] = [:]
+    newest.reserveCapacity(byTask.count)
+    for (arn, series) in byTask { newest[arn] = series.mapValues { Array($0.suffix(3)) } }
+    sink(.metricsLoaded(scope, newest, at: clock.now()))
+  }
+
+  /// Throughput and latency as evidence for the planner.
+  private func observeMetrics(_ byTask: [String: [String: [SeriesPoint]]], end: Date) {
+    for (arn, series) in byTask {
+      if let pts = series[DMSMetric.cdcLatencySource] {
         if pts.count >= 3, let a = pts.dropLast(2).last?.value, let b = pts.last?.value, b > a { rising.insert(arn) } else { rising.remove(arn) }
       }
-      sink(.metricsLoaded(scope, byTask, at: clock.now()))
-    } catch {
-      fail(.metrics, error)
+      if let tp = series[DMSMetric.cdcThroughputRowsSource] {
+        activity.observeThroughput(arn, tp, end: end)
+        planner.updateActivity(arn: arn, activity.activity(arn))
+      }
+      if let t = task(arn: arn) { planner.updateSuspicion(arn: arn, suspicion(of: t)) }
     }
   }
+
+  /// GetMetricData metrics requested per hour for `tasks` tasks of which `visible` are on screen, at
+  /// these settings (for `dmswatch info` and the bench; GetMetricData is billed per metric requested).
+  public nonisolated static func metricsPerHour(tasks: Int, visible: Int, settings: PollSettings) -> Double {
+    let onScreen = Double(min(tasks, visible) * DMSMetric.all.count) * 3600 / max(1, settings.metrics)
+    let off = Double(max(0, tasks - visible))
+    guard settings.offscreenMetrics > 0 else { return onScreen }
+    let passes = 3600 / settings.offscreenMetrics
+    let perPass = Double(offscreenActivityMetrics.count) + Double(offscreenLatencyMetrics.count) / Double(offscreenLatencyEvery)
+    return onScreen + off * perPass * passes
+  }
+
+  /// The published GetMetricData price: USD 0.01 per 1,000 metrics requested.
+  public nonisolated static let getMetricDataUSDPerMetric = 0.01 / 1000
 
   /// Tails the focused task's log streams with forward tokens (one per stream).
   public func pollLogs() async {
@@ -584,6 +751,17 @@ public final class ScopeEngine {
         // Within one scope a task identifier is unique: the event belongs to that ARN.
         entry.taskArn = identifierIndex[e.sourceIdentifier]
         fresh.append(entry)
+        // Something happened to the task: read its row now (one filtered call for many) and count it
+        // as a change; an event about a task not in the list means the list changed.
+        if e.date >= startedAt.addingTimeInterval(-60) {
+          if let arn = entry.taskArn {
+            activity.changed(arn, at: e.date)
+            planner.updateActivity(arn: arn, activity.activity(arn))
+            planner.requestRows([arn])
+          } else if e.sourceType == "replication-task" {
+            planner.request(.taskList)
+          }
+        }
       }
       if e.date > newest { newest = e.date }
     }

@@ -62,6 +62,8 @@ public protocol ReplicationBackend: Sendable {
   func owns(_ task: ReplicationTask) -> Bool
   func listPage(marker: String?) async throws -> Page<ReplicationTask>
   func tableStatisticsPage(task: ReplicationTask, marker: String?) async throws -> Page<TableStatistics>
+  /// The current rows of the named tasks in one call; nil when this backend cannot read a subset.
+  func listTasks(arns: [String]) async throws -> [ReplicationTask]?
   /// The task's metric queries with ids `prefix0`, `prefix1`, …; nil while the names cannot be known
   /// (e.g. the instance inventory has not loaded).
   func metricQueries(for task: ReplicationTask, inventory: Inventory, idPrefix: String) -> [TaskMetricQuery]?
@@ -86,6 +88,10 @@ extension ReplicationBackend {
   public func refusal(_ command: ServiceCommand, task: ReplicationTask) -> String? { nil }
 }
 
+extension ReplicationBackend {
+  public func listTasks(arns: [String]) async throws -> [ReplicationTask]? { nil }
+}
+
 /// Replication tasks on replication instances.
 public struct ProvisionedTaskBackend: ReplicationBackend {
   public let dms: any DMSService
@@ -99,6 +105,9 @@ public struct ProvisionedTaskBackend: ReplicationBackend {
   }
   public func tableStatisticsPage(task: ReplicationTask, marker: String?) async throws -> Page<TableStatistics> {
     try await dms.describeTableStatistics(taskArn: task.arn, marker: marker, maxRecords: 500)
+  }
+  public func listTasks(arns: [String]) async throws -> [ReplicationTask]? {
+    try await dms.describeReplicationTasks(arns: arns)
   }
   public func metricQueries(for task: ReplicationTask, inventory: Inventory, idPrefix: String) -> [TaskMetricQuery]? {
     guard let arn = task.replicationInstanceArn, let instance = inventory.instances[arn]?.identifier else { return nil }

@@ -67,8 +67,8 @@ public enum DMSLogParser {
   public static func severity(of event: DMSEvent) -> LogSeverity {
     let cats = event.categories.map { $0.lowercased() }
     let msg = event.message.lowercased()
-    if cats.contains("failure") || msg.contains("fail") || msg.contains("error") { return .error }
-    if cats.contains("low storage") || msg.contains("stopped") || msg.contains("warning") { return .warning }
+    if cats.contains("failure") || TextSearch.contains(msg, "fail") || TextSearch.contains(msg, "error") { return .error }
+    if cats.contains("low storage") || TextSearch.contains(msg, "stopped") || TextSearch.contains(msg, "warning") { return .warning }
     return .info
   }
 

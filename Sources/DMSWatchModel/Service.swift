@@ -126,6 +126,9 @@ public enum TaskLogNames {
 /// (the polling budget counts them).
 public protocol DMSService: Sendable {
   func describeReplicationTasks(marker: String?, maxRecords: Int) async throws -> Page<ReplicationTask>
+  /// The named tasks only (DescribeReplicationTasks with a `replication-task-arn` filter, one call);
+  /// nil when the service cannot filter (then only the full listing refreshes them).
+  func describeReplicationTasks(arns: [String]) async throws -> [ReplicationTask]?
   func describeTableStatistics(taskArn: String, marker: String?, maxRecords: Int) async throws -> Page<TableStatistics>
   func describeEvents(since: Date, marker: String?, maxRecords: Int) async throws -> Page<DMSEvent>
   func describeReplicationInstances(marker: String?) async throws -> Page<ReplicationInstance>
@@ -180,6 +183,7 @@ public struct ServiceBundle: Sendable {
 }
 
 extension DMSService {
+  public func describeReplicationTasks(arns: [String]) async throws -> [ReplicationTask]? { nil }
   /// Every page of DescribeReplicationTasks; stops on a repeated marker.
   public func allReplicationTasks() async throws -> [ReplicationTask] {
     try await collectPages { try await describeReplicationTasks(marker: $0, maxRecords: 100) }

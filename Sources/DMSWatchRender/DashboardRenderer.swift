@@ -209,8 +209,8 @@ public enum DashboardRenderer {
   /// DMS calls per second for the THROTTLED badge: `1/s`, `0.5/s`, `0.13/s`.
   static func rateText(_ rate: Double) -> String {
     if rate >= 10 || rate == rate.rounded() { return "\(Int(rate.rounded()))/s" }
-    if rate >= 1 { return String(format: "%.1f/s", rate) }
-    return String(format: "%.2f/s", rate)
+    if rate >= 1 { return Format.fixed(rate, digits: 1) + "/s" }
+    return Format.fixed(rate, digits: 2) + "/s"
   }
 
   // MARK: hint bar

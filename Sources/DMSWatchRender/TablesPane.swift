@@ -151,11 +151,11 @@ extension DashboardRenderer {
     let failed = t.resyncRowsFailed ?? 0
     if failed > 0 { return ("f:\(Format.count(failed))/\(Format.count(t.resyncRowsAttempted))", .error) }
     let lower = state.lowercased()
-    if lower.contains("fail") || lower.contains("error") { return ("failed", .error) }
+    if TextSearch.contains(lower, "fail") || TextSearch.contains(lower, "error") { return ("failed", .error) }
     if lower.hasPrefix("in progress") { return (t.resyncProgress.map { "\(Int($0.rounded(.down)))%" } ?? "running", .text) }
     if lower.hasPrefix("last resync") { return ((t.resyncRowsAttempted ?? 0) > 0 ? "ok \(Format.count(t.resyncRowsSucceeded))" : "ok", .ok) }
     if lower.hasPrefix("pending") { return ("pending", .warn) }
-    if lower.contains("primary key") { return ("no PK", .warn) }
+    if TextSearch.contains(lower, "primary key") { return ("no PK", .warn) }
     return (state, .unknown)
   }
 

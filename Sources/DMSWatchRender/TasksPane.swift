@@ -67,7 +67,7 @@ extension DashboardRenderer {
     case "ok", "green": return .ok
     case "dim": return .dim
     case .some: return .headerAccent
-    case nil: return (info?.label ?? "").uppercased().contains("PROD") ? .error : .text
+    case nil: return TextSearch.contains((info?.label ?? "").uppercased(), "PROD") ? .error : .text
     }
   }
 

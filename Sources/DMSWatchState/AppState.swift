@@ -322,7 +322,7 @@ enum SortKey: Equatable, Comparable {
   case number(Double)
   static func < (a: SortKey, b: SortKey) -> Bool {
     switch (a, b) {
-    case (.text(let x), .text(let y)): x.localizedStandardCompare(y) == .orderedAscending
+    case (.text(let x), .text(let y)): NaturalOrder.less(x, y)
     case (.number(let x), .number(let y)): x < y
     case (.number, .text): true
     case (.text, .number): false

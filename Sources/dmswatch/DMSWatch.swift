@@ -1,5 +1,6 @@
 import ArgumentParser
 import DMSWatchApp
+import DMSWatchEngine
 import DMSWatchModel
 import DMSWatchRender
 import Foundation
@@ -150,6 +151,8 @@ struct Info: ParsableCommand {
     print("themes:      \(paths.themeDirs.joined(separator: ", ")) (built-in: \(ThemeLoader.builtinNames.joined(separator: ", ")))")
     print("log:         \(paths.logFile)")
     print("audit log:   \(paths.auditFile)")
+    print("cloudwatch:  GetMetricData per scope at the default intervals, \(CloudWatchCost.rowsOnScreen) rows on screen:")
+    for line in CloudWatchCost.lines() { print("             \(line)") }
   }
 }
 

@@ -55,6 +55,9 @@ final class PeerE2ETests: XCTestCase {
 
     let filtered = try await dms.describeReplicationTasks(filters: [DMSFilter("replication-task-id", ["task-2"])], marker: nil, maxRecords: 20)
     XCTAssertEqual(filtered.items.map(\.identifier), ["task-2"])
+    // The engine's filtered read of a few rows (visible page, tasks named by events): one call, by ARN.
+    let rows = try await dms.describeReplicationTasks(arns: [t0.arn, tasks[2].arn])
+    XCTAssertEqual(Set(rows?.map(\.arn) ?? []), [t0.arn, tasks[2].arn])
 
     // Stop, then stopping again is a typed invalid-state error; start resumes.
     let stopped = try await dms.stopReplicationTask(arn: t0.arn)

@@ -98,6 +98,10 @@ final class ProtocolTests: XCTestCase {
       String(decoding: r.body, as: UTF8.self),
       #"{"Filters":[{"Name":"replication-task-id","Values":["t1"]}],"MaxRecords":20,"Marker":"m1","WithoutSettings":true}"#)
     XCTAssertTrue(r.header("authorization")?.contains("/eu-west-1/dms/aws4_request") ?? false)
+    _ = try await dms.describeReplicationTasks(arns: ["arn:a", "arn:b"])
+    XCTAssertEqual(
+      String(decoding: try XCTUnwrap(t.requests.last).body, as: UTF8.self),
+      #"{"Filters":[{"Name":"replication-task-arn","Values":["arn:a","arn:b"]}],"MaxRecords":100,"WithoutSettings":true}"#)
     await assertThrowsKind(.malformed) { _ = try await dms.describeEndpoints(marker: nil) }
 
     let cw = AWSCloudWatchClient(caller: testCaller(.cloudwatch, t))

@@ -19,6 +19,12 @@ public struct PollSimulation {
     public var maxFocusedAge: TimeInterval = 0
     /// Age of every task's table statistics at the end (infinity when never loaded).
     public var ages: [String: TimeInterval] = [:]
+    /// Age of what the engine knows to be current at the end: since the read, or since CloudWatch,
+    /// events and the task list last confirmed nothing changed (infinity when never loaded).
+    public var currentAges: [String: TimeInterval] = [:]
+    /// GetMetricData queries (metrics requested) and calls, when `metrics` is on.
+    public var metricQueries = 0
+    public var metricCalls = 0
     public var budget: RateBudget?
     public var budgets: [ScopeID: RateBudget] = [:]
     public var seconds: TimeInterval = 0
@@ -46,6 +52,8 @@ public struct PollSimulation {
   public var scopes: [ServiceBundle]
   public var settings: PollSettings
   public var callLatency: TimeInterval = 0.05
+  /// Also run each engine's CloudWatch poll every `settings.metrics` seconds (it decides which tasks need DMS calls).
+  public var metrics = false
   /// Called before every step with the elapsed seconds (inject faults, move the focus…).
   public var beforeStep: (@MainActor (TimeInterval, AppController) -> Void)?
   /// DMS calls made so far in each scope (the simulator's own count), in `scopes` order.
@@ -71,8 +79,13 @@ public struct PollSimulation {
     let start = clock.now()
     let end = start.addingTimeInterval(seconds)
     var last = callCounts.map { $0() }
+    var nextMetrics = start
     while clock.now() < end {
       beforeStep?(clock.now().timeIntervalSince(start), c)
+      if metrics, clock.now() >= nextMetrics {
+        for e in engines { await e.pollMetrics() }
+        nextMetrics = clock.now().addingTimeInterval(settings.metrics)
+      }
       var called = false
       var earliest = clock.now().addingTimeInterval(1)
       for (i, e) in engines.enumerated() {
@@ -96,11 +109,16 @@ public struct PollSimulation {
         clock.advance(callLatency)
       } else {
         // Wake at least once a second so `beforeStep` sees time pass.
-        clock.set(max(earliest, clock.now().addingTimeInterval(0.001)))
+        clock.set(max(metrics ? min(earliest, nextMetrics) : earliest, clock.now().addingTimeInterval(0.001)))
       }
     }
     for t in c.state.tasks {
       r.ages[t.arn] = c.state.tables[t.arn]?.loadedAt.map { clock.now().timeIntervalSince($0) } ?? .infinity
+    }
+    for e in engines {
+      for t in e.tasks { r.currentAges[t.arn] = e.tablesCurrentAt(arn: t.arn).map { clock.now().timeIntervalSince($0) } ?? .infinity }
+      r.metricQueries += e.metricQueriesSent
+      r.metricCalls += e.metricCalls
     }
     r.budget = engines.first?.budget.bucket
     for e in engines { r.budgets[e.scope] = e.budget.bucket }
