@@ -31,6 +31,9 @@ let package = Package(
       name: "CLibPQ", pkgConfig: "libpq",
       providers: [.apt(["libpq-dev"])]),
     .systemLibrary(
+      name: "CZlib", pkgConfig: "zlib",
+      providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(
       name: "CMariaDB", pkgConfig: "libmariadb",
       providers: [.apt(["libmariadb-dev"])]),
 
@@ -44,6 +47,9 @@ let package = Package(
     // The fleet engine: per scope, the call lane, planner, token bucket with AIMD, fetchers and actions.
     // Knows the model's domain only (no UI state, curses, curl or databases).
     .target(name: "DMSWatchEngine", dependencies: ["DMSWatchModel"], swiftSettings: strict),
+    // Flight recorder and replay: service wrappers that record responses, the versioned gzip'd
+    // line format (zlib, no hand-written compressor), and replay services on a manual clock.
+    .target(name: "DMSWatchRecorder", dependencies: ["DMSWatchModel", "CZlib"], swiftSettings: strict),
     // Simulated fleet behind the service interface.
     .target(name: "DMSSimulator", dependencies: ["DMSWatchModel", "DMSReconcile"], swiftSettings: strict),
     // Reconciliation, pure: verdicts, checksum bisection, SQL per dialect, validation-failure rows (no drivers).
@@ -68,6 +74,7 @@ let package = Package(
       name: "DMSWatchApp",
       dependencies: [
         "DMSWatchModel", "DMSWatchRender", "DMSWatchEngine", "DMSSimulator", "AWSClient", "CurlTransport", "DMSReconcile", "DatabaseClients",
+        "DMSWatchRecorder",
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Yams", package: "Yams"),
       ],
@@ -76,6 +83,7 @@ let package = Package(
       name: "dmswatch",
       dependencies: [
         "DMSWatchApp", "DMSWatchEngine", "TerminalBackend", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "AWSClient", "DMSReconcile",
+        "DMSWatchRecorder",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),
@@ -85,7 +93,7 @@ let package = Package(
       name: "dmswatch-bench",
       dependencies: [
         "CPty", "DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "TerminalBackend", "AWSClient",
-        "DMSReconcile", "DatabaseClients", "TestKit",
+        "DMSReconcile", "DatabaseClients", "TestKit", "DMSWatchRecorder",
       ],
       swiftSettings: strict),
     // Test support without XCTest (manual clock, lane simulation), for tests and the benchmark.
@@ -98,6 +106,11 @@ let package = Package(
     .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "CurlTransport", "DMSWatchModel", "TestKit"], exclude: ["Fixtures"]),
     .testTarget(name: "TerminalBackendTests", dependencies: ["TerminalBackend", "DMSWatchRender", "DMSWatchModel"]),
     .testTarget(name: "ReconcileTests", dependencies: ["DMSReconcile", "DatabaseClients", "DMSWatchModel"]),
+    .testTarget(
+      name: "RecorderTests",
+      dependencies: [
+        "DMSWatchRecorder", "DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "TestKit",
+      ]),
     .testTarget(
       name: "AppTests",
       dependencies: ["DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "TestSupport", "TestKit"]),

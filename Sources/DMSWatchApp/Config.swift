@@ -69,6 +69,8 @@ public struct AppConfig: Sendable, Equatable {
   public var profileOverrides: [String: (theme: String?, readOnly: Bool?)] = [:]
   /// `reconcile:` (limits, per-endpoint connection overrides).
   public var reconcile = ReconcileConfig()
+  /// `recording:` (always-on flight recording).
+  public var recording = RecordingConfig()
 
   public init() {}
 
@@ -77,6 +79,7 @@ public struct AppConfig: Sendable, Equatable {
       && a.theme == b.theme && a.refresh == b.refresh && a.tasks == b.tasks && a.latencyWarn == b.latencyWarn
       && a.latencyCritical == b.latencyCritical && a.webhooks == b.webhooks && a.snsTopics == b.snsTopics
       && a.keys == b.keys && a.scopes == b.scopes && a.reconcile == b.reconcile
+      && a.recording == b.recording
   }
 
   public var thresholds: Thresholds {
@@ -235,8 +238,9 @@ public struct AppConfig: Sendable, Equatable {
           c.profileOverrides[pk.string ?? ""] = (theme, ro)
         }
       case "reconcile": c.reconcile = try ReconcileConfig.parse(v, p)
+      case "recording": c.recording = try RecordingConfig.parse(v, p)
       default:
-        throw p.unknown(k, in: "the top level", known: ["profile", "region", "endpoint_url", "read_only", "theme", "refresh", "tasks", "thresholds", "budget", "notifications", "keys", "scopes", "profiles", "reconcile"])
+        throw p.unknown(k, in: "the top level", known: ["profile", "region", "endpoint_url", "read_only", "theme", "refresh", "tasks", "thresholds", "budget", "notifications", "keys", "scopes", "profiles", "reconcile", "recording"])
       }
     }
     return c

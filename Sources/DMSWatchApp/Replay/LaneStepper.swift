@@ -1,0 +1,61 @@
+import DMSWatchEngine
+import DMSWatchModel
+import Foundation
+
+/// Drives a controller's engines on a manual clock, deterministically: the DMS lane of every scope one
+/// step at a time (each call takes `callLatency`, waits jump the clock), the CloudWatch and log loops
+/// at their intervals (at once when the focus moves or the inventory arrives), a tick every second.
+/// Replay uses it; so do tests that record a session to replay, so both runs make the same calls at
+/// the same clock times.
+@MainActor
+public final class LaneStepper {
+  public var callLatency: TimeInterval = 0.05
+  private var nextMetrics: Date?
+  private var nextLogs: Date?
+  private var nextTick: Date?
+  private var lastFocus: String?
+  private var lastInstances = 0
+
+  public init() {}
+
+  /// Runs until the clock reaches `end`. `before` is called with the clock's time before every step
+  /// (replay applies recorded keys there).
+  public func run(
+    _ c: AppController, clock set: (Date) -> Void, now: () -> Date, until end: Date, before: (Date) -> Void = { _ in }
+  ) async {
+    let poll = c.poll
+    while now() < end {
+      let t = now()
+      before(t)
+      if c.state.selectedTaskArn != lastFocus || c.state.instances.count != lastInstances {
+        lastFocus = c.state.selectedTaskArn
+        lastInstances = c.state.instances.count
+        nextMetrics = t
+        nextLogs = t
+      }
+      if t >= (nextMetrics ?? t) {
+        for e in c.engine.engines { await e.pollMetrics() }
+        nextMetrics = t.addingTimeInterval(poll.metrics)
+      }
+      if t >= (nextLogs ?? t) {
+        for e in c.engine.engines { await e.pollLogs() }
+        nextLogs = t.addingTimeInterval(poll.logs)
+      }
+      var called = false
+      var earliest = min(t.addingTimeInterval(1), nextMetrics ?? t, nextLogs ?? t)
+      for e in c.engine.engines {
+        switch await e.runDMSStep() {
+        case .call: called = true
+        case .wait(let until): earliest = min(earliest, until)
+        }
+      }
+      if t >= (nextTick ?? t) {
+        c.dispatch(.tick(t))
+        nextTick = t.addingTimeInterval(1)
+      }
+      let next = called ? t.addingTimeInterval(callLatency) : max(earliest, t.addingTimeInterval(0.001))
+      set(min(next, end))
+    }
+    c.dispatch(.tick(now()))
+  }
+}
