@@ -211,13 +211,13 @@ public final class Recorder: @unchecked Sendable {
     do {
       let dir = (path as NSString).deletingLastPathComponent
       if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-      guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+      // open(2), not FileManager.createFile (which replaces the path with a new file): the path may
+      // be a device or a pipe, and the file is the user's alone (0600).
+      let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+      guard fd >= 0 else {
         throw GzipError(message: "cannot create \(path): \(String(cString: strerror(errno)))")
       }
-      guard let h = FileHandle(forWritingAtPath: path) else {
-        throw GzipError(message: "cannot open \(path) for writing")
-      }
-      handle = h
+      handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
       deflater = try GzipDeflater()
       written = 0
       lastHash = [:]
