@@ -95,3 +95,94 @@ final class RoundTripTests: XCTestCase {
     XCTAssertTrue(GridText.plain(replay.render()).contains("REPLAY"))
   }
 }
+
+@MainActor
+final class ReplayControlTests: XCTestCase {
+  /// A recorded 12-task session with one recorded action at +30 s.
+  func session() async throws -> (ReplaySession, Date) {
+    let dir = NSTemporaryDirectory() + "dmswatch-ctl-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let start = Date(timeIntervalSince1970: 1_790_000_000)
+    let clock = ReplayClock(start)
+    let path = dir + "/s.dmsrec"
+    let recorder = Recorder(path: path, clock: clock)
+    let fleet = SimulatedFleet(config: SimulatorConfig(tasks: 12, seed: 3), clock: clock)
+    let poll = PollSettings.from(refresh: 5)
+    let c = AppController(
+      state: AppState(now: start, pollInterval: poll.tables), scopes: FlightRecording.wrap([fleet.serviceBundle()], recorder: recorder, clock: clock),
+      clock: clock, audit: nil, poll: poll)
+    c.attach(recorder: recorder)
+    let stepper = LaneStepper()
+    await stepper.run(c, clock: { clock.set($0) }, now: { clock.now() }, until: start.addingTimeInterval(30))
+    c.onAudit?("request", "stop task x", clock.now())
+    await stepper.run(c, clock: { clock.set($0) }, now: { clock.now() }, until: start.addingTimeInterval(120))
+    recorder.close()
+    let rec = try Recording.load(path: path)
+    return (ReplaySession(recording: rec, width: 150, height: 44, poll: poll), start)
+  }
+
+  func testPlaySpeedStepAndNextAction() async throws {
+    let (r, start) = try await session()
+    XCTAssertEqual(r.now, start)
+    XCTAssertFalse(r.playing)
+    await r.tick(realSeconds: 1)
+    XCTAssertEqual(r.now, start, "paused: time does not move")
+    r.togglePlay()
+    await r.tick(realSeconds: 1)
+    XCTAssertEqual(r.now.timeIntervalSince(start), 1, accuracy: 1e-6)
+    r.setSpeed(10)
+    await r.tick(realSeconds: 1)
+    XCTAssertEqual(r.now.timeIntervalSince(start), 11, accuracy: 1e-6, "×10: one real second is ten recorded seconds")
+    r.faster()
+    XCTAssertEqual(r.speed, 30)
+    r.faster()
+    r.faster()
+    XCTAssertEqual(r.speed, 60, "×60 at most")
+    r.slower()
+    XCTAssertEqual(r.speed, 30)
+    XCTAssertTrue(r.badge.hasPrefix("REPLAY ▶ ×30"), r.badge)
+    // Play runs to the end and stops there.
+    await r.tick(realSeconds: 100)
+    XCTAssertEqual(r.now, r.recording.end)
+    XCTAssertFalse(r.playing)
+    // Step: to the next recorded response, and no further.
+    await r.seek(to: start.addingTimeInterval(10))
+    let next = try XCTUnwrap(r.recording.nextCallTime(after: r.now))
+    await r.step()
+    XCTAssertEqual(r.now, next)
+    // Next action: the recorded request at +30 s, shown on the status line.
+    await r.seek(to: start)
+    let found = await r.nextAction()
+    XCTAssertTrue(found)
+    XCTAssertEqual(r.now.timeIntervalSince(start), 30, accuracy: 0.01)
+    XCTAssertTrue(r.state.message?.text.contains("recorded request") ?? false, r.state.message?.text ?? "no message")
+    let again = await r.nextAction()
+    XCTAssertFalse(again, "only one action was recorded")
+  }
+
+  func testSeekIsTheSameWhicheverWayItIsReached() async throws {
+    let (r, start) = try await session()
+    await r.seek(to: start.addingTimeInterval(100))
+    let forward = GridText.plain(r.render())
+    await r.seek(to: start.addingTimeInterval(20))
+    XCTAssertNotEqual(GridText.plain(r.render()), forward)
+    await r.seek(to: start.addingTimeInterval(60))
+    await r.seek(to: start.addingTimeInterval(100))
+    XCTAssertEqual(GridText.plain(r.render()), forward)
+    // Clamped to the recording.
+    await r.seek(to: start.addingTimeInterval(-50))
+    XCTAssertEqual(r.now, r.recording.start)
+    await r.seek(to: start.addingTimeInterval(10_000))
+    XCTAssertEqual(r.now, r.recording.end)
+  }
+
+  func testCheckOnTheRecordedState() async throws {
+    let (r, start) = try await session()
+    await r.seek(to: start.addingTimeInterval(90))
+    let report = r.checkReport(source: "replay")
+    XCTAssertEqual(report.tasks.count, 12)
+    XCTAssertEqual(report.scopes.count, 1)
+    XCTAssertEqual(report.generatedAt.timeIntervalSince1970, start.addingTimeInterval(90).timeIntervalSince1970, accuracy: 1)
+  }
+}
