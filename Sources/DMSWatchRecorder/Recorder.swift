@@ -42,9 +42,12 @@ public final class Recorder: @unchecked Sendable {
   private var written: Int64 = 0
   private var lastFlush = Date.distantPast
   private var lastHash: [String: UInt64] = [:]
+  /// The items of the last task list page per request, for `dp` lines.
+  private var lastItems: [String: [Any]] = [:]
   private var scopes: [RecordLine] = []
   private let encoder = RecordCoding.encoder()
   private var totalBytes: Int64 = 0
+  private var rawBytes: Int64 = 0
 
   /// Opens nothing yet: the file is created on the background queue (its failure is reported
   /// through `onFailure`, like any later one).
@@ -72,6 +75,8 @@ public final class Recorder: @unchecked Sendable {
   public var droppedCount: Int { lock.withLock { dropped } }
   /// Compressed bytes written so far, all files together (after `sync()`).
   public var bytesWritten: Int64 { queue.sync { totalBytes } }
+  /// The same before compression (the lines' bytes).
+  public var uncompressedBytes: Int64 { queue.sync { rawBytes } }
 
   // MARK: what is recorded
 
@@ -104,10 +109,18 @@ public final class Recorder: @unchecked Sendable {
       if r.lastHash[key] == h {
         l.k = .same
         try r.write(l, body: nil)
-      } else {
-        r.lastHash[key] = h
-        try r.write(l, body: body)
+        return
       }
+      r.lastHash[key] = h
+      if PageDelta.applies(to: op), let (object, items) = PageDelta.items(of: body) {
+        defer { r.lastItems[key] = items }
+        if let prev = r.lastItems[key], let delta = try PageDelta.encode(object: object, items: items, previous: prev), delta.count < body.count {
+          l.k = .deltaPage
+          try r.write(l, body: delta)
+          return
+        }
+      }
+      try r.write(l, body: body)
     }
   }
 
@@ -122,6 +135,7 @@ public final class Recorder: @unchecked Sendable {
     let line = l
     enqueue { r in
       r.lastHash[key] = nil
+      r.lastItems[key] = nil
       try r.write(line, body: nil)
     }
   }
@@ -221,6 +235,7 @@ public final class Recorder: @unchecked Sendable {
       deflater = try GzipDeflater()
       written = 0
       lastHash = [:]
+      lastItems = [:]
       let header = RecordingHeader(app: "dmswatch \(DMSWatchVersion.string)", started: started, mode: options.mode)
       try emit(try encoder.encode(header) + Data("\n".utf8))
       for s in scopes { try write(s, body: nil) }
@@ -242,6 +257,7 @@ public final class Recorder: @unchecked Sendable {
 
   private func emit(_ data: Data) throws {
     guard let deflater else { return }
+    rawBytes += Int64(data.count)
     try put(try deflater.compress(data, mode: Z_NO_FLUSH))
   }
 

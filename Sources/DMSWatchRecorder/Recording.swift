@@ -26,6 +26,8 @@ public final class Recording: @unchecked Sendable {
     /// The body's JSON (nil for an error).
     public var body: Data?
     public var error: RecordedError?
+    /// Position in `calls` (the decoding cache's key).
+    public var index = 0
   }
 
   public struct KeyPress: Sendable, Equatable {
@@ -111,6 +113,7 @@ public final class Recording: @unchecked Sendable {
     var truncated = !cleanEnd || !lastTerminated
     var sawEnd = false
     var lastBody: [String: Data] = [:]
+    var lastItems: [String: [Any]] = [:]
     var i = 1
     while i < lines.count {
       let raw = lines[i]
@@ -133,7 +136,7 @@ public final class Recording: @unchecked Sendable {
         guard let info = l.scope else { throw RecordingError("\(name) is corrupt at line \(lineNo): scope line without a scope") }
         scopes.removeAll { $0.info.id == info.id }
         scopes.append(ScopeEntry(info: info, label: l.label ?? info.display, backends: l.backends ?? ["DescribeReplicationTasks"]))
-      case .response, .same, .error:
+      case .response, .same, .error, .deltaPage:
         guard let s = l.s, let op = l.op else { throw RecordingError("\(name) is corrupt at line \(lineNo): a response without scope or operation") }
         let q = l.q ?? ""
         let key = "\(s)|\(op)|\(q)"
@@ -149,6 +152,26 @@ public final class Recording: @unchecked Sendable {
           i += 1
           call.body = body
           lastBody[key] = body
+          if PageDelta.applies(to: op) { lastItems[key] = PageDelta.items(of: body)?.items }
+        case .deltaPage:
+          guard i < lines.count, !(i == lines.count - 1 && !lastTerminated) else {
+            truncated = true
+            i = lines.count
+            continue
+          }
+          let delta = lines[i]
+          i += 1
+          guard let prev = lastItems[key] else {
+            throw RecordingError("\(name) is corrupt at line \(lineNo): a delta page with no earlier page for \(op)")
+          }
+          do {
+            let (body, items) = try PageDelta.decode(delta, previous: prev)
+            call.body = body
+            lastBody[key] = body
+            lastItems[key] = items
+          } catch let e as RecordingError {
+            throw RecordingError("\(name) is corrupt at line \(lineNo + 1): \(e.message)")
+          }
         case .same:
           guard let b = lastBody[key] else {
             throw RecordingError("\(name) is corrupt at line \(lineNo): `same` with no earlier response for \(op)")
@@ -157,7 +180,9 @@ public final class Recording: @unchecked Sendable {
         default:
           call.error = l.error ?? RecordedError(ServiceError(kind: .client, code: "Unknown", message: "error not recorded"))
           lastBody[key] = nil
+          lastItems[key] = nil
         }
+        call.index = calls.count
         byKey[key, default: []].append(calls.count)
         byOp["\(s)|\(op)", default: []].append(calls.count)
         calls.append(call)
@@ -263,7 +288,7 @@ public final class Recording: @unchecked Sendable {
 
   func decoded<T: Decodable>(_ call: Call, as: T.Type) throws -> T {
     guard let body = call.body else { throw call.error?.serviceError ?? ServiceError(kind: .malformed, code: "NoBody", message: "no body") }
-    let key = body.startIndex ^ (body.count << 40)
+    let key = call.index
     if let hit = cacheLock.withLock({ cache[key] }) as? T { return hit }
     do {
       let v = try RecordCoding.decoder().decode(T.self, from: body)

@@ -33,6 +33,8 @@ public enum RecordKind: String, Codable, Sendable {
   case response = "r"
   /// The same response as the last one of the same scope, operation and request.
   case same
+  /// A task list page written as a delta against the last page of the same request (`PageDelta`).
+  case deltaPage = "dp"
   /// A failed call (`error`).
   case error = "err"
   /// A key press that changed the view.

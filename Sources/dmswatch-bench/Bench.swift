@@ -15,6 +15,9 @@ struct Options {
   var dmswatch = ".build/release/dmswatch"
   var seconds = 60.0
   var iterations = 300
+  /// Only figure 8 (the flight recorder), for `--recording-only [--recording-minutes N]`.
+  var recordingOnly = false
+  var recordingMinutes: Double?
   init(_ args: [String]) {
     var i = 1
     while i < args.count {
@@ -23,6 +26,8 @@ struct Options {
       case "--seconds": i += 1; if i < args.count { seconds = Double(args[i]) ?? seconds }
       case "--iterations": i += 1; if i < args.count { iterations = Int(args[i]) ?? iterations }
       case "--quick": seconds = 10; iterations = 100
+      case "--recording-only": recordingOnly = true
+      case "--recording-minutes": i += 1; if i < args.count { recordingMinutes = Double(args[i]) }
       default: break
       }
       i += 1
@@ -112,6 +117,10 @@ struct Bench {
     print("dmswatch benchmark — \(Format.iso(Date()))")
     print("machine: \(machine())")
     print("")
+    if opt.recordingOnly {
+      for r in await recordingRows(tasks: 1000, minutes: opt.recordingMinutes ?? 60) { print("\(r.figure)  \(r.value)  \(r.target)") }
+      return
+    }
 
     // 1. Render time.
     let clock = ManualClock()
@@ -180,6 +189,9 @@ struct Bench {
         value: String(format: "%.0f/min (busiest 60 s: %d, 10 s: %d); focused ≤ %@; worst table age %@", r.callsPerMinute, r.busiest(window: 60), r.busiest(window: 10), Format.age(r.maxFocusedAge), worst),
         target: "≤ 120/min (5 + 2/s in any window), focused ≤ 10 s"))
     }
+
+    // 8. The flight recorder's file size for a 1,000-task hour (RecordingSize.swift).
+    rows += await recordingRows(tasks: 1000, minutes: opt.recordingMinutes ?? (opt.seconds >= 60 ? 60 : 10))
 
     // 3, 4, 7: the real binary in a pseudo-terminal.
     let bin = opt.dmswatch
