@@ -43,7 +43,7 @@ public final class Recorder: @unchecked Sendable {
   private var lastFlush = Date.distantPast
   private var lastHash: [String: UInt64] = [:]
   /// The items of the last task list page per request, for `dp` lines.
-  private var lastItems: [String: [Any]] = [:]
+  private var lastItems: [String: [ArraySlice<UInt8>]] = [:]
   private var scopes: [RecordLine] = []
   private let encoder = RecordCoding.encoder()
   private var totalBytes: Int64 = 0
@@ -112,9 +112,9 @@ public final class Recorder: @unchecked Sendable {
         return
       }
       r.lastHash[key] = h
-      if PageDelta.applies(to: op), let (object, items) = PageDelta.items(of: body) {
-        defer { r.lastItems[key] = items }
-        if let prev = r.lastItems[key], let delta = try PageDelta.encode(object: object, items: items, previous: prev), delta.count < body.count {
+      if PageDelta.applies(to: op), let page = PageDelta.page(body) {
+        defer { r.lastItems[key] = page.items }
+        if let prev = r.lastItems[key], let delta = PageDelta.encode(page, previous: prev, fullSize: body.count) {
           l.k = .deltaPage
           try r.write(l, body: delta)
           return

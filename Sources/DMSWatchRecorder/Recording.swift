@@ -113,7 +113,7 @@ public final class Recording: @unchecked Sendable {
     var truncated = !cleanEnd || !lastTerminated
     var sawEnd = false
     var lastBody: [String: Data] = [:]
-    var lastItems: [String: [Any]] = [:]
+    var lastItems: [String: [ArraySlice<UInt8>]] = [:]
     var i = 1
     while i < lines.count {
       let raw = lines[i]
@@ -152,7 +152,7 @@ public final class Recording: @unchecked Sendable {
           i += 1
           call.body = body
           lastBody[key] = body
-          if PageDelta.applies(to: op) { lastItems[key] = PageDelta.items(of: body)?.items }
+          if PageDelta.applies(to: op) { lastItems[key] = PageDelta.page(body)?.items }
         case .deltaPage:
           guard i < lines.count, !(i == lines.count - 1 && !lastTerminated) else {
             truncated = true
@@ -171,6 +171,8 @@ public final class Recording: @unchecked Sendable {
             lastItems[key] = items
           } catch let e as RecordingError {
             throw RecordingError("\(name) is corrupt at line \(lineNo + 1): \(e.message)")
+          } catch {
+            throw RecordingError("\(name) is corrupt at line \(lineNo + 1): a delta page that is not compact JSON")
           }
         case .same:
           guard let b = lastBody[key] else {

@@ -17,7 +17,7 @@ final class RoundTripTests: XCTestCase {
     dir = NSTemporaryDirectory() + "dmswatch-rec-\(UUID().uuidString)"
     try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
   }
-  override nonisolated func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+  override nonisolated func tearDown() { if ProcessInfo.processInfo.environment["KEEP"] == nil { try? FileManager.default.removeItem(atPath: dir) } }
 
   struct Session {
     var path: String
