@@ -28,6 +28,8 @@ public final class Recording: @unchecked Sendable {
     public var error: RecordedError?
     /// Position in `calls` (the decoding cache's key).
     public var index = 0
+    /// How long the call took when it was recorded.
+    public var duration: TimeInterval = 0
   }
 
   public struct KeyPress: Sendable, Equatable {
@@ -141,6 +143,7 @@ public final class Recording: @unchecked Sendable {
         let q = l.q ?? ""
         let key = "\(s)|\(op)|\(q)"
         var call = Call(time: t, scope: ScopeID(s), op: op, request: q, body: nil, error: nil)
+        call.duration = max(0, l.d ?? 0)
         switch l.k {
         case .response:
           guard i < lines.count, !(i == lines.count - 1 && !lastTerminated) else {
@@ -221,13 +224,21 @@ public final class Recording: @unchecked Sendable {
   /// The latest call for exactly this request made at or before `now`.
   public func latest(scope: ScopeID, op: String, request: String, at now: Date) -> Call? {
     guard let idx = byKey["\(scope.rawValue)|\(op)|\(request)"] else { return nil }
-    return lastAtOrBefore(idx, now).map { calls[$0] }
+    if let i = lastAtOrBefore(idx, now) { return calls[i] }
+    // The replaying engine runs on its own schedule: a call it makes a moment before the recording
+    // first answered the same request gets that first answer.
+    return idx.first.map { calls[$0] }.flatMap { $0.time <= now.addingTimeInterval(Self.lookahead) ? $0 : nil }
   }
+
+  /// How far ahead of the replay clock a first answer is taken (see `latest`).
+  public static let lookahead: TimeInterval = 5
 
   /// Every call of an operation in a scope at or before `now`, oldest first.
   public func all(scope: ScopeID, op: String, through now: Date) -> [Call] {
     guard let idx = byOp["\(scope.rawValue)|\(op)"] else { return [] }
-    return idx.map { calls[$0] }.prefix { $0.time <= now }.map { $0 }
+    let upto = idx.map { calls[$0] }.prefix { $0.time <= now }.map { $0 }
+    if !upto.isEmpty { return upto }
+    return idx.first.map { calls[$0] }.flatMap { $0.time <= now.addingTimeInterval(Self.lookahead) ? [$0] : nil } ?? []
   }
 
   private func lastAtOrBefore(_ idx: [Int], _ now: Date) -> Int? {

@@ -9,6 +9,18 @@ public final class ReplayClock: DMSWatchModel.Clock, @unchecked Sendable {
   public func now() -> Date { lock.withLock { current } }
   public func set(_ d: Date) { lock.withLock { current = d } }
   public func advance(_ s: TimeInterval) { lock.withLock { current = current.addingTimeInterval(s) } }
+
+  private var lastDuration: TimeInterval?
+  /// Replay notes the recorded duration of each call it answers; the lane stepper takes it, so the
+  /// replayed calls take as long as the recorded ones did.
+  func noteCall(_ d: TimeInterval) { lock.withLock { lastDuration = d } }
+  public func takeCallDuration() -> TimeInterval? {
+    lock.withLock {
+      defer { lastDuration = nil }
+      // 0: not measured (a recording made on a manual clock): the stepper's own latency applies.
+      return lastDuration.flatMap { $0 > 0 ? $0 : nil }
+    }
+  }
 }
 
 /// What every replayed action answers: nothing is ever sent from a replay.
@@ -27,6 +39,7 @@ struct ReplaySource: Sendable {
     guard let call = rec.latest(scope: scope, op: op, request: q, at: now) else {
       throw ServiceError(kind: .network, code: "NotRecorded", message: "\(op) was not recorded by \(Format.clock(now)) (replay)")
     }
+    (clock as? ReplayClock)?.noteCall(call.duration)
     if let e = call.error { throw e.serviceError }
     return try rec.decoded(call, as: T.self)
   }
@@ -43,7 +56,11 @@ public struct ReplayDMS: DMSService {
   /// Every event recorded so far that is not older than `since`, in one page.
   public func describeEvents(since: Date, marker: String?, maxRecords: Int) async throws -> Page<DMSEvent> {
     let calls = src.rec.all(scope: src.scope, op: RecordedOp.events, through: src.clock.now())
+    if let last = calls.last { (src.clock as? ReplayClock)?.noteCall(last.duration) }
     if let last = calls.last, let e = last.error { throw e.serviceError }
+    guard !calls.isEmpty else {
+      throw ServiceError(kind: .network, code: "NotRecorded", message: "DescribeEvents was not recorded by \(Format.clock(src.clock.now())) (replay)")
+    }
     var out: [DMSEvent] = []
     var seen = Set<String>()
     for c in calls where c.error == nil {
@@ -85,19 +102,22 @@ public struct ReplayMetrics: MetricsService {
     guard !calls.isEmpty else {
       throw ServiceError(kind: .network, code: "NotRecorded", message: "GetMetricData was not recorded by \(Format.clock(src.clock.now())) (replay)")
     }
-    let wanted = Set(queries.map(Identity.init))
-    var points: [Identity: [Date: Double]] = [:]
-    for c in calls where c.error == nil {
+    // Each query gets the points of the newest recorded call that asked for it (CloudWatch aligns
+    // periods to the request's start, so answers of different windows are not merged).
+    var missing = Set(queries.map(Identity.init))
+    var points: [Identity: [SeriesPoint]] = [:]
+    for c in calls.reversed() where c.error == nil {
+      if missing.isEmpty { break }
       let m = try src.rec.decoded(c, as: RecordedMetrics.self)
       let byId = Dictionary(m.queries.map { ($0.id, Identity($0)) }, uniquingKeysWith: { a, _ in a })
       for r in m.results {
-        guard let ident = byId[r.id], wanted.contains(ident) else { continue }
-        for p in r.points { points[ident, default: [:]][p.time] = p.value }
+        guard let ident = byId[r.id], missing.contains(ident) else { continue }
+        points[ident] = r.points
       }
+      for q in m.queries { missing.remove(Identity(q)) }
     }
     return queries.map { q in
-      let pts = (points[Identity(q)] ?? [:]).filter { $0.key >= start && $0.key <= end }
-        .map { SeriesPoint(time: $0.key, value: $0.value) }.sorted { $0.time < $1.time }
+      let pts = (points[Identity(q)] ?? []).filter { $0.time >= start && $0.time <= end }.sorted { $0.time < $1.time }
       return MetricResult(id: q.id, label: q.metricName, points: pts, statusCode: "Complete")
     }
   }

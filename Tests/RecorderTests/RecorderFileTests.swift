@@ -67,7 +67,10 @@ final class RecorderFileTests: XCTestCase {
     XCTAssertEqual(p.items.first?.status, "running")
     let later = ReplaySource(rec: rec, clock: ReplayClock(t0.addingTimeInterval(10)), scope: scope.id)
     XCTAssertEqual(try later.answer(RecordedOp.list("DescribeReplicationTasks"), "marker=", as: RecordedPage<ReplicationTask>.self).items.first?.status, "stopped")
-    let before = ReplaySource(rec: rec, clock: ReplayClock(t0.addingTimeInterval(-1)), scope: scope.id)
+    // A moment before the first answer (the replaying engine's own schedule) gets it; long before, nothing.
+    let justBefore = ReplaySource(rec: rec, clock: ReplayClock(t0.addingTimeInterval(-1)), scope: scope.id)
+    XCTAssertEqual(try justBefore.answer(RecordedOp.list("DescribeReplicationTasks"), "marker=", as: RecordedPage<ReplicationTask>.self).items.count, 2)
+    let before = ReplaySource(rec: rec, clock: ReplayClock(t0.addingTimeInterval(-10)), scope: scope.id)
     XCTAssertThrowsError(try before.answer(RecordedOp.list("DescribeReplicationTasks"), "marker=", as: RecordedPage<ReplicationTask>.self)) {
       XCTAssertEqual(($0 as? ServiceError)?.code, "NotRecorded")
     }

@@ -10,6 +10,8 @@ import Foundation
 @MainActor
 public final class LaneStepper {
   public var callLatency: TimeInterval = 0.05
+  /// The duration of the lane's last call, when known (replay: as recorded); else `callLatency`.
+  public var lastCallDuration: (() -> TimeInterval?)?
   private var nextMetrics: Date?
   private var nextLogs: Date?
   private var nextTick: Date?
@@ -27,11 +29,21 @@ public final class LaneStepper {
     while now() < end {
       let t = now()
       before(t)
+      // The DMS lane first: in the dashboard its call usually leaves before the other loops wake.
+      var called = false
+      var earliest = t.addingTimeInterval(1)
+      for e in c.engine.engines {
+        switch await e.runDMSStep() {
+        case .call: called = true
+        case .wait(let until): earliest = min(earliest, until)
+        }
+      }
       if c.state.selectedTaskArn != lastFocus || c.state.instances.count != lastInstances {
         lastFocus = c.state.selectedTaskArn
         lastInstances = c.state.instances.count
-        nextMetrics = t
-        nextLogs = t
+        // Woken now, they run after the lane's next call (which leaves first in the dashboard).
+        nextMetrics = t.addingTimeInterval(0.001)
+        nextLogs = t.addingTimeInterval(0.001)
       }
       if t >= (nextMetrics ?? t) {
         for e in c.engine.engines { await e.pollMetrics() }
@@ -41,19 +53,13 @@ public final class LaneStepper {
         for e in c.engine.engines { await e.pollLogs() }
         nextLogs = t.addingTimeInterval(poll.logs)
       }
-      var called = false
-      var earliest = min(t.addingTimeInterval(1), nextMetrics ?? t, nextLogs ?? t)
-      for e in c.engine.engines {
-        switch await e.runDMSStep() {
-        case .call: called = true
-        case .wait(let until): earliest = min(earliest, until)
-        }
-      }
+      earliest = min(earliest, nextMetrics ?? t, nextLogs ?? t)
       if t >= (nextTick ?? t) {
         c.dispatch(.tick(t))
         nextTick = t.addingTimeInterval(1)
       }
-      let next = called ? t.addingTimeInterval(callLatency) : max(earliest, t.addingTimeInterval(0.001))
+      let latency = called ? max(0.001, lastCallDuration?() ?? callLatency) : 0
+      let next = called ? t.addingTimeInterval(latency) : max(earliest, t.addingTimeInterval(0.001))
       set(min(next, end))
     }
     c.dispatch(.tick(now()))

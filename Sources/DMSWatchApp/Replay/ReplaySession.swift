@@ -21,7 +21,7 @@ public final class ReplaySession {
   /// Whether the operator's recorded keys are applied (on by default).
   public var followKeys = true
   public var onRender: (@MainActor () -> Void)?
-  private var stepper = LaneStepper()
+  private var stepper: LaneStepper
   private var keyIndex = 0
   private var actionIndex = 0
   private var width: Int
@@ -37,7 +37,14 @@ public final class ReplaySession {
     self.poll = poll ?? PollSettings.from(refresh: recording.header.mode == "demo" ? 2 : 5)
     clock = ReplayClock(recording.start)
     controller = Self.makeController(recording, clock, keyMap, self.poll, thresholds)
+    stepper = Self.makeStepper(clock)
     controller.dispatch(.resize(width: width, height: height))
+  }
+
+  private static func makeStepper(_ clock: ReplayClock) -> LaneStepper {
+    let s = LaneStepper()
+    s.lastCallDuration = { clock.takeCallDuration() }
+    return s
   }
 
   private static func makeController(_ r: Recording, _ clock: ReplayClock, _ keyMap: KeyMap, _ poll: PollSettings, _ th: Thresholds) -> AppController {
@@ -84,7 +91,7 @@ public final class ReplaySession {
       controller.stop()
       controller = Self.makeController(recording, clock, keyMap, poll, thresholds)
       controller.dispatch(.resize(width: width, height: height))
-      stepper = LaneStepper()
+      stepper = Self.makeStepper(clock)
       keyIndex = 0
       actionIndex = 0
     }
