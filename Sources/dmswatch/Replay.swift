@@ -266,6 +266,7 @@ func runReplay(
   move("replaying \(recording.scopes.count) scope(s), \(Format.iso(recording.start)) to \(Format.iso(recording.end))") {
     await session.seek(to: start ?? recording.start)
     if play { session.togglePlay() }
+    session.controller.dispatch(.statusMessage("replay: " + SessionKeys.hint(replay: true), .ok))
   }
   withExtendedLifetime((input, timer)) {
     dispatchMain()

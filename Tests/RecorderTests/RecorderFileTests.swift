@@ -221,6 +221,27 @@ final class RecorderFileTests: XCTestCase {
     XCTAssertNil(rec.time(from: "soon"))
   }
 
+  func testSecretsInMessagesAndActionsAreRedacted() async throws {
+    let path = dir + "/red.dmsrec"
+    let clock = ReplayClock(t0)
+    let r = Recorder(path: path, clock: clock)
+    struct Failing: LogsService {
+      func getLogEvents(group: String, stream: String, startTime: Date?, nextToken: String?, limit: Int) async throws -> LogEventsPage {
+        LogEventsPage(events: [LogEvent(timestamp: Date(timeIntervalSince1970: 1), message: "posting to https://hooks.slack.com/services/T01/B02/SLACKPATHSECRET")], nextForwardToken: nil)
+      }
+    }
+    let logs = RecordingLogs(inner: Failing(), r: r, clock: clock, scope: scope.id)
+    _ = try await logs.getLogEvents(group: "g", stream: "s", startTime: nil, nextToken: nil, limit: 10)
+    r.failure(scope: scope.id, op: "X", request: "", started: t0, error: ServiceError(kind: .client, code: "Bad", message: "GET https://u:PASSWORDX@h/x?X-Amz-Signature=SIGSECRET"))
+    r.action("failed", "webhook https://example.com/hook?token=TOKENSECRET failed")
+    r.close()
+    let text = try lines(path).joined(separator: "\n")
+    for secret in ["SLACKPATHSECRET", "PASSWORDX", "SIGSECRET", "TOKENSECRET"] {
+      XCTAssertFalse(text.contains(secret), "\(secret) in the recording")
+    }
+    XCTAssertTrue(text.contains("hooks.slack.com"), "the rest of the line is kept")
+  }
+
   func gzip(_ text: String, to path: String) throws {
     let d = try GzipDeflater()
     try d.compress(Data(text.utf8), mode: 4 /* Z_FINISH */).write(to: URL(fileURLWithPath: path))
