@@ -18,10 +18,13 @@ public final class Recorder: @unchecked Sendable {
     /// Seconds between sync flushes (a crash loses at most this much).
     public var flushInterval: TimeInterval = 2
     public var mode = "live"
-    public init(maxBytes: Int64? = nil, keep: Int = 2, mode: String = "live") {
+    /// The session's polling intervals and budget, for the replay to poll alike.
+    public var poll: RecordedPoll?
+    public init(maxBytes: Int64? = nil, keep: Int = 2, mode: String = "live", poll: RecordedPoll? = nil) {
       self.maxBytes = maxBytes
       self.keep = keep
       self.mode = mode
+      self.poll = poll
     }
   }
 
@@ -236,7 +239,8 @@ public final class Recorder: @unchecked Sendable {
       written = 0
       lastHash = [:]
       lastItems = [:]
-      let header = RecordingHeader(app: "dmswatch \(DMSWatchVersion.string)", started: started, mode: options.mode)
+      var header = RecordingHeader(app: "dmswatch \(DMSWatchVersion.string)", started: started, mode: options.mode)
+      header.poll = options.poll
       try emit(try encoder.encode(header) + Data("\n".utf8))
       for s in scopes { try write(s, body: nil) }
       try flush()

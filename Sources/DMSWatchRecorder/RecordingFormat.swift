@@ -17,11 +17,29 @@ public struct RecordingHeader: Codable, Sendable, Equatable {
   public var started: Double
   /// `live`, `demo` or `test`: what was recorded.
   public var mode: String
+  /// The session's polling settings (absent in files from tests).
+  public var poll: RecordedPoll?
   public init(app: String, started: Date, mode: String) {
     dmswatch_recording = RecordingFormat.version
     self.app = app
     self.started = started.timeIntervalSince1970
     self.mode = mode
+  }
+}
+
+/// Polling intervals (seconds) and the DMS budget of the recorded session.
+public struct RecordedPoll: Codable, Sendable, Equatable {
+  public var tasks, tables, metrics, logs, events, inventory: Double
+  public var dmsCallsPerSecond, dmsBurst: Double
+  public init(tasks: Double, tables: Double, metrics: Double, logs: Double, events: Double, inventory: Double, dmsCallsPerSecond: Double, dmsBurst: Double) {
+    self.tasks = tasks
+    self.tables = tables
+    self.metrics = metrics
+    self.logs = logs
+    self.events = events
+    self.inventory = inventory
+    self.dmsCallsPerSecond = dmsCallsPerSecond
+    self.dmsBurst = dmsBurst
   }
 }
 

@@ -95,22 +95,22 @@ struct Dashboard: ParsableCommand {
     }
     let clock = SystemClock()
     var services = backends.map(\.bundle)
-    // The flight recorder: --record FILE, or config `recording: always: true` into the state directory.
-    var recorder: Recorder?
-    if let file = record {
-      recorder = Recorder(path: file, clock: clock, options: .init(mode: source.demo ? "demo" : "live"))
-    } else if cfg.recording.always {
-      let file = cfg.recording.sessionFile(stateDir: paths.stateDir, at: clock.now())
-      recorder = Recorder(
-        path: file, clock: clock,
-        options: .init(maxBytes: Int64(cfg.recording.maxMB * 1_000_000), keep: cfg.recording.keep, mode: source.demo ? "demo" : "live"))
-    }
-    if let recorder { services = FlightRecording.wrap(services, recorder: recorder, clock: clock) }
     let audit = AuditLog(path: auditLog ?? paths.auditFile, source: backends.map(\.auditSource).joined(separator: ","), disabled: noAudit)
     var poll = PollSettings.from(refresh: refresh ?? cfg.refresh ?? (source.demo ? 2 : 5))
     if let r = cfg.dmsCallsPerSecond { poll.dmsCallsPerSecond = r }
     if let b = cfg.dmsBurst { poll.dmsBurst = b }
     if let r = dmsRate { poll.dmsCallsPerSecond = r }
+    // The flight recorder: --record FILE, or config `recording: always: true` into the state directory.
+    var recorder: Recorder?
+    if let file = record {
+      recorder = Recorder(path: file, clock: clock, options: .init(mode: source.demo ? "demo" : "live", poll: poll.recorded))
+    } else if cfg.recording.always {
+      let file = cfg.recording.sessionFile(stateDir: paths.stateDir, at: clock.now())
+      recorder = Recorder(
+        path: file, clock: clock,
+        options: .init(maxBytes: Int64(cfg.recording.maxMB * 1_000_000), keep: cfg.recording.keep, mode: source.demo ? "demo" : "live", poll: poll.recorded))
+    }
+    if let recorder { services = FlightRecording.wrap(services, recorder: recorder, clock: clock) }
     let thresholds = cfg.thresholds
     try MainActor.assumeIsolated {
       try runDashboard(

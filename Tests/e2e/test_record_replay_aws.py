@@ -121,7 +121,9 @@ def test_recorded_moto_session_replays_without_the_peer(dmswatch_bin, tmux, tmp_
     tmux.send("q")
     wait_until(lambda: "EXIT=0" in tmux.capture(), 10, "the dashboard to quit")
     lines = records(rec)
-    assert json.loads(lines[0])["dmswatch_recording"] == 1
+    header = json.loads(lines[0])
+    assert header["dmswatch_recording"] == 1 and header["mode"] == "live"
+    assert header["poll"]["tasks"] == 5 and header["poll"]["dmsCallsPerSecond"] == 2, header  # the replay polls alike
     assert json.loads(lines[-1])["k"] == "end"
     kinds = {json.loads(l).get("op") for l in lines if l.startswith('{"') and '"op"' in l[:200]}
     for op in ("list:DescribeReplicationTasks", "tables:DescribeReplicationTasks", "GetMetricData", "GetLogEvents",

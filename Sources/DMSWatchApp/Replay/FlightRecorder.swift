@@ -81,3 +81,24 @@ extension AppPaths {
   /// `$XDG_STATE_HOME/dmswatch`: the log, recordings and screen dumps.
   public var stateDir: String { (logFile as NSString).deletingLastPathComponent }
 }
+
+extension PollSettings {
+  /// As written in a recording's header.
+  public var recorded: RecordedPoll {
+    RecordedPoll(
+      tasks: tasks, tables: tables, metrics: metrics, logs: logs, events: events, inventory: inventory,
+      dmsCallsPerSecond: dmsCallsPerSecond, dmsBurst: dmsBurst)
+  }
+
+  public init(recorded r: RecordedPoll) {
+    self.init()
+    tasks = r.tasks
+    tables = r.tables
+    metrics = r.metrics
+    logs = r.logs
+    events = r.events
+    inventory = r.inventory
+    dmsCallsPerSecond = r.dmsCallsPerSecond
+    dmsBurst = r.dmsBurst
+  }
+}

@@ -26,7 +26,11 @@ public final class LaneStepper {
     _ c: AppController, clock set: (Date) -> Void, now: () -> Date, until end: Date, before: (Date) -> Void = { _ in }
   ) async {
     let poll = c.poll
+    var steps = 0
     while now() < end {
+      // A long seek lets keys and signals through now and then (ctrl-c, q) instead of freezing.
+      steps += 1
+      if steps % 256 == 0 { await Task.yield() }
       let t = now()
       before(t)
       // The DMS lane first: in the dashboard its call usually leaves before the other loops wake.

@@ -34,7 +34,7 @@ public final class ReplaySession {
     self.width = width
     self.height = height
     self.thresholds = thresholds
-    self.poll = poll ?? PollSettings.from(refresh: recording.header.mode == "demo" ? 2 : 5)
+    self.poll = poll ?? recording.header.poll.map { PollSettings(recorded: $0) } ?? PollSettings.from(refresh: recording.header.mode == "demo" ? 2 : 5)
     clock = ReplayClock(recording.start)
     controller = Self.makeController(recording, clock, keyMap, self.poll, thresholds)
     stepper = Self.makeStepper(clock)
