@@ -109,7 +109,7 @@ let package = Package(
     .testTarget(
       name: "RecorderTests",
       dependencies: [
-        "DMSWatchRecorder", "DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRender", "DMSSimulator", "TestKit",
+        "DMSWatchRecorder", "DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRender", "DMSSimulator",
       ]),
     .testTarget(
       name: "AppTests",
