@@ -31,6 +31,9 @@ let package = Package(
       name: "CLibPQ", pkgConfig: "libpq",
       providers: [.apt(["libpq-dev"])]),
     .systemLibrary(
+      name: "CZlib", pkgConfig: "zlib",
+      providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(
       name: "CMariaDB", pkgConfig: "libmariadb",
       providers: [.apt(["libmariadb-dev"])]),
 
@@ -50,6 +53,9 @@ let package = Package(
     // The fleet engine: per scope, the call lane, planner, token bucket with AIMD, fetchers and actions.
     // Knows the model's domain only (no UI state, curses, curl or databases).
     .target(name: "DMSWatchEngine", dependencies: ["DMSWatchModel", "DMSWatchRules"], swiftSettings: strict),
+    // Flight recorder and replay: service wrappers that record responses, the versioned gzip'd
+    // line format (zlib, no hand-written compressor), and replay services on a manual clock.
+    .target(name: "DMSWatchRecorder", dependencies: ["CZlib", "DMSWatchModel", "DMSWatchReports", "DMSWatchState"], swiftSettings: strict),
     // Simulated fleet behind the service interface.
     .target(name: "DMSSimulator", dependencies: ["DMSWatchModel", "DMSReconcile"], swiftSettings: strict),
     // Reconciliation, pure: verdicts, checksum bisection, SQL per dialect, validation-failure rows (no drivers).
@@ -69,17 +75,17 @@ let package = Package(
     // Wiring: pollers, controller, config, check command.
     .target(
       name: "DMSWatchApp",
-      dependencies: ["AWSClient", "CurlTransport", "DMSReconcile", "DMSSimulator", "DMSWatchEngine", "DMSWatchModel", "DMSWatchReports", "DMSWatchRules", "DMSWatchState", "DatabaseClients", .product(name: "Yams", package: "Yams")],
+      dependencies: ["AWSClient", "CurlTransport", "DMSReconcile", "DMSSimulator", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRecorder", "DMSWatchRender", "DMSWatchReports", "DMSWatchRules", "DMSWatchState", "DatabaseClients", .product(name: "Yams", package: "Yams")],
       swiftSettings: strict),
     .executableTarget(
       name: "dmswatch",
-      dependencies: ["AWSClient", "DMSReconcile", "DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRender", "DMSWatchReports", "DMSWatchRules", "DMSWatchState", "DMSWatchThemes", "TerminalBackend", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["AWSClient", "DMSReconcile", "DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRecorder", "DMSWatchRender", "DMSWatchReports", "DMSWatchRules", "DMSWatchState", "DMSWatchThemes", "TerminalBackend", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: strict),
     // Pseudo-terminal spawning for the benchmark (C: fork/exec with a controlling tty).
     .target(name: "CPty"),
     .executableTarget(
       name: "dmswatch-bench",
-      dependencies: ["AWSClient", "CPty", "DMSReconcile", "DMSSimulator", "DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRender", "DMSWatchRules", "DMSWatchState", "DatabaseClients", "TerminalBackend", "TestKit"],
+      dependencies: ["AWSClient", "CPty", "DMSReconcile", "DMSSimulator", "DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRecorder", "DMSWatchRender", "DMSWatchRules", "DMSWatchState", "DatabaseClients", "TerminalBackend", "TestKit"],
       swiftSettings: strict),
     // Test support without XCTest (manual clock, lane simulation), for tests and the benchmark.
     .target(name: "TestKit", dependencies: ["DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRules", "DMSWatchState"], path: "Tests/TestKit"),
@@ -91,6 +97,9 @@ let package = Package(
     .testTarget(name: "AWSClientTests", dependencies: ["AWSClient", "CurlTransport", "DMSWatchModel", "DMSWatchRules"], exclude: ["Fixtures"]),
     .testTarget(name: "TerminalBackendTests", dependencies: ["DMSWatchModel", "DMSWatchRender", "DMSWatchState", "TerminalBackend"]),
     .testTarget(name: "ReconcileTests", dependencies: ["DMSReconcile", "DatabaseClients", "DMSWatchModel"]),
+    .testTarget(
+      name: "RecorderTests",
+      dependencies: ["DMSSimulator", "DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRecorder", "DMSWatchRender", "DMSWatchState"]),
     .testTarget(
       name: "AppTests",
       dependencies: ["AWSClient", "DMSSimulator", "DMSWatchApp", "DMSWatchEngine", "DMSWatchModel", "DMSWatchRender", "DMSWatchReports", "DMSWatchRules", "DMSWatchState", "DMSWatchThemes", "TestKit"]),

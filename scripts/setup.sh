@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what dmswatch needs when it is missing.
-#   scripts/setup.sh run    Debian packages to build and run (ncurses, libcurl, libpq and MariaDB client headers)
+#   scripts/setup.sh run    Debian packages to build and run (ncurses, libcurl, libpq, MariaDB client and zlib headers)
 #   scripts/setup.sh bench  also htop (the benchmark runs it side by side)
 #   scripts/setup.sh test   also tmux, the PostgreSQL and MariaDB servers the reconciliation tests start on
 #                           loopback, and the Python test peers (moto[server], boto3, pytest)
@@ -8,7 +8,7 @@
 set -euo pipefail
 mode="${1:-run}"
 
-apt_pkgs=(libncurses-dev libcurl4-openssl-dev pkg-config libpq-dev libmariadb-dev)
+apt_pkgs=(libncurses-dev libcurl4-openssl-dev pkg-config libpq-dev libmariadb-dev zlib1g-dev)
 [ "$mode" = "test" ] && apt_pkgs+=(tmux postgresql mariadb-server mariadb-client)
 # The benchmark measures htop's idle CPU side by side with dmswatch's.
 [ "$mode" = "bench" ] && apt_pkgs+=(htop)

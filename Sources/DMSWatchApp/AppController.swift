@@ -25,6 +25,10 @@ public final class AppController {
   public var onRender: (@MainActor () -> Void)?
   /// Called once when the user quits.
   public var onQuit: (@MainActor () -> Void)?
+  /// The flight recorder's hooks: a key press that changed the view (focus, filter, sort, overlay),
+  /// and every audit record (request, outcome) as it is written. See `ViewSignature`.
+  public var onViewKey: (@MainActor (Key, AppState) -> Void)?
+  public var onAudit: (@MainActor (String, String, Date) -> Void)?
 
   private var renderScheduled = false
   public private(set) var renderCount = 0
@@ -72,7 +76,9 @@ public final class AppController {
 
   /// Applies an action and carries out its effects.
   public func dispatch(_ action: AppAction) {
+    let view = onViewKey == nil ? nil : ViewSignature(state)
     let result = reducer.reduce(&state, action)
+    if let view, case .key(let k) = action, ViewSignature(state) != view { onViewKey?(k, state) }
     for e in result.effects { handle(e) }
     pushDemand()
     if result.redraw { setNeedsRender() }
@@ -107,6 +113,7 @@ public final class AppController {
     switch e {
     case .quit:
       audit?.record("quit", "user quit", at: now)
+      onAudit?("quit", "user quit", now)
       stop()
       onQuit?()
     case .refreshNow:
@@ -152,8 +159,10 @@ public final class AppController {
   public func perform(_ cmd: ServiceCommand) {
     let where_ = target(cmd)
     // Every action is audited or refused: no request goes out unless its record was written whole.
+    onAudit?("request", cmd.summary + where_, clock.now())
     if let audit, !audit.record("request", cmd.summary + where_, at: clock.now()) {
       let why = audit.refusal ?? "the audit log cannot be written"
+      onAudit?("refused", cmd.summary + where_ + ": " + why, clock.now())
       dispatch(.commandFinished(cmd, error: "refused, nothing sent — \(why)", at: clock.now()))
       return
     }
@@ -171,6 +180,7 @@ public final class AppController {
       }
       if let e = outcome.error { text += ": \(e)" }
       self.audit?.record(kind, text, at: now)
+      self.onAudit?(kind, text, now)
       self.dispatch(.commandFinished(cmd, error: outcome.error, outcomeUnknown: outcome.outcomeUnknown, partial: outcome.partial, at: now))
     }
     commandTasks.removeAll { $0.isCancelled }

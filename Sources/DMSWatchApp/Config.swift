@@ -71,6 +71,8 @@ public struct AppConfig: Sendable, Equatable {
   public var profileOverrides: [String: (theme: String?, readOnly: Bool?)] = [:]
   /// `reconcile:` (limits, per-endpoint connection overrides).
   public var reconcile = ReconcileConfig()
+  /// `recording:` (always-on flight recording).
+  public var recording = RecordingConfig()
 
   public init() {}
 
@@ -81,7 +83,7 @@ public struct AppConfig: Sendable, Equatable {
       && a.keys == b.keys && a.lowThroughput == b.lowThroughput && a.stallMinutes == b.stallMinutes
       && a.readinessMinutes == b.readinessMinutes && a.dmsCallsPerSecond == b.dmsCallsPerSecond && a.dmsBurst == b.dmsBurst
       && a.notifyMinInterval == b.notifyMinInterval && Set(a.profileOverrides.keys) == Set(b.profileOverrides.keys)
-      && a.profileOverrides.allSatisfy { k, v in b.profileOverrides[k].map { $0.theme == v.theme && $0.readOnly == v.readOnly } ?? false } && a.scopes == b.scopes && a.reconcile == b.reconcile
+      && a.profileOverrides.allSatisfy { k, v in b.profileOverrides[k].map { $0.theme == v.theme && $0.readOnly == v.readOnly } ?? false } && a.scopes == b.scopes && a.reconcile == b.reconcile && a.recording == b.recording
   }
 
   public var thresholds: Thresholds {
@@ -240,8 +242,9 @@ public struct AppConfig: Sendable, Equatable {
           c.profileOverrides[pk.string ?? ""] = (theme, ro)
         }
       case "reconcile": c.reconcile = try ReconcileConfig.parse(v, p)
+      case "recording": c.recording = try RecordingConfig.parse(v, p)
       default:
-        throw p.unknown(k, in: "the top level", known: ["profile", "region", "endpoint_url", "read_only", "theme", "refresh", "tasks", "thresholds", "budget", "notifications", "keys", "scopes", "profiles", "reconcile"])
+        throw p.unknown(k, in: "the top level", known: ["profile", "region", "endpoint_url", "read_only", "theme", "refresh", "tasks", "thresholds", "budget", "notifications", "keys", "scopes", "profiles", "reconcile", "recording"])
       }
     }
     return c

@@ -135,6 +135,7 @@ public enum DashboardRenderer {
     if let a = s.auditBadge { right.append(Segment(" \(a) ", .badgeStale)) }
     if s.readOnly { right.append(Segment(" READ-ONLY ", .badgeReadOnly)) }
     if s.paused { right.append(Segment(" PAUSED ", .badgePaused)) }
+    if let r = s.replayBadge { right.append(Segment(" \(r) ", .badgePaused)) }
     right.append(Segment(Format.clock(s.now) + " UTC", .header))
     var rx = r.x + r.width - 1
     for seg in right.reversed() {

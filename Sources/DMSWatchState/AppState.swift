@@ -117,6 +117,8 @@ public struct AppState: Sendable {
   public var readOnly = false
   /// `AUDIT LOG FAILING` / `NO AUDIT` in the header; nil while the audit log is written normally.
   public var auditBadge: String?
+  /// `REPLAY ▶ ×10` while replaying a recording (the header's clock is then the recorded time).
+  public var replayBadge: String?
   public var sourceLabel = ""
   public var message: StatusMessage?
   /// Why the focused task has no log tail (e.g. task logging is off); informational, not an error.

@@ -19,6 +19,9 @@ struct Options {
   var iterations = 300
   var json = false
   var htop = "htop"
+  /// Only figure 8 (the flight recorder), for `--recording-only [--recording-minutes N]`.
+  var recordingOnly = false
+  var recordingMinutes: Double?
   init(_ args: [String]) {
     var i = 1
     while i < args.count {
@@ -29,6 +32,8 @@ struct Options {
       case "--quick": seconds = 10; iterations = 100
       case "--json": json = true
       case "--htop": i += 1; if i < args.count { htop = args[i] }
+      case "--recording-only": recordingOnly = true
+      case "--recording-minutes": i += 1; if i < args.count { recordingMinutes = Double(args[i]) }
       default: break
       }
       i += 1
@@ -126,6 +131,10 @@ struct Bench {
     say("dmswatch benchmark — \(Format.iso(Date()))")
     say("machine: \(machine())")
     say("")
+    if opt.recordingOnly {
+      for r in await recordingRows(tasks: 1000, minutes: opt.recordingMinutes ?? 60) { say("\(r.figure)  \(r.value)  \(r.target)") }
+      return
+    }
 
     // 1. Render time.
     let clock = ManualClock()
@@ -250,6 +259,8 @@ struct Bench {
       figure: "6f 20,000-table task focused among 1,000, 10 simulated min: oldest task list",
       value: String(format: "%.0f s (interval %.0f s, STALE after %.0f s); inventory after %@", bigFocus.listAgeMax, bigFocus.interval, 3 * bigFocus.interval, bigFocus.inventoryAt.map { Format.age($0) } ?? "never"),
       target: "≤ 3 intervals"))
+    // 8. The flight recorder's file size for a 1,000-task hour (RecordingSize.swift).
+    rows += await recordingRows(tasks: 1000, minutes: opt.recordingMinutes ?? (opt.seconds >= 60 ? 60 : 10))
 
     // 3, 4, 7: the real binary in a pseudo-terminal.
     let bin = opt.dmswatch

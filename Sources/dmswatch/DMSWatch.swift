@@ -13,7 +13,7 @@ struct DMSWatch: ParsableCommand {
     commandName: "dmswatch",
     abstract: "A terminal dashboard for AWS Database Migration Service: tasks, table statistics, validation, CDC latency and logs.",
     version: DMSWatchVersion.string,
-    subcommands: [Dashboard.self, Info.self, Check.self, ConfigCommand.self, Reconcile.self],
+    subcommands: [Dashboard.self, Info.self, Check.self, ConfigCommand.self, Reconcile.self, Replay.self],
     defaultSubcommand: Dashboard.self)
 }
 
@@ -262,6 +262,8 @@ enum SignalRouter {
   nonisolated static func isDashboard(_ arguments: [String]) -> Bool {
     guard let first = arguments.first else { return true }
     if ["check", "config", "info", "reconcile", "help", "--help", "-h", "--version"].contains(first) { return false }
+    // `replay FILE --check` / `--dump-at` are headless.
+    if first == "replay", arguments.contains(where: { $0 == "--check" || $0.hasPrefix("--dump-at") }) { return false }
     return !arguments.contains("--help") && !arguments.contains("-h")
   }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import DMSWatchApp
 import DMSWatchEngine
 import DMSWatchModel
+import DMSWatchRecorder
 import DMSWatchRender
 import Foundation
 import TerminalBackend
@@ -36,7 +37,11 @@ struct Dashboard: ParsableCommand {
   @Flag(name: .customLong("no-audit"), help: "Run without an audit log (a NO AUDIT badge stays in the header). Actions are otherwise refused while the audit log cannot be written.")
   var noAudit = false
 
+  @Option(name: .customLong("record"), help: "Record the session (every response, view key and action) into FILE for `dmswatch replay` (docs/recording-format.md).")
+  var record: String?
+
   func validate() throws {
+    if let r = record, r.isEmpty { throw ValidationError("--record needs a file name") }
     if let r = refresh, r < 1 || r > 3600 { throw ValidationError("--refresh must be between 1 and 3600 seconds") }
     if let r = dmsRate, !(r >= 0.1 && r <= 50) { throw ValidationError("--dms-rate must be between 0.1 and 50 calls per second") }
   }
@@ -106,18 +111,30 @@ struct Dashboard: ParsableCommand {
       throw ExitCode(e.exitCode)
     }
     let clock = SystemClock()
-    let services = backends.map(\.bundle)
+    var services = backends.map(\.bundle)
     let audit = AuditLog(path: auditLog ?? paths.auditFile, source: backends.map(\.auditSource).joined(separator: ","), disabled: noAudit)
     var poll = PollSettings.from(refresh: refresh ?? cfg.refresh ?? (source.demo ? 2 : 5))
     if let r = cfg.dmsCallsPerSecond { poll.dmsCallsPerSecond = r }
     if let b = cfg.dmsBurst { poll.dmsBurst = b }
     if let r = dmsRate { poll.dmsCallsPerSecond = r }
+    // The flight recorder: --record FILE, or config `recording: always: true` into the state directory.
+    var recorder: Recorder?
+    if let file = record {
+      recorder = Recorder(path: file, clock: clock, options: .init(mode: source.demo ? "demo" : "live", poll: poll.recorded))
+    } else if cfg.recording.always {
+      let file = cfg.recording.sessionFile(stateDir: paths.stateDir, at: clock.now())
+      recorder = Recorder(
+        path: file, clock: clock,
+        options: .init(maxBytes: Int64(cfg.recording.maxMB * 1_000_000), keep: cfg.recording.keep, mode: source.demo ? "demo" : "live", poll: poll.recorded))
+    }
+    if let recorder { services = FlightRecording.wrap(services, recorder: recorder, clock: clock) }
     let thresholds = cfg.thresholds
     try MainActor.assumeIsolated {
       try runDashboard(
         theme: loadedTheme, noColor: noColor, services: services, failedScopes: failed, reconcilers: reconcilers, clock: clock,
         audit: audit, poll: poll,
-        readOnly: readOnly, keyMap: keyMap, thresholds: thresholds, notify: (cfg, env, backend, paths.logFile))
+        readOnly: readOnly, keyMap: keyMap, thresholds: thresholds, notify: (cfg, env, backend, paths.logFile),
+        recorder: recorder, stateDir: paths.stateDir)
     }
   }
 }
@@ -127,7 +144,8 @@ func runDashboard(
   theme: Theme, noColor: Bool, services: [ServiceBundle], failedScopes: [(ScopeInfo, String)], reconcilers: [ScopeID: ReconcileJob],
   clock: any Clock, audit: AuditLog,
   poll: PollSettings, readOnly: Bool,
-  keyMap: KeyMap, thresholds: Thresholds, notify: (config: AppConfig, env: [String: String], backend: Backend, logFile: String)
+  keyMap: KeyMap, thresholds: Thresholds, notify: (config: AppConfig, env: [String: String], backend: Backend, logFile: String),
+  recorder: Recorder? = nil, stateDir: String
 ) throws {
   // Notifications on transitions (config `notifications:` and NOTIFIER_URL); failures go to the status line and the log.
   let notifyLog = LineLog(path: notify.logFile, component: "notify", clock: clock)
@@ -159,8 +177,17 @@ func runDashboard(
   audit.record(
     "session", "dashboard started (\(controller.state.sourceLabel): \(scopeList)\(readOnly ? ", read-only" : ""))", at: clock.now())
 
+  if let recorder {
+    controller.attach(recorder: recorder)
+    // A full disk or an unwritable file: said once on screen; recording stops, nothing else does.
+    recorder.setFailureHandler { msg in
+      DispatchQueue.main.async { MainActor.assumeIsolated { controller.dispatch(.statusMessage(msg, .critical)) } }
+    }
+  }
+
   func finish(_ code: Int32) -> Never {
     controller.stop()
+    recorder?.close()
     term.restore()
     audit.record("session", "dashboard ended (exit \(code))", at: clock.now())
     audit.close()
@@ -195,9 +222,30 @@ func runDashboard(
   }
 
   // Keys; a terminal that goes away (hang-up) ends the session cleanly.
+  let prompt = CommandPrompt()
+  func dump() {
+    let grid = DashboardRenderer.render(controller.state, keyMap: keyMap, charset: term.charset)
+    dumpScreen(grid, theme: theme, stateDir: stateDir, at: clock.now(), controller: controller)
+  }
   let input = term.startReadingInput(
     onEvents: { events in
       for e in events {
+        if case .key(let k) = e, prompt.active {
+          if let line = prompt.feed(k, controller) {
+            if line == "dump" { dump() } else if !line.isEmpty {
+              controller.dispatch(.statusMessage("unknown command \"\(line)\" (commands: dump)", .warn))
+            }
+          }
+          continue
+        }
+        if case .key(let k) = e, let cmd = SessionKeys.command(for: k, replay: false, state: controller.state) {
+          switch cmd {
+          case .dump: dump()
+          case .prompt: prompt.begin(controller)
+          default: break
+          }
+          continue
+        }
         switch e {
         case .key(.ctrl("l")):
           term.forceFullRepaint()
