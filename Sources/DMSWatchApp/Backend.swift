@@ -132,3 +132,28 @@ final class ResultBox<T: Sendable>: @unchecked Sendable {
     return try r.get()
   }
 }
+
+extension ScopeInfo {
+  /// The account and region this scope reaches, once the identity is known: two profiles of one account
+  /// in one region see the same resources (same ARNs) and share one DMS quota, so they are one scope.
+  public var accountRegion: String? { account.map { "\($0)/\(region ?? "")" } }
+}
+
+extension BackendFactory {
+  /// Drops a backend whose account and region an earlier one already watches; returns the kept ones and a
+  /// message for each dropped one.
+  public static func distinctAccounts(_ backends: [Backend]) -> ([Backend], [String]) {
+    var seen: [String: ScopeInfo] = [:]
+    var kept: [Backend] = []
+    var notes: [String] = []
+    for b in backends {
+      if let key = b.bundle.scope.accountRegion, let first = seen[key] {
+        notes.append("\(b.bundle.scope.display) reaches the same account and region as \(first.display) (\(key)): watched once")
+        continue
+      }
+      if let key = b.bundle.scope.accountRegion { seen[key] = b.bundle.scope }
+      kept.append(b)
+    }
+    return (kept, notes)
+  }
+}

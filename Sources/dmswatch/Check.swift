@@ -142,6 +142,11 @@ struct Check: ParsableCommand {
         lastFailure = (msg, 3)
         continue
       }
+      // Two profiles of one account in one region are one scope (same resources, one quota).
+      if let key = backend.bundle.scope.accountRegion, parts.contains(where: { $0.scope.accountRegion == key }) {
+        printError("dmswatch check: \(backend.bundle.scope.display) reaches the same account and region (\(key)) as an earlier scope: checked once")
+        continue
+      }
       firstBackend = firstBackend ?? backend
       let scope = backend.bundle.scope
       log.write("check started (\(backend.bundle.sourceLabel), \(options.tasks.isEmpty ? "all tasks" : "\(options.tasks.count) tasks requested"))")

@@ -104,6 +104,9 @@ struct Dashboard: ParsableCommand {
         failed.append((ScopeInfo(id: opts.scopeID, label: opts.label, profile: opts.profile, region: opts.region, readOnly: opts.readOnly, accent: opts.accent), e.message))
       }
     }
+    let (distinct, sameAccount) = BackendFactory.distinctAccounts(backends)
+    for note in sameAccount { printError("dmswatch: \(note)") }
+    backends = distinct
     guard let backend = backends.first else {
       StartupPhase.shared.end()
       let e = firstError ?? BackendError(message: "no scope to watch", exitCode: 2)

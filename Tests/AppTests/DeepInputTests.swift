@@ -58,6 +58,7 @@ final class AppConfigEqualityTests: XCTestCase {
       ("profileOverrides", { $0.profileOverrides = ["prod": (theme: "red", readOnly: true)] }),
       ("scopes", { $0.scopes = [ScopeConfig(profile: "prod", region: "eu-west-1")] }),
       ("reconcile", { $0.reconcile.maxConcurrent = 1 }),
+      ("recording", { $0.recording.always = true }),
     ]
     var names = Set<String>()
     for (name, change) in changes {

@@ -182,7 +182,9 @@ final class ReplayControlTests: XCTestCase {
     let (r, start) = try await session()
     await r.seek(to: start.addingTimeInterval(90))
     let report = r.checkReport(source: "replay")
-    XCTAssertEqual(report.tasks.count, 12)
+    // The demo fleet: 12 tasks and 4 serverless replications.
+    XCTAssertEqual(report.tasks.count, 16)
+    XCTAssertEqual(report.tasks.filter { $0.kind == .serverless }.count, 4)
     XCTAssertEqual(report.scopes.count, 1)
     XCTAssertEqual(report.generatedAt.timeIntervalSince1970, start.addingTimeInterval(90).timeIntervalSince1970, accuracy: 1)
   }
