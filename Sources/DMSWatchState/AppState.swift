@@ -89,7 +89,16 @@ public struct AppState: Sendable {
   public var scopeBudgets: [ScopeID: BudgetStatus] = [:]
   /// When set, TASKS shows only this scope (`:scope NAME`, or the scope key).
   public var scopeFilter: ScopeID?
-  public var thresholds = Thresholds()
+  /// The rule thresholds the dashboard judges with: the config file's, the same `check` uses.
+  public var ruleConfig = RuleConfig()
+  /// The latency thresholds of `ruleConfig` (one value, two views).
+  public var thresholds: Thresholds {
+    get { ruleConfig.thresholds }
+    set {
+      ruleConfig.latencyWarnSeconds = newValue.latencyWarn
+      ruleConfig.latencyCriticalSeconds = newValue.latencyCritical
+    }
+  }
   /// Commands sent whose outcome is not yet known, by task ARN.
   public var pending: [String: String] = [:]
 
@@ -222,9 +231,10 @@ public struct AppState: Sendable {
   public func isStale(_ source: DataSource) -> Bool { sources[source]?.isStale(now: now) ?? false }
   public var anyStale: Bool { DataSource.allCases.contains { isStale($0) } }
 
-  /// Health of one task for the TASKS mark and sorting.
+  /// Health of one task for the TASKS mark and sorting: the worst of the findings `check` would report
+  /// from the same data and thresholds (unknown while statistics or metrics are not loaded).
   public func health(of task: ReplicationTask) -> TaskHealth {
-    TaskHealth.evaluate(task: task, tables: tables[task.arn], metrics: metrics[task.arn], thresholds: thresholds)
+    TaskHealth.judge(task: task, tables: tables[task.arn], findings: findings(for: task))
   }
 
   // MARK: ordering
@@ -258,7 +268,10 @@ public struct AppState: Sendable {
       case .progress: return .number(Double(t.stats?.fullLoadProgressPercent ?? -1))
       case .latency: return .number(metrics[t.arn]?.currentLatency ?? -1)
       case .flags: return .number(Double(tables[t.arn]?.problemCount ?? -1))
-      case .health: return .number(Double(health(of: t).severity.rawValue))
+      case .health:
+        // Failed tasks first among the critical ones (descending is the health sort's default).
+        let failed = t.status == TaskStatus.failed || t.status == TaskStatus.failedMove
+        return .number(Double(health(of: t).severity.rawValue) + (failed ? 0.5 : 0))
       case .scope: return .text(labels[t.scope] ?? t.scope.rawValue)
       }
     }
@@ -291,7 +304,7 @@ public struct AppState: Sendable {
 
   public mutating func selectTask(arn: String?) {
     if arn != selectedTaskArn {
-      if let old = selectedTaskArn { tables[old]?.summarize() }
+      if let old = selectedTaskArn { tables[old]?.summarize(config: ruleConfig) }
       selectedTaskArn = arn
       logNotice = nil
       marked = []

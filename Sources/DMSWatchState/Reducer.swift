@@ -119,7 +119,7 @@ public struct Reducer: Sendable {
       for i in instances { s.instances[i.arn] = i }
       for e in endpoints { s.endpoints[e.arn] = e }
     case .tablesLoaded(_, let arn, var tt, let at):
-      if arn != s.selectedTaskArn { tt.summarize() }
+      if arn != s.selectedTaskArn { tt.summarize(config: s.ruleConfig) } else { tt.rejudge(config: s.ruleConfig) }
       s.tables[arn] = tt
       if arn == s.selectedTaskArn {
         s.setSource(.tables, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }

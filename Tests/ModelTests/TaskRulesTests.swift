@@ -92,17 +92,17 @@ final class TaskRulesTests: XCTestCase {
     XCTAssertEqual(findings(makeTask(tablesErrored: 0)), [])
   }
 
-  func testLatencyThresholdsUseSourcePlusTarget() {
-    // (source, target) → severity, nil = no finding
+  func testLatencyThresholdsUseTheEndToEndLagNotTheSum() {
+    // (source, target) → severity, nil = no finding; the lag is the larger of the two (target, normally).
     let cases: [(Double, Double, Severity?, Double?)] = [
-      (0, 0, nil, nil), (30, 29, nil, nil), (30, 30, .warn, 60), (50, 20, .warn, 60), (299, 0, .warn, 60),
-      (200, 100, .critical, 300), (0, 1000, .critical, 300),
+      (0, 0, nil, nil), (30, 29, nil, nil), (30, 30, nil, nil), (50, 20, nil, nil), (20, 60, .warn, 60), (299, 0, .warn, 60),
+      (200, 100, .warn, 60), (100, 300, .critical, 300), (0, 1000, .critical, 300),
     ]
     for (s, t, sev, threshold) in cases {
       let f = findings(makeTask(), tables([makeTable()]), makeMetrics(source: { _ in s }, target: { _ in t })).filter { $0.event == FindingEvent.taskLatencyHigh }
-      XCTAssertEqual(f.first?.severity, sev, "\(s)+\(t)")
+      XCTAssertEqual(f.first?.severity, sev, "\(s)/\(t)")
       XCTAssertEqual(f.first?.threshold, threshold)
-      if sev != nil { XCTAssertEqual(f.first?.value, s + t) }
+      if sev != nil { XCTAssertEqual(f.first?.value, max(s, t)) }
     }
     // Custom thresholds.
     let custom = RuleConfig(latencyWarnSeconds: 5, latencyCriticalSeconds: 10)
@@ -182,11 +182,11 @@ final class TaskRulesTests: XCTestCase {
     XCTAssertNil(TaskRules.isStalled(ten, now: t0, window: 900))
   }
 
-  func testTotalLatencySumsByTimestamp() {
+  func testEndToEndLatencyIsTheLargerOfSourceAndTargetPerTimestamp() {
     var m = TaskMetrics()
     m[DMSMetric.cdcLatencySource].merge([SeriesPoint(time: t0, value: 3), SeriesPoint(time: t0 + 60, value: 4)])
     m[DMSMetric.cdcLatencyTarget].merge([SeriesPoint(time: t0 + 60, value: 10), SeriesPoint(time: t0 + 120, value: 1)])
-    XCTAssertEqual(TaskRules.totalLatency(m).map(\.value), [3, 14, 1])
+    XCTAssertEqual(TaskRules.endToEndLatency(m).map(\.value), [3, 10, 1])
   }
 
   func testRecentErrorLinesOfThisTaskOnly() {

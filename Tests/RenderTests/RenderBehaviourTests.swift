@@ -348,7 +348,7 @@ final class RenderBehaviourTests: XCTestCase {
     g = F.render(s)
     XCTAssertTrue(g.rowText(inner.y + inner.height - 1).contains("line 189 "))
     XCTAssertTrue(g.rowText(inner.y).contains("line \(189 - inner.height + 1) "))
-    XCTAssertEqual(cell(g, "PAUSED +10")?.role, .badgePaused)
+    XCTAssertEqual(cell(g, "PAUSED 10 below")?.role, .badgePaused)
     // Severity roles.
     guard let e = g.find("line 185 "), let w = g.find("line 186 "), let i = g.find("line 187 "), let d = g.find("line 188 ") else { return XCTFail() }
     XCTAssertEqual(g[e.x, e.y].role, .logError)
