@@ -183,7 +183,10 @@ public enum DashboardRenderer {
       var role: Role = st.lastError != nil ? .error : (st.isStale(now: s.now) ? .warn : .header)
       if src == .tables, !s.taskOrder.isEmpty {
         // The least fresh statistics among the rows on screen, `?N` for rows never checked (or failing).
-        let shown = s.oldestTablesLoad(of: s.visibleTaskArns)
+        let order = s.taskOrder
+        let top = max(0, min(s.taskCursor.top, order.count - 1))
+        let rows = max(0, min(s.layout.visibleRows(.tasks), order.count - top))
+        let shown = s.oldestTablesLoad(of: order[top..<(top + rows)].compactMap { $0 < s.tasks.count ? s.tasks[$0].arn : nil })
         let age = shown.oldest.map { max(0, s.now.timeIntervalSince($0)) }
         value = [age.map { Format.age($0) }, shown.unchecked > 0 ? "?\(shown.unchecked)" : nil].compactMap { $0 }.joined(separator: " ")
         if value.isEmpty { value = "-" }

@@ -83,10 +83,10 @@ extension DashboardRenderer {
     let arrow = s.sort.descending ? cs.down : cs.up
 
     // Position in the list (`17/580`), the total when a filter hides some, and how many rows were checked.
-    var title: [Segment] = [Segment(order.isEmpty ? "0/0" : "\(min(s.taskCursor.index, order.count - 1) + 1)/\(order.count)", .dim)]
+    var title: [Segment] = [Segment(order.isEmpty ? "0/0" : "\(max(0, min(s.taskCursor.index, order.count - 1)) + 1)/\(order.count)", .dim)]
     if order.count != s.tasks.count { title.append(Segment("of \(s.tasks.count)", .dim)) }
     if !order.isEmpty {
-      let checked = order.reduce(0) { $0 + ((s.tables[s.tasks[$1].arn]?.isChecked ?? false) ? 1 : 0) }
+      let checked = order.reduce(0) { $0 + ($1 < s.tasks.count && (s.tables[s.tasks[$1].arn]?.isChecked ?? false) ? 1 : 0) }
       title.append(Segment("checked \(checked)/\(order.count)", checked == order.count ? .dim : .unknown))
     }
     if let only = s.scopeFilter {

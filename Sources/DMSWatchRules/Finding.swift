@@ -241,8 +241,17 @@ public enum StopReason: Sendable, Equatable {
   /// LastFailureMessage without DMS's own "Last Error " lead (so the screen never says "Last Error Error…").
   public static func failureText(_ raw: String) -> String {
     var s = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-    for lead in ["Last Error ", "Last Error: ", "Last error "] where s.hasPrefix(lead) {
+    for lead in ["Last Error: ", "Last Error ", "Last error "] where s.hasPrefix(lead) {
       s = String(s.dropFirst(lead.count)).trimmingCharacters(in: .whitespaces)
+      break
+    }
+    // "… Stop Reason FATAL_ERROR Error Level FATAL" at the end: said once, in words.
+    if let r = s.range(of: " Stop Reason ", options: .backwards) {
+      let tail = s[r.upperBound...]
+      let code = tail.split(separator: " ").first.map(String.init) ?? ""
+      if !code.isEmpty {
+        s = String(s[..<r.lowerBound]).trimmingCharacters(in: .whitespaces) + " (\(label(code)))"
+      }
     }
     return s
   }
@@ -251,7 +260,9 @@ public enum StopReason: Sendable, Equatable {
   public static func label(_ raw: String) -> String {
     let c = code(of: raw)
     if c == "NORMAL" { return "normal stop" }
-    return c.lowercased().replacingOccurrences(of: "_", with: " ")
+    // "stopped: due to low memory", never "stopped: stopped due to…".
+    let words = c.hasPrefix("STOPPED_") ? String(c.dropFirst("STOPPED_".count)) : c
+    return words.lowercased().replacingOccurrences(of: "_", with: " ")
   }
 }
 

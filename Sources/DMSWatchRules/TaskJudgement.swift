@@ -152,7 +152,8 @@ extension TaskHealth {
       let text = first.table.map { "\($0): \(first.message)" } ?? first.message
       return TaskHealth(severity: worst, summary: problems > 1 ? "\(text) (+\(problems - 1))" : text)
     }
-    if worst == .unknown {
+    let transitional = [TaskStatus.starting, TaskStatus.stopping, TaskStatus.creating, TaskStatus.modifying].contains(task.status)
+    if worst == .unknown, !transitional {
       if let err = tables?.error {
         return TaskHealth(severity: .unknown, summary: "? tables: \(err)")
       }

@@ -82,7 +82,8 @@ public enum TaskRules {
 
   static func statusFindings(task: ReplicationTask) -> [Finding] {
     let id = task.identifier
-    let failure = task.lastFailureMessage.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+    // DMS's "Last Error … Stop Reason X Error Level Y" read once, in words (never "Last Error Error…").
+    let failure = task.lastFailureMessage.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : StopReason.failureText($0) }
     var out: [Finding] = []
     var failureShown = false
     if task.status == TaskStatus.failed || task.status == TaskStatus.failedMove {
@@ -94,7 +95,7 @@ public enum TaskRules {
       case .error(let code):
         out.append(Finding(
           event: FindingEvent.taskStoppedError, severity: .critical, task: id,
-          message: "stopped: \(code)\(failure.map { ": \(clip($0, 300))" } ?? "")"))
+          message: "stopped: \(StopReason.label(code))\(failure.map { ": \(clip($0, 300))" } ?? "")"))
         failureShown = true
       case .unrecognized(let code):
         out.append(Finding(

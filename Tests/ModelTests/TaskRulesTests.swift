@@ -39,7 +39,7 @@ final class TaskRulesTests: XCTestCase {
     let f = findings(makeTask(status: TaskStatus.failed, failure: "Last Error ORA-01291: missing logfile"))
     XCTAssertEqual(events(f), [FindingEvent.taskFailed])
     XCTAssertEqual(f.first?.severity, .critical)
-    XCTAssertEqual(f.first?.message, "task failed: Last Error ORA-01291: missing logfile")
+    XCTAssertEqual(f.first?.message, "task failed: ORA-01291: missing logfile", "no doubled Last Error prefix")
     let noReason = findings(makeTask(status: TaskStatus.failed))
     XCTAssertEqual(noReason.first?.message, "task failed: no reason given")
     XCTAssertEqual(events(findings(makeTask(status: TaskStatus.failedMove))), [FindingEvent.taskFailed])
@@ -55,7 +55,8 @@ final class TaskRulesTests: XCTestCase {
       let f = findings(makeTask(status: TaskStatus.stopped, stopReason: "Stop Reason \(code)"), tables([makeTable()]), nil)
       XCTAssertEqual(events(f), [FindingEvent.taskStoppedError], code)
       XCTAssertEqual(f.first?.severity, .critical, code)
-      XCTAssertEqual(f.first?.message, "stopped: \(code)")
+      XCTAssertEqual(f.first?.message, "stopped: \(StopReason.label(code))")
+      XCTAssertFalse(f.first?.message.contains("_") ?? true, "in words, not the raw code")
       XCTAssertTrue(StopReason("Stop Reason \(code)").isError)
       XCTAssertTrue(StopReason(code).isError, "bare code")
     }
@@ -74,7 +75,7 @@ final class TaskRulesTests: XCTestCase {
   func testStoppedWithErrorCarriesFailureMessageOnce() {
     let f = findings(makeTask(status: TaskStatus.stopped, stopReason: "Stop Reason FATAL_ERROR", failure: "Error 1236 binlog"), tables([makeTable()]), nil)
     XCTAssertEqual(events(f), [FindingEvent.taskStoppedError])
-    XCTAssertEqual(f.first?.message, "stopped: FATAL_ERROR: Error 1236 binlog")
+    XCTAssertEqual(f.first?.message, "stopped: fatal error: Error 1236 binlog")
   }
 
   func testLastFailureMessageOnRunningTaskWarns() {

@@ -194,6 +194,10 @@ final class StopReasonWordingTests: XCTestCase {
   func testStopReasonsAreWordsNotRawCodes() {
     XCTAssertEqual(StopReason.label("Stop Reason FATAL_ERROR"), "fatal error")
     XCTAssertEqual(StopReason.label("Stop Reason NORMAL"), "normal stop")
-    XCTAssertEqual(StopReason.label("STOPPED_AFTER_FULL_LOAD"), "stopped after full load")
+    XCTAssertEqual(StopReason.label("STOPPED_AFTER_FULL_LOAD"), "after full load")
+    XCTAssertEqual(
+      StopReason.failureText("Last Error Error in replication: ORA-01291 Stop Reason FATAL_ERROR Error Level FATAL"),
+      "Error in replication: ORA-01291 (fatal error)")
+    XCTAssertEqual(StopReason.failureText("boom"), "boom")
   }
 }
