@@ -224,7 +224,8 @@ extension DashboardRenderer {
       case .capacity:
         (text, role) = capacityText(task)
       case .name:
-        text = task.identifier
+        // Middle truncation: `-prod` and `-prod-2` stay apart when the column is narrow.
+        text = DrawText.middle(task.identifier, width: w, ellipsis: cs.ellipsis)
       case .status:
         text = shortStatus(task.status, width: w)
         role = statusRole(task)

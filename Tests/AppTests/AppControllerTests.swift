@@ -161,7 +161,7 @@ final class AppControllerTests: XCTestCase {
     XCTAssertNotNil(c.state.tables["arn:aws:dms:us-east-1:1:task:RES0"], "focused task loaded")
     await c.engine.engines[0].pollMetrics()
     XCTAssertEqual(fake.callCount("GetMetricData"), 1, "one call for all visible tasks")
-    XCTAssertEqual(c.state.metrics["arn:aws:dms:us-east-1:1:task:RES0"]?.currentLatency, 4)
+    XCTAssertEqual(c.state.metrics["arn:aws:dms:us-east-1:1:task:RES0"]?.currentLatency, 3, "the target latency, not source + target")
   }
 
   func testTableErrorKeepsLastGoodData() async throws {
