@@ -434,12 +434,16 @@ final class RenderBehaviourTests: XCTestCase {
     var s = F.dashboard(width: 100, height: 30)
     s.overlay = .startMenu(taskArn: F.arn("crm-replica"), index: 1)
     let g = F.render(s)
-    for item in Reducer.startMenuItems {
-      XCTAssertTrue(g.contains(item.rawValue), item.rawValue)
-    }
-    XCTAssertEqual(cell(g, "2  start-replication")?.role, .buttonSelected)
+    // A stopped task that ran before: resume-processing or reload-target, never start-replication.
+    XCTAssertFalse(g.contains("start-replication"))
+    XCTAssertEqual(cell(g, "2  reload-target")?.role, .buttonSelected)
     XCTAssertEqual(cell(g, "1  resume-processing")?.role, .button)
     XCTAssertTrue(g.contains("crm-replica is stopped"))
+    // A task that never ran: start-replication only.
+    s.overlay = .startMenu(taskArn: F.arn("new-task"), index: 0)
+    let g2 = F.render(s)
+    XCTAssertEqual(cell(g2, "1  start-replication")?.role, .buttonSelected)
+    XCTAssertFalse(g2.contains("resume-processing"))
   }
 
   // MARK: charsets and hostile text
