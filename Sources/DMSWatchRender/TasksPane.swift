@@ -89,6 +89,7 @@ extension DashboardRenderer {
       let checked = order.reduce(0) { $0 + ($1 < s.tasks.count && (s.tables[s.tasks[$1].arn]?.isChecked ?? false) ? 1 : 0) }
       title.append(Segment("checked \(checked)/\(order.count)", checked == order.count ? .dim : .unknown))
     }
+    if s.errorsOnly { title.append(Segment("errors only", .warn)) }
     if let only = s.scopeFilter {
       title.append(Segment("scope \(s.scopeInfo(only)?.display ?? only.rawValue)", .headerAccent))
     }

@@ -112,6 +112,8 @@ public struct AppState: Sendable {
   public var marked: Set<TableRef> = []
   public var sort = TaskSort()
   public var filter = ""
+  /// `E`: TASKS shows only tasks whose findings reach warn (the same findings `check` reports).
+  public var errorsOnly = false
   public var filterEditing = false
   public var overlay: Overlay = .none
   public var logFollow = true
@@ -249,6 +251,7 @@ public struct AppState: Sendable {
     let labels = Dictionary(scopes.map { ($0.id, $0.display.lowercased()) }, uniquingKeysWith: { a, _ in a })
     for (i, t) in tasks.enumerated() {
       if let only = scopeFilter, t.scope != only { continue }
+      if errorsOnly, health(of: t).severity < .warn { continue }
       if lowered.isEmpty {
         idx.append(i)
         continue

@@ -45,6 +45,7 @@ public enum Command: String, Sendable, CaseIterable, Codable {
   case followLog
   case detail
   case scopeNext
+  case errorsOnly
 }
 
 /// One binding: keys, the command, and how help and the hint bar show it.
@@ -131,6 +132,7 @@ public struct KeyMap: Sendable {
     KeyBinding([.char("F")], .sortByFlags, "sort by flag count", panes: [.tasks]),
     KeyBinding([.char("H")], .sortByHealth, "sort by health", panes: [.tasks]),
     KeyBinding([.char("@")], .scopeNext, "scopes: show only the next account/region (all → each → all)", panes: [.tasks]),
+    KeyBinding([.char("E")], .errorsOnly, "errors only: show only tasks with warn/critical findings (again: all)", panes: [.tasks]),
     KeyBinding([.char("d")], .detail, hint: "detail", "task detail: readiness checklist, findings, triage hints"),
     KeyBinding([.char("f")], .followLog, hint: "follow", "pause / resume log follow", panes: [.log]),
     KeyBinding([.ctrl("r")], .refresh, hint: "refresh", "refresh now"),

@@ -302,7 +302,13 @@ public struct Reducer: Sendable {
     }
 
     guard let cmd = keyMap.command(for: key, in: s.focus) else {
-      r.redraw = false
+      // Never silence: say the key does nothing here (and where it does, if anywhere).
+      let elsewhere = keyMap.bindings.first { $0.keys.contains(key) }
+      if let b = elsewhere {
+        setMessage(&s, "\(key.label): \(b.description) — not in \(s.focus.rawValue.uppercased()) (? lists the keys)", .warn)
+      } else {
+        setMessage(&s, "\(key.label): no such key (? lists the keys)", .warn)
+      }
       return r
     }
     if s.readOnly, let b = keyMap.binding(for: cmd), b.mutates {
@@ -438,6 +444,11 @@ public struct Reducer: Sendable {
       setMessage(&s, s.scopeFilter.map { "showing scope \(s.scopeInfo($0)?.display ?? $0.rawValue) only (@ for the next)" } ?? "showing every scope", .ok)
       s.recomputeTaskOrder()
       s.syncTableCursor()
+    case .errorsOnly:
+      s.errorsOnly.toggle()
+      s.recomputeTaskOrder()
+      s.syncTableCursor()
+      setMessage(&s, s.errorsOnly ? "errors only: \(s.taskOrder.count) task\(s.taskOrder.count == 1 ? "" : "s") with warn/critical findings (E for all)" : "showing every task", .ok)
     case .followLog:
       s.logFollow.toggle()
       if s.logFollow { s.logScrollBack = 0 }

@@ -102,3 +102,29 @@ final class TaskActionsTests: XCTestCase {
     XCTAssertTrue(s.message?.text.hasPrefix("validation is not enabled for orders") ?? false, "\(String(describing: s.message))")
   }
 }
+
+final class ConventionKeysTests: XCTestCase {
+  func testErrorsOnlyShowsOnlyTasksWithWarnOrCriticalFindings() {
+    var s = AppState(now: t0)
+    let r = Reducer()
+    let ok = makeTask("a-ok"), bad = makeTask("b-bad", status: TaskStatus.failed, failure: "boom"), unchecked = makeTask("c-unchecked")
+    _ = r.reduce(&s, .tasksLoaded([ok, bad, unchecked], at: t0))
+    _ = r.reduce(&s, .tablesLoaded(taskArn: ok.arn, [makeTable()], at: t0))
+    _ = r.reduce(&s, .metricsLoaded([ok.arn: [DMSMetric.cdcLatencyTarget: [SeriesPoint(time: t0, value: 1)]]], at: t0))
+    _ = r.reduce(&s, .key(.char("E")))
+    XCTAssertEqual(s.visibleTasks.map(\.identifier), ["b-bad"])
+    XCTAssertEqual(s.selectedTaskArn, bad.arn, "the selection moves to a shown task")
+    _ = r.reduce(&s, .key(.char("E")))
+    XCTAssertEqual(s.visibleTasks.count, 3)
+  }
+
+  func testUnknownKeysGetAOneLineMessage() {
+    var s = AppState(now: t0)
+    let r = Reducer()
+    _ = r.reduce(&s, .tasksLoaded([makeTask()], at: t0))
+    _ = r.reduce(&s, .key(.char("Z")))
+    XCTAssertEqual(s.message?.text, "Z: no such key (? lists the keys)")
+    _ = r.reduce(&s, .key(.char("a")))  // mark all: a TABLES/FLAGS key
+    XCTAssertTrue(s.message?.text.hasPrefix("a: mark all / none — not in TASKS") ?? false, "\(String(describing: s.message))")
+  }
+}
