@@ -181,8 +181,20 @@ public enum DashboardRenderer {
     var items: [(long: String, short: String, value: String, role: Role)] = []
     for src in DataSource.allCases {
       guard let st = s.sources[src] else { continue }
-      let value = (st.age(now: s.now).map { Format.age($0) } ?? "-") + (st.lastError != nil ? "!" : "")
-      let role: Role = st.lastError != nil ? .error : (st.isStale(now: s.now) ? .warn : .header)
+      var value = (st.age(now: s.now).map { Format.age($0) } ?? "-") + (st.lastError != nil ? "!" : "")
+      var role: Role = st.lastError != nil ? .error : (st.isStale(now: s.now) ? .warn : .header)
+      if src == .tables, !s.taskOrder.isEmpty {
+        // The least fresh statistics among the rows on screen, `?N` for rows never checked (or failing).
+        let order = s.taskOrder
+        let top = max(0, min(s.taskCursor.top, order.count - 1))
+        let rows = max(0, min(s.layout.visibleRows(.tasks), order.count - top))
+        let shown = s.oldestTablesLoad(of: order[top..<(top + rows)].compactMap { $0 < s.tasks.count ? s.tasks[$0].arn : nil })
+        let age = shown.oldest.map { max(0, s.now.timeIntervalSince($0)) }
+        value = [age.map { Format.age($0) }, shown.unchecked > 0 ? "?\(shown.unchecked)" : nil].compactMap { $0 }.joined(separator: " ")
+        if value.isEmpty { value = "-" }
+        if st.lastError != nil { value += "!" }
+        role = st.lastError != nil ? .error : (shown.unchecked > 0 || (age ?? 0) > 3 * st.interval ? .warn : .header)
+      }
       items.append((src.shortLabel, shortSourceLabel(src), value, role))
     }
     let longW = items.reduce(0) { $0 + DrawText.width($1.long) + 1 + DrawText.width($1.value) + 2 }

@@ -25,8 +25,11 @@ extension DashboardRenderer {
       let e = s.endpoints[arn]
       line("\(label)    \(e.map { "\($0.identifier) (\($0.engineName ?? "?"))" } ?? arn)")
     }
-    if let r = t.stopReason { line("stop      \(r)", .warn) }
-    if let f = t.lastFailureMessage { line("failure   \(f)", .error) }
+    if let r = t.stopReason {
+      let sr = StopReason(r)
+      line("stop      \(StopReason.label(r)) (\(sr.code))", sr.isError ? .error : .warn)
+    }
+    if let f = t.lastFailureMessage { line("failure   \(StopReason.failureText(f))", .error) }
     if let st = t.stats {
       line("full load \(Format.percent(st.fullLoadProgressPercent))  tables loaded \(st.tablesLoaded ?? 0), loading \(st.tablesLoading ?? 0), queued \(st.tablesQueued ?? 0), errored \(st.tablesErrored ?? 0)")
     }
@@ -34,6 +37,10 @@ extension DashboardRenderer {
     blank()
     let readiness = s.readiness(for: t)
     line("CUTOVER READINESS: \(readiness.ready ? "READY" : "NOT READY")", readiness.ready ? .ok : .error)
+    if !readiness.ready, readiness.criteria.allSatisfy({ $0.passed != false }) {
+      // READY `?` in TASKS: nothing failed, something was not checked yet.
+      line("  READY ? = nothing failed, but \(readiness.criteria.filter { $0.passed == nil }.count) criteria not checked yet", .unknown)
+    }
     for c in readiness.criteria {
       let mark = c.passed == true ? ok : (c.passed == false ? bad : unknown)
       let role: Role = c.passed == true ? .ok : (c.passed == false ? .error : .unknown)

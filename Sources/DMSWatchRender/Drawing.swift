@@ -181,6 +181,33 @@ enum DrawText {
   /// Display width after sanitising, as `Grid.put` will draw it.
   static func width(_ s: String) -> Int { CharWidth.of(SafeText.clean(s)) }
 
+  /// Cuts the middle out of a name that does not fit (`catalog-mi…prod-2`): the suffix that tells
+  /// `-prod` from `-prod-2` stays visible. Returns `s` when it fits.
+  static func middle(_ s: String, width: Int, ellipsis: Character) -> String {
+    let clean = SafeText.clean(s)
+    guard width > 0, CharWidth.of(clean) > width else { return clean }
+    guard width >= 5 else { return clean }
+    let chars = Array(clean)
+    let keep = width - CharWidth.of(String(ellipsis))
+    let tailBudget = keep / 2
+    let headBudget = keep - tailBudget
+    var head = "", headW = 0
+    for c in chars {
+      let w = CharWidth.of(String(c))
+      if headW + w > headBudget { break }
+      head.append(c)
+      headW += w
+    }
+    var tail: [Character] = [], tailW = 0
+    for c in chars.reversed() {
+      let w = CharWidth.of(String(c))
+      if tailW + w > tailBudget { break }
+      tail.insert(c, at: 0)
+      tailW += w
+    }
+    return head + String(ellipsis) + String(tail)
+  }
+
   /// Greedy word wrap by display width; words longer than a line are cut.
   static func wrap(_ text: String, width: Int) -> [String] {
     guard width > 0 else { return [] }

@@ -31,8 +31,16 @@ extension DashboardRenderer {
     let metrics = s.selectedTaskArn.flatMap { s.metrics[$0] }
     var title: [Segment] = []
     if let task { title.append(Segment(task.identifier, .text)) }
-    if let total = metrics?.currentLatency {
-      title.append(Segment("total \(Format.duration(total))", s.thresholds.severity(latency: total).role))
+    if let lag = metrics?.currentLatency {
+      // The end-to-end lag is the target latency (DMS measures it from the source commit), never source + target.
+      let src = metrics?.latencySource.last?.value
+      let tgt = metrics?.latencyTarget.last?.value
+      let which = tgt.map { t in (src ?? 0) > t ? "src" : "tgt" } ?? "src"
+      if task?.status == TaskStatus.running {
+        title.append(Segment("lag \(Format.duration(lag)) (\(which))", s.thresholds.severity(latency: lag).role))
+      } else {
+        title.append(Segment("at stop: lag \(Format.duration(lag)) (\(which))", .dim))
+      }
     }
     title.append(Segment("warn \(thresholdLabel(s.thresholds.latencyWarn))", .warn))
     title.append(Segment("crit \(thresholdLabel(s.thresholds.latencyCritical))", .error))
@@ -75,7 +83,8 @@ extension DashboardRenderer {
       g.put(label, x: inner.x, y: yTop, width: labelW, role: .text, align: .left, ellipsis: cs.ellipsis)
       let current = ts.last?.value
       let valueText = current.map(Format.duration) ?? "-"
-      let role: Role = current.map { s.thresholds.severity(latency: $0).role } ?? .dim
+      let live = task?.status == TaskStatus.running
+      let role: Role = live ? current.map { s.thresholds.severity(latency: $0).role } ?? .dim : .dim
       g.put(valueText, x: inner.x + labelW + 1, y: yTop, width: valueW, role: role, align: .right, ellipsis: cs.ellipsis)
       if sparkW > 0 {
         Sparkline.draw(
@@ -99,7 +108,7 @@ extension DashboardRenderer {
     if s.logFollow && back == 0 {
       right.append(Segment("FOLLOW", .ok))
     } else {
-      right.append(Segment(back > 0 ? "PAUSED +\(back)" : "PAUSED", .badgePaused))
+      right.append(Segment(back > 0 ? "PAUSED \(back) below" : "PAUSED", .badgePaused))
     }
     right += ageSegments(s, .logs)
     let error = s.sources[.logs]?.lastError ?? s.sources[.events]?.lastError

@@ -115,14 +115,14 @@ extension DashboardRenderer {
   public static func startExplanation(_ t: StartTaskType) -> String {
     switch t {
     case .resumeProcessing: "continue from where the task stopped (CDC resumes at its checkpoint)"
-    case .startReplication: "start from the beginning: the full load runs again (asks first)"
+    case .startReplication: "first start: the full load runs, then CDC (a CDC-only task reads changes from now; asks first)"
     case .reloadTarget: "truncate or recreate every target table and load again (asks first)"
     }
   }
 
   static func drawStartMenu(_ g: inout Grid, _ s: AppState, _ cs: Charset, taskArn: String, index: Int) {
-    let items = Reducer.startMenuItems
     let task = s.tasks.first { $0.arn == taskArn }
+    let items = task.map(TaskActions.startTypes(for:)) ?? []
     let width = min(78, g.width - 4)
     let textW = max(10, width - 4)
     var lines: [(String, Role, Int?)] = []

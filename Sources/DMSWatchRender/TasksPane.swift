@@ -82,7 +82,14 @@ extension DashboardRenderer {
       serverless: s.tasks.contains { $0.kind == .serverless })
     let arrow = s.sort.descending ? cs.down : cs.up
 
-    var title: [Segment] = [Segment(order.count == s.tasks.count ? "\(s.tasks.count)" : "\(order.count)/\(s.tasks.count)", .dim)]
+    // Position in the list (`17/580`), the total when a filter hides some, and how many rows were checked.
+    var title: [Segment] = [Segment(order.isEmpty ? "0/0" : "\(max(0, min(s.taskCursor.index, order.count - 1)) + 1)/\(order.count)", .dim)]
+    if order.count != s.tasks.count { title.append(Segment("of \(s.tasks.count)", .dim)) }
+    if !order.isEmpty {
+      let checked = order.reduce(0) { $0 + ($1 < s.tasks.count && (s.tables[s.tasks[$1].arn]?.isChecked ?? false) ? 1 : 0) }
+      title.append(Segment("checked \(checked)/\(order.count)", checked == order.count ? .dim : .unknown))
+    }
+    if s.errorsOnly { title.append(Segment("errors only", .warn)) }
     if let only = s.scopeFilter {
       title.append(Segment("scope \(s.scopeInfo(only)?.display ?? only.rawValue)", .headerAccent))
     }
@@ -218,7 +225,8 @@ extension DashboardRenderer {
       case .capacity:
         (text, role) = capacityText(task)
       case .name:
-        text = task.identifier
+        // Middle truncation: `-prod` and `-prod-2` stay apart when the column is narrow.
+        text = DrawText.middle(task.identifier, width: w, ellipsis: cs.ellipsis)
       case .status:
         text = shortStatus(task.status, width: w)
         role = statusRole(task)
@@ -245,12 +253,14 @@ extension DashboardRenderer {
       case .latency:
         let src = metrics?.latencySource.last?.value
         let tgt = metrics?.latencyTarget.last?.value
-        if src == nil && tgt == nil {
+        if src == nil && tgt == nil || task.status != TaskStatus.running {
+          // Not running: the last values are not live lag (the LATENCY pane shows them "at stop").
           text = "-"
           role = .dim
         } else {
+          // Both raw metrics; the colour is the end-to-end lag (target, or the larger), never their sum.
           text = "\(src.map(Format.duration) ?? "-")/\(tgt.map(Format.duration) ?? "-")"
-          role = task.status == TaskStatus.running ? s.thresholds.severity(latency: metrics?.currentLatency).role : .dim
+          role = s.thresholds.severity(latency: metrics?.currentLatency).role
         }
       case .spark:
         if let m = metrics {
@@ -270,13 +280,14 @@ extension DashboardRenderer {
           role = .warn
         }
       case .flags:
-        if let tt {
+        if let tt, tt.isChecked {
           let n = problemCount(tt)
           text = "\(n)"
           role = n == 0 ? .ok : (tt.flags.first?.severity == .critical ? .error : .warn)
         } else {
-          text = "-"
-          role = .dim
+          // Never loaded, or the last load failed: not checked, so not zero.
+          text = tt?.error != nil ? "?!" : "?"
+          role = tt?.error != nil ? .error : .unknown
         }
       case .health:
         let h = s.health(of: task)
@@ -309,7 +320,7 @@ extension DashboardRenderer {
     return lo
   }
 
-  /// Total CDC latency (source + target) over the last hour, one row high.
+  /// End-to-end CDC lag (target latency, or the larger of the two) over the last hour, one row high.
   static func drawTaskSpark(_ g: inout Grid, _ s: AppState, _ m: TaskMetrics, x: Int, y: Int, width: Int, override: Role?, _ cs: Charset) {
     guard width > 0 else { return }
     let a = Sparkline.resample(m.latencySource.points, end: s.now, window: 3600, columns: width)
@@ -317,8 +328,7 @@ extension DashboardRenderer {
     var total = [Double?](repeating: nil, count: width)
     var peak = 0.0
     for i in 0..<width {
-      if a[i] == nil && b[i] == nil { continue }
-      let v = (a[i] ?? 0) + (b[i] ?? 0)
+      guard let v = TaskMetrics.endToEnd(source: a[i], target: b[i]) else { continue }
       total[i] = v
       peak = max(peak, v)
     }

@@ -23,7 +23,7 @@ extension CheckReport {
     if tasks.isEmpty {
       lines.append("no tasks")
     } else {
-      let headers = ["TASK", "STATUS", "TYPE", "HEALTH", "READY", "LATENCY", "FINDINGS"]
+      let headers = ["TASK", "STATUS", "TYPE", "HEALTH", "READY", "CDC LAG", "FINDINGS"]
       let rows: [[String]] = tasks.map { t in
         [
           // A serverless replication's type carries the same SL mark as the dashboard's KD column.

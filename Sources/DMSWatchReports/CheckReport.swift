@@ -12,7 +12,8 @@ public struct CheckReport: Sendable, Equatable {
     public var status: String
     public var migrationType: String
     public var stopReason: String?
-    /// Current CDC latency, source + target, seconds (nil when unknown or not a CDC task).
+    /// End-to-end CDC lag, seconds: CDCLatencyTarget (measured from the source commit), or the larger of
+    /// CDCLatencySource and CDCLatencyTarget when they disagree; never their sum (nil when unknown or not a CDC task).
     public var cdcLatencySeconds: Double?
     /// Worst severity of the findings (ok when none).
     public var severity: Severity
@@ -149,14 +150,18 @@ extension CheckReport {
     return missingTasks.isEmpty ? f : max(f, .warn)
   }
 
-  /// 0 when nothing reaches `failOn`, 1 when a finding (or a missing task, which is a warning) is at or
-  /// above it. The default fails on critical findings only.
-  public static func exitCode(_ report: CheckReport, failOn: Severity = .critical) -> Int32 {
+  /// 0 when nothing reaches `failOn`, 1 when a finding is at or above it. The default fails on critical
+  /// findings only. A task asked for by name that does not exist makes it 1 whatever `failOn` says (it was
+  /// not checked, so it cannot pass), unless `allowMissing`; then it is a warning like before.
+  public static func exitCode(_ report: CheckReport, failOn: Severity = .critical, allowMissing: Bool = false) -> Int32 {
+    if !report.missingTasks.isEmpty && !allowMissing { return 1 }
     let sev = report.tasks.flatMap(\.findings).map(\.severity) + report.missingTasks.map { _ in Severity.warn }
     return sev.contains { $0 >= failOn } ? 1 : 0
   }
 
-  public func exitCode(failOn: Severity = .critical) -> Int32 { Self.exitCode(self, failOn: failOn) }
+  public func exitCode(failOn: Severity = .critical, allowMissing: Bool = false) -> Int32 {
+    Self.exitCode(self, failOn: failOn, allowMissing: allowMissing)
+  }
 
   /// One report over several scopes. A scope that failed is listed with its error (unknown, never
   /// passed); a requested task is missing only when no scope that answered has it.

@@ -114,7 +114,7 @@ public struct SeverityLabel: Codable, Sendable, Equatable {
 
 /// Every threshold the rules use, with their defaults. Decodes from partial JSON/YAML: absent keys keep the default.
 public struct RuleConfig: Sendable, Equatable {
-  /// CDC latency (source + target), seconds.
+  /// End-to-end CDC lag (CDCLatencyTarget, or the larger of source and target when they disagree), seconds.
   public var latencyWarnSeconds: Double = 60
   public var latencyCriticalSeconds: Double = 300
   /// Target apply rate below which a task with incoming changes is "slow", rows/s.
@@ -236,6 +236,33 @@ public enum StopReason: Sendable, Equatable {
   public var isError: Bool {
     if case .error = self { return true }
     return false
+  }
+
+  /// LastFailureMessage without DMS's own "Last Error " lead (so the screen never says "Last Error Error…").
+  public static func failureText(_ raw: String) -> String {
+    var s = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+    for lead in ["Last Error: ", "Last Error ", "Last error "] where s.hasPrefix(lead) {
+      s = String(s.dropFirst(lead.count)).trimmingCharacters(in: .whitespaces)
+      break
+    }
+    // "… Stop Reason FATAL_ERROR Error Level FATAL" at the end: said once, in words.
+    if let r = s.range(of: " Stop Reason ", options: .backwards) {
+      let tail = s[r.upperBound...]
+      let code = tail.split(separator: " ").first.map(String.init) ?? ""
+      if !code.isEmpty {
+        s = String(s[..<r.lowerBound]).trimmingCharacters(in: .whitespaces) + " (\(label(code)))"
+      }
+    }
+    return s
+  }
+
+  /// Words for the screen: "Stop Reason FATAL_ERROR" → "fatal error", "NORMAL" → "normal stop".
+  public static func label(_ raw: String) -> String {
+    let c = code(of: raw)
+    if c == "NORMAL" { return "normal stop" }
+    // "stopped: due to low memory", never "stopped: stopped due to…".
+    let words = c.hasPrefix("STOPPED_") ? String(c.dropFirst("STOPPED_".count)) : c
+    return words.lowercased().replacingOccurrences(of: "_", with: " ")
   }
 }
 

@@ -90,9 +90,9 @@ extension Readiness {
   ) -> Readiness {
     let stats = usableTables(tables)
     // A summary (rows dropped for an unfocused task) carries the verdicts judged on its rows.
-    // The cache was judged with the default config; rows still present are re-judged when the config differs.
+    // The cache records the config it was judged with; rows still present are re-judged when it differs.
     let cached = tables.flatMap { t in
-      t.error == nil && (t.isSummary || config.requireValidation == RuleConfig().requireValidation) ? t.summaryCriteria : nil
+      t.error == nil && (t.isSummary || t.criteriaConfig == config) ? t.summaryCriteria : nil
     }
     func table(_ name: String, _ compute: () -> Criterion) -> Criterion {
       cached?.first { $0.name == name } ?? compute()
@@ -193,7 +193,7 @@ extension Readiness {
     let label = TaskRules.minutesLabel(config.readinessWindowMinutes)
     let limit = config.readinessLatencySeconds
     guard let metrics else { return Criterion(name: name, passed: nil, detail: "no CloudWatch latency data") }
-    let points = TaskRules.totalLatency(metrics).filter { $0.time > now.addingTimeInterval(-window) && $0.time <= now }
+    let points = TaskRules.endToEndLatency(metrics).filter { $0.time > now.addingTimeInterval(-window) && $0.time <= now }
     guard let worst = points.map(\.value).max() else {
       return Criterion(name: name, passed: nil, detail: "no latency data in the last \(label)")
     }

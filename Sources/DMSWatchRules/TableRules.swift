@@ -140,8 +140,9 @@ public enum TableRules {
       }
       if state == ValidationState.pendingRecords || pendingStates.contains(state) {
         out.append(TableFlag(
-          table: ref, kind: .validationPending, severity: .warn, actual: pending,
-          detail: "\(state): \(pending) pending records"))
+          table: ref, kind: .validationPending, severity: .warn, actual: pending > 0 ? pending : nil,
+          // "Pending records: 0 pending records" said nothing: the count only when DMS gives one.
+          detail: pending > 0 ? "validation pending: \(pending) record\(pending == 1 ? "" : "s")" : "validation \(state.lowercased()), no record count yet"))
       } else if ![ValidationState.mismatchedRecords, ValidationState.suspendedRecords].contains(state) {
         // No primary key, Table error, Error, or anything DMS adds later.
         out.append(TableFlag(

@@ -29,7 +29,10 @@ public struct TaskTables: Sendable, Equatable {
   /// True when only the summary (flags, counts) is kept: unfocused tasks don't hold every row.
   public private(set) var isSummary = false
 
-  public init(tables: [TableStatistics] = [], loadedAt: Date? = nil) {
+  /// The rule thresholds `summaryCriteria` were judged with (the state's `ruleConfig` on screen).
+  public private(set) var criteriaConfig: RuleConfig
+
+  public init(tables: [TableStatistics] = [], loadedAt: Date? = nil, config: RuleConfig = RuleConfig()) {
     self.tables = tables.sorted { $0.ref < $1.ref }
     self.tableCount = tables.count
     self.flags = TableRules.flags(for: self.tables)
@@ -38,8 +41,19 @@ public struct TaskTables: Sendable, Equatable {
     self.worstByTable = worst
     self.loadedAt = loadedAt
     // Judged once per load, not per frame: readiness of a 20,000-table task stays cheap to draw.
-    self.summaryCriteria = Readiness.tableCriteria(tables: self, config: RuleConfig())
+    self.criteriaConfig = config
+    self.summaryCriteria = Readiness.tableCriteria(tables: self, config: config)
   }
+
+  /// Judges the table-based readiness criteria again with `config` (rows still present).
+  public mutating func rejudge(config: RuleConfig) {
+    guard config != criteriaConfig, !isSummary else { return }
+    criteriaConfig = config
+    summaryCriteria = Readiness.tableCriteria(tables: self, config: config)
+  }
+
+  /// True when the statistics can be judged: loaded and the last refresh did not fail.
+  public var isChecked: Bool { loadedAt != nil && error == nil }
 
   /// Flags that count (unknown is shown but not counted as a problem).
   public var problemCount: Int { flags.filter { $0.severity >= .warn }.count }
@@ -51,6 +65,11 @@ public struct TaskTables: Sendable, Equatable {
   /// memory stays bounded with thousands of tasks.
   public mutating func summarize(config: RuleConfig = RuleConfig()) {
     guard !isSummary else { return }
+    if config != criteriaConfig {
+      // Re-judged with the thresholds in force before the rows go: the dashboard and `check` agree.
+      criteriaConfig = config
+      summaryCriteria = Readiness.tableCriteria(tables: self, config: config)
+    }
     tables = []
     isSummary = true
   }
@@ -66,12 +85,19 @@ public struct TaskMetrics: Sendable, Equatable {
   }
   public var latencySource: TimeSeries { self[DMSMetric.cdcLatencySource] }
   public var latencyTarget: TimeSeries { self[DMSMetric.cdcLatencyTarget] }
-  /// Current total lag = source + target latency, from the newest points.
-  public var currentLatency: Double? {
-    let s = latencySource.last?.value
-    let t = latencyTarget.last?.value
-    if s == nil && t == nil { return nil }
-    return (s ?? 0) + (t ?? 0)
+  /// The end-to-end CDC lag from the newest points: CDCLatencyTarget, which DMS measures from the source
+  /// commit time and so already contains the source latency. When the metrics disagree (target below source,
+  /// or only source reported) the larger one. Never their sum.
+  public var currentLatency: Double? { Self.endToEnd(source: latencySource.last?.value, target: latencyTarget.last?.value) }
+
+  /// End-to-end lag of one sample: the larger of source and target latency (nil when neither is known).
+  public static func endToEnd(source: Double?, target: Double?) -> Double? {
+    switch (source, target) {
+    case (nil, nil): return nil
+    case (let s?, nil): return s
+    case (nil, let t?): return t
+    case (let s?, let t?): return max(s, t)
+    }
   }
 }
 
@@ -107,6 +133,37 @@ public struct TaskHealth: Sendable, Equatable {
     switch task.status {
     case TaskStatus.running: return TaskHealth(severity: .ok, summary: "healthy")
     case TaskStatus.stopped: return TaskHealth(severity: .ok, summary: task.stopReason.map { "stopped: \($0)" } ?? "stopped")
+    case TaskStatus.ready: return TaskHealth(severity: .ok, summary: "ready to start")
+    case TaskStatus.starting, TaskStatus.stopping, TaskStatus.creating, TaskStatus.modifying:
+      return TaskHealth(severity: .unknown, summary: "\(task.status)…")
+    default: return TaskHealth(severity: .unknown, summary: task.status)
+    }
+  }
+}
+
+extension TaskHealth {
+  /// The HEALTH cell from the findings `check` reports on the same data: the worst finding's severity and
+  /// message. A task whose statistics are not loaded, or whose last load failed, is unknown — never healthy.
+  public static func judge(task: ReplicationTask, tables: TaskTables?, findings: [Finding]) -> TaskHealth {
+    let ranked = TaskRules.sorted(findings)
+    let worst = ranked.first?.severity ?? .ok
+    if let first = ranked.first, worst >= .warn {
+      let problems = ranked.filter { $0.severity >= .warn }.count
+      let text = first.table.map { "\($0): \(first.message)" } ?? first.message
+      return TaskHealth(severity: worst, summary: problems > 1 ? "\(text) (+\(problems - 1))" : text)
+    }
+    let transitional = [TaskStatus.starting, TaskStatus.stopping, TaskStatus.creating, TaskStatus.modifying].contains(task.status)
+    if worst == .unknown, !transitional {
+      if let err = tables?.error {
+        return TaskHealth(severity: .unknown, summary: "? tables: \(err)")
+      }
+      if tables == nil || tables?.loadedAt == nil { return TaskHealth(severity: .unknown, summary: "loading…") }
+      if let first = ranked.first { return TaskHealth(severity: .unknown, summary: "? \(first.message)") }
+    }
+    switch task.status {
+    case TaskStatus.running: return TaskHealth(severity: .ok, summary: "healthy")
+    case TaskStatus.stopped:
+      return TaskHealth(severity: .ok, summary: task.stopReason.map { "stopped: \(StopReason.label($0))" } ?? "stopped")
     case TaskStatus.ready: return TaskHealth(severity: .ok, summary: "ready to start")
     case TaskStatus.starting, TaskStatus.stopping, TaskStatus.creating, TaskStatus.modifying:
       return TaskHealth(severity: .unknown, summary: "\(task.status)…")

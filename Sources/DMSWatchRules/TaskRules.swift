@@ -82,7 +82,8 @@ public enum TaskRules {
 
   static func statusFindings(task: ReplicationTask) -> [Finding] {
     let id = task.identifier
-    let failure = task.lastFailureMessage.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+    // DMS's "Last Error … Stop Reason X Error Level Y" read once, in words (never "Last Error Error…").
+    let failure = task.lastFailureMessage.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : StopReason.failureText($0) }
     var out: [Finding] = []
     var failureShown = false
     if task.status == TaskStatus.failed || task.status == TaskStatus.failedMove {
@@ -94,7 +95,7 @@ public enum TaskRules {
       case .error(let code):
         out.append(Finding(
           event: FindingEvent.taskStoppedError, severity: .critical, task: id,
-          message: "stopped: \(code)\(failure.map { ": \(clip($0, 300))" } ?? "")"))
+          message: "stopped: \(StopReason.label(code))\(failure.map { ": \(clip($0, 300))" } ?? "")"))
         failureShown = true
       case .unrecognized(let code):
         out.append(Finding(
@@ -122,11 +123,12 @@ public enum TaskRules {
     if latency >= config.latencyCriticalSeconds || latency >= config.latencyWarnSeconds {
       let critical = latency >= config.latencyCriticalSeconds
       let threshold = critical ? config.latencyCriticalSeconds : config.latencyWarnSeconds
-      let src = metrics.latencySource.last?.value ?? 0
-      let tgt = metrics.latencyTarget.last?.value ?? 0
+      let src = metrics.latencySource.last?.value
+      let tgt = metrics.latencyTarget.last?.value
+      let basis = Self.latencyBasis(source: src, target: tgt)
       out.append(Finding(
         event: FindingEvent.taskLatencyHigh, severity: critical ? .critical : .warn, task: id,
-        message: "CDC latency \(Format.duration(latency)) (source \(Format.duration(src)) + target \(Format.duration(tgt))) >= \(Format.duration(threshold))",
+        message: "CDC lag \(Format.duration(latency)) (\(basis)) >= \(Format.duration(threshold))",
         value: latency, threshold: threshold))
     }
     let stalled = isStalled(metrics, now: now, window: config.stallMinutes * 60)
@@ -146,11 +148,26 @@ public enum TaskRules {
     return out
   }
 
-  /// Source + target latency per timestamp (a timestamp with only one of them uses that one).
-  public static func totalLatency(_ metrics: TaskMetrics) -> [SeriesPoint] {
+  /// Which metric the end-to-end lag is: "target latency; source 2s" or, when the metrics disagree,
+  /// "source latency 5m, above target 1m".
+  public static func latencyBasis(source: Double?, target: Double?) -> String {
+    switch (source, target) {
+    case (nil, nil): return "no latency data"
+    case (_?, nil): return "source latency; target not reported"
+    case (nil, _?): return "target latency; source not reported"
+    case (let s?, let t?):
+      return t >= s
+        ? "target latency; source \(Format.duration(s))"
+        : "source latency, above target \(Format.duration(t))"
+    }
+  }
+
+  /// End-to-end lag per timestamp: CDCLatencyTarget (measured from the source commit, so it contains the
+  /// source latency); the larger of the two when they disagree; a timestamp with only one of them uses that one.
+  public static func endToEndLatency(_ metrics: TaskMetrics) -> [SeriesPoint] {
     var byTime: [Date: Double] = [:]
-    for p in metrics.latencySource.points { byTime[p.time, default: 0] += p.value }
-    for p in metrics.latencyTarget.points { byTime[p.time, default: 0] += p.value }
+    for p in metrics.latencySource.points { byTime[p.time] = max(byTime[p.time] ?? p.value, p.value) }
+    for p in metrics.latencyTarget.points { byTime[p.time] = max(byTime[p.time] ?? p.value, p.value) }
     return byTime.map { SeriesPoint(time: $0.key, value: $0.value) }.sorted { $0.time < $1.time }
   }
 
@@ -159,7 +176,7 @@ public enum TaskRules {
   /// fewer than 3 latency points, points spanning less than 3/4 of the window, newest point older than
   /// one window before `now`, or no throughput points in the window.
   public static func isStalled(_ metrics: TaskMetrics, now: Date, window: TimeInterval) -> Bool? {
-    let total = totalLatency(metrics)
+    let total = endToEndLatency(metrics)
     guard window > 0, let newest = total.last?.time, newest >= now.addingTimeInterval(-window) else { return nil }
     let start = newest.addingTimeInterval(-window)
     let lat = total.filter { $0.time >= start }

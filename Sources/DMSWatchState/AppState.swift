@@ -94,7 +94,16 @@ public struct AppState: Sendable {
   public var reconTaskArn: String?
   /// When set, TASKS shows only this scope (`:scope NAME`, or the scope key).
   public var scopeFilter: ScopeID?
-  public var thresholds = Thresholds()
+  /// The rule thresholds the dashboard judges with: the config file's, the same `check` uses.
+  public var ruleConfig = RuleConfig()
+  /// The latency thresholds of `ruleConfig` (one value, two views).
+  public var thresholds: Thresholds {
+    get { ruleConfig.thresholds }
+    set {
+      ruleConfig.latencyWarnSeconds = newValue.latencyWarn
+      ruleConfig.latencyCriticalSeconds = newValue.latencyCritical
+    }
+  }
   /// Commands sent whose outcome is not yet known, by task ARN.
   public var pending: [String: String] = [:]
 
@@ -108,6 +117,8 @@ public struct AppState: Sendable {
   public var marked: Set<TableRef> = []
   public var sort = TaskSort()
   public var filter = ""
+  /// `E`: TASKS shows only tasks whose findings reach warn (the same findings `check` reports).
+  public var errorsOnly = false
   public var filterEditing = false
   public var overlay: Overlay = .none
   public var logFollow = true
@@ -229,9 +240,10 @@ public struct AppState: Sendable {
   public func isStale(_ source: DataSource) -> Bool { sources[source]?.isStale(now: now) ?? false }
   public var anyStale: Bool { DataSource.allCases.contains { isStale($0) } }
 
-  /// Health of one task for the TASKS mark and sorting.
+  /// Health of one task for the TASKS mark and sorting: the worst of the findings `check` would report
+  /// from the same data and thresholds (unknown while statistics or metrics are not loaded).
   public func health(of task: ReplicationTask) -> TaskHealth {
-    TaskHealth.evaluate(task: task, tables: tables[task.arn], metrics: metrics[task.arn], thresholds: thresholds)
+    TaskHealth.judge(task: task, tables: tables[task.arn], findings: findings(for: task))
   }
 
   // MARK: ordering
@@ -246,6 +258,7 @@ public struct AppState: Sendable {
     let labels = Dictionary(scopes.map { ($0.id, $0.display.lowercased()) }, uniquingKeysWith: { a, _ in a })
     for (i, t) in tasks.enumerated() {
       if let only = scopeFilter, t.scope != only { continue }
+      if errorsOnly, health(of: t).severity < .warn { continue }
       if lowered.isEmpty {
         idx.append(i)
         continue
@@ -265,7 +278,10 @@ public struct AppState: Sendable {
       case .progress: return .number(Double(t.stats?.fullLoadProgressPercent ?? -1))
       case .latency: return .number(metrics[t.arn]?.currentLatency ?? -1)
       case .flags: return .number(Double(tables[t.arn]?.problemCount ?? -1))
-      case .health: return .number(Double(health(of: t).severity.rawValue))
+      case .health:
+        // Failed tasks first among the critical ones (descending is the health sort's default).
+        let failed = t.status == TaskStatus.failed || t.status == TaskStatus.failedMove
+        return .number(Double(health(of: t).severity.rawValue) + (failed ? 0.5 : 0))
       case .scope: return .text(labels[t.scope] ?? t.scope.rawValue)
       }
     }
@@ -298,7 +314,7 @@ public struct AppState: Sendable {
 
   public mutating func selectTask(arn: String?) {
     if arn != selectedTaskArn {
-      if let old = selectedTaskArn { tables[old]?.summarize() }
+      if let old = selectedTaskArn { tables[old]?.summarize(config: ruleConfig) }
       selectedTaskArn = arn
       logNotice = nil
       marked = []

@@ -46,6 +46,7 @@ public enum Command: String, Sendable, CaseIterable, Codable {
   case detail
   case scopeNext
   case reconcile
+  case errorsOnly
 }
 
 /// One binding: keys, the command, and how help and the hint bar show it.
@@ -116,10 +117,10 @@ public struct KeyMap: Sendable {
     KeyBinding([.enter], .drillDown, hint: "tables", "focus the selected task's tables", panes: [.tasks]),
     KeyBinding([.char("/")], .filter, hint: "filter", "filter tasks (substring; ! inverts)", panes: [.tasks]),
     KeyBinding([.escape], .back, "clear filter / marks / back to TASKS"),
-    KeyBinding([.char("s")], .start, hint: "start", "start task (menu: start / resume / reload-target)", mutates: true),
+    KeyBinding([.char("s")], .start, hint: "start", "start task (menu: only what the state allows)", mutates: true),
     KeyBinding([.char("x")], .stop, hint: "stop", "stop task (asks, default No)", mutates: true),
     KeyBinding([.char("r")], .reload, hint: "reload", "reload marked or selected tables (asks, default No)", panes: [.tables, .flags], mutates: true),
-    KeyBinding([.char("v")], .validate, hint: "revalidate", "rerun validation (validate-only) on marked or all tables", mutates: true),
+    KeyBinding([.char("v")], .validate, hint: "revalidate", "rerun validation on marked or all tables (all: asks)", mutates: true),
     KeyBinding([.char(" ")], .mark, hint: "mark", "mark/unmark table", panes: [.tables, .flags]),
     KeyBinding([.char("a")], .markAll, "mark all / none", panes: [.tables, .flags]),
     KeyBinding([.char("o")], .sortNext, hint: "sort", "sort by next column", panes: [.tasks]),
@@ -133,6 +134,7 @@ public struct KeyMap: Sendable {
     KeyBinding([.char("H")], .sortByHealth, "sort by health", panes: [.tasks]),
     KeyBinding([.char("R")], .reconcile, "RECON: source vs target row counts (checksums for marked tables); esc cancels"),
     KeyBinding([.char("@")], .scopeNext, "scopes: show only the next account/region (all → each → all)", panes: [.tasks]),
+    KeyBinding([.char("E")], .errorsOnly, "errors only: show only tasks with warn/critical findings (again: all)", panes: [.tasks]),
     KeyBinding([.char("d")], .detail, hint: "detail", "task detail: readiness checklist, findings, triage hints"),
     KeyBinding([.char("f")], .followLog, hint: "follow", "pause / resume log follow", panes: [.log]),
     KeyBinding([.ctrl("r")], .refresh, hint: "refresh", "refresh now"),

@@ -133,7 +133,7 @@ public struct Reducer: Sendable {
       for i in instances { s.instances[i.arn] = i }
       for e in endpoints { s.endpoints[e.arn] = e }
     case .tablesLoaded(_, let arn, var tt, let at):
-      if arn != s.selectedTaskArn { tt.summarize() }
+      if arn != s.selectedTaskArn { tt.summarize(config: s.ruleConfig) } else { tt.rejudge(config: s.ruleConfig) }
       s.tables[arn] = tt
       if arn == s.selectedTaskArn {
         s.setSource(.tables, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
@@ -217,27 +217,39 @@ public struct Reducer: Sendable {
       }
       return r
     case .startMenu(let arn, let index):
-      let n = Self.startMenuItems.count
+      // Only what DMS accepts for this task's state and type (TaskActions).
+      let items = s.tasks.first(where: { $0.arn == arn }).map(TaskActions.startTypes(for:)) ?? []
+      let n = items.count
+      guard n > 0 else {
+        s.overlay = .none
+        return r
+      }
       switch key {
       case .escape, .char("q"), .char("n"): s.overlay = .none
       case .down, .char("j"), .tab: s.overlay = .startMenu(taskArn: arn, index: (index + 1) % n)
       case .up, .char("k"), .backTab: s.overlay = .startMenu(taskArn: arn, index: (index + n - 1) % n)
       case .char("1"), .char("2"), .char("3"):
-        if case .char(let c) = key, let d = c.wholeNumberValue { s.overlay = .startMenu(taskArn: arn, index: d - 1) }
+        if case .char(let c) = key, let d = c.wholeNumberValue, d <= n { s.overlay = .startMenu(taskArn: arn, index: d - 1) }
       case .enter:
-        let type = Self.startMenuItems[index]
-        guard let task = s.tasks.first(where: { $0.arn == arn }) else {
+        guard index >= 0, index < n, let task = s.tasks.first(where: { $0.arn == arn }) else {
           s.overlay = .none
           return r
         }
+        let type = items[index]
         let cmd = ServiceCommand.start(arn: arn, task: task.identifier, type: type)
         if type == .resumeProcessing {
           s.overlay = .none
           r.effects += perform(&s, cmd)
         } else {
-          let warning = type == .reloadTarget
-            ? "Reload target for \(task.identifier)\(whereText(s, task))? Every table is truncated or recreated and loaded again."
-            : "Start replication for \(task.identifier)\(whereText(s, task)) from the beginning? A previous full load is repeated."
+          let warning: String
+          if type == .reloadTarget {
+            warning = "Reload target for \(task.identifier)\(whereText(s, task))? Every table is truncated or recreated and loaded again."
+          } else if task.migration == .cdc {
+            // A CDC-only task has no full load: start-replication begins reading changes from now.
+            warning = "Start replication for \(task.identifier)\(whereText(s, task))? CDC starts reading changes from now (no full load)."
+          } else {
+            warning = "Start replication for \(task.identifier)\(whereText(s, task))? The full load runs, then CDC."
+          }
           s.overlay = .confirm(Confirmation(command: cmd, prompt: warning))
         }
       default: break
@@ -328,7 +340,13 @@ public struct Reducer: Sendable {
     }
 
     guard let cmd = keyMap.command(for: key, in: s.focus) else {
-      r.redraw = false
+      // Never silence: say the key does nothing here (and where it does, if anywhere).
+      let elsewhere = keyMap.bindings.first { $0.keys.contains(key) }
+      if let b = elsewhere {
+        setMessage(&s, "\(key.label): \(b.description) — not in \(s.focus.rawValue.uppercased()) (? lists the keys)", .warn)
+      } else {
+        setMessage(&s, "\(key.label): no such key (? lists the keys)", .warn)
+      }
       return r
     }
     if s.readOnly, let b = keyMap.binding(for: cmd), b.mutates {
@@ -376,14 +394,17 @@ public struct Reducer: Sendable {
       }
     case .start:
       guard let t = s.selectedTask else { return noTask(&s) }
-      s.overlay = .startMenu(taskArn: t.arn, index: t.status == TaskStatus.ready ? 1 : 0)
+      if let why = TaskActions.startRefusal(t) { return refuse(&s, why) }
+      s.overlay = .startMenu(taskArn: t.arn, index: 0)
     case .stop:
       guard let t = s.selectedTask else { return noTask(&s) }
+      if let why = TaskActions.stopRefusal(t) { return refuse(&s, why) }
       s.overlay = .confirm(Confirmation(
         command: .stop(arn: t.arn, task: t.identifier),
         prompt: "Stop task \(t.identifier) (\(t.status))\(whereText(s, t))? Replication stops until it is resumed."))
     case .reload:
       guard let t = s.selectedTask else { return noTask(&s) }
+      if let why = TaskActions.reloadRefusal(t, what: "tables reload") { return refuse(&s, why) }
       let targets = reloadTargets(s)
       guard !targets.isEmpty else {
         setMessage(&s, "no table selected", .warn)
@@ -394,12 +415,22 @@ public struct Reducer: Sendable {
         prompt: "Reload \(targets.count == 1 ? targets[0].qualifiedName : "\(targets.count) tables") of \(t.identifier)\(whereText(s, t))? Target rows are reloaded from the source."))
     case .validate:
       guard let t = s.selectedTask else { return noTask(&s) }
+      if let why = TaskActions.reloadRefusal(t, what: "tables revalidate") { return refuse(&s, why) }
+      if let why = TaskActions.validationRefusal(t, tables: s.selectedTables) { return refuse(&s, why) }
       let targets = s.marked.isEmpty ? (s.selectedTables?.tables.map(\.ref) ?? []) : s.marked.sorted()
       guard !targets.isEmpty else {
         setMessage(&s, "no table statistics loaded yet for \(t.identifier)", .warn)
         return []
       }
-      return perform(&s, .reload(arn: t.arn, task: t.identifier, tables: targets, option: .validateOnly))
+      let cmd = ServiceCommand.reload(arn: t.arn, task: t.identifier, tables: targets, option: .validateOnly)
+      if s.marked.isEmpty {
+        // No marks: every table of the task — ask, naming how many.
+        s.overlay = .confirm(Confirmation(
+          command: cmd,
+          prompt: "Revalidate all \(targets.count) table\(targets.count == 1 ? "" : "s") of \(t.identifier)\(whereText(s, t))? Validation runs again on each (no data is reloaded)."))
+        return []
+      }
+      return perform(&s, cmd)
     case .mark:
       guard let ref = currentTableRef(s) else { return [] }
       if s.marked.contains(ref) { s.marked.remove(ref) } else { s.marked.insert(ref) }
@@ -461,6 +492,11 @@ public struct Reducer: Sendable {
       setMessage(&s, s.scopeFilter.map { "showing scope \(s.scopeInfo($0)?.display ?? $0.rawValue) only (@ for the next)" } ?? "showing every scope", .ok)
       s.recomputeTaskOrder()
       s.syncTableCursor()
+    case .errorsOnly:
+      s.errorsOnly.toggle()
+      s.recomputeTaskOrder()
+      s.syncTableCursor()
+      setMessage(&s, s.errorsOnly ? "errors only: \(s.taskOrder.count) task\(s.taskOrder.count == 1 ? "" : "s") with warn/critical findings (E for all)" : "showing every task", .ok)
     case .followLog:
       s.logFollow.toggle()
       if s.logFollow { s.logScrollBack = 0 }
@@ -476,6 +512,12 @@ public struct Reducer: Sendable {
       s.sort = TaskSort(column: c, descending: [.latency, .flags, .health].contains(c))
     }
     s.recomputeTaskOrder()
+  }
+
+  /// A refusal before any dialog: a one-line reason on the status line, and the audit log.
+  private func refuse(_ s: inout AppState, _ why: String) -> [Effect] {
+    setMessage(&s, why, .warn)
+    return [.audit("refused: \(why)")]
   }
 
   private func noTask(_ s: inout AppState) -> [Effect] {

@@ -12,8 +12,8 @@ struct Check: ParsableCommand {
     commandName: "check",
     abstract: "Check the tasks once and exit (for cron and schedulers).",
     discussion: """
-      Exit status: 0 nothing at or above --fail-on; 1 findings at or above --fail-on (a task that does not \
-      exist counts as a warning); 2 usage or configuration error; 3 AWS unreachable, credentials failed, \
+      Exit status: 0 nothing at or above --fail-on; 1 findings at or above --fail-on, or a task named with \
+      --task or the config's tasks: does not exist (--allow-missing makes that a warning); 2 usage or configuration error; 3 AWS unreachable, credentials failed, \
       or --max-time exceeded. A failed notification does not change the exit status (it is reported on \
       stderr and in the log). See docs/check.md.
       """)
@@ -22,6 +22,9 @@ struct Check: ParsableCommand {
 
   @Option(name: .customLong("task"), help: "Task identifier or ARN to check (repeatable; default: the config's tasks, else all).")
   var tasks: [String] = []
+
+  @Flag(name: .customLong("allow-missing"), help: "A named task that does not exist is a warning, not exit 1.")
+  var allowMissing = false
 
   @Flag(help: "Print the JSON report (docs/check-json.md) instead of the table.")
   var json = false
@@ -226,7 +229,7 @@ struct Check: ParsableCommand {
         log.write(f)
       }
     }
-    let code = report.exitCode(failOn: settings.failOn)
+    let code = report.exitCode(failOn: settings.failOn, allowMissing: allowMissing)
     log.write(
       "result: \(report.summary.tasks) tasks, \(report.summary.critical) critical, \(report.summary.warn) warn, "
         + "\(report.summary.missingTasks) missing; exit \(code)")

@@ -223,6 +223,14 @@ extension DMSWatch {
   /// Usage errors (bad flags or values) exit 2, like config errors, for every subcommand.
   static func main() {
     let arguments = Array(CommandLine.arguments.dropFirst())
+    if arguments == ["--help"] || arguments == ["-h"] || arguments == ["help"] {
+      print(CLIHelp.rootHelp())
+      Foundation.exit(0)
+    }
+    if let hint = CLIHelp.suggestion(for: arguments) {
+      printError(hint)
+      Foundation.exit(2)
+    }
     // The dashboard's signal handling must be in place before any other thread starts
     // (threads inherit the blocked mask); headless subcommands keep the default handling.
     // A credential helper (credential_process) never outlives dmswatch: exit kills its process group.

@@ -131,12 +131,13 @@ struct Dashboard: ParsableCommand {
         options: .init(maxBytes: Int64(cfg.recording.maxMB * 1_000_000), keep: cfg.recording.keep, mode: source.demo ? "demo" : "live", poll: poll.recorded))
     }
     if let recorder { services = FlightRecording.wrap(services, recorder: recorder, clock: clock) }
-    let thresholds = cfg.thresholds
+    // One set of thresholds: the screen judges with what `check` judges with.
+    let ruleConfig = cfg.ruleConfig
     try MainActor.assumeIsolated {
       try runDashboard(
         theme: loadedTheme, noColor: noColor, services: services, failedScopes: failed, reconcilers: reconcilers, clock: clock,
         audit: audit, poll: poll,
-        readOnly: readOnly, keyMap: keyMap, thresholds: thresholds, notify: (cfg, env, backend, paths.logFile),
+        readOnly: readOnly, keyMap: keyMap, ruleConfig: ruleConfig, notify: (cfg, env, backend, paths.logFile),
         recorder: recorder, stateDir: paths.stateDir)
     }
   }
@@ -147,7 +148,7 @@ func runDashboard(
   theme: Theme, noColor: Bool, services: [ServiceBundle], failedScopes: [(ScopeInfo, String)], reconcilers: [ScopeID: ReconcileJob],
   clock: any Clock, audit: AuditLog,
   poll: PollSettings, readOnly: Bool,
-  keyMap: KeyMap, thresholds: Thresholds, notify: (config: AppConfig, env: [String: String], backend: Backend, logFile: String),
+  keyMap: KeyMap, ruleConfig: RuleConfig, notify: (config: AppConfig, env: [String: String], backend: Backend, logFile: String),
   recorder: Recorder? = nil, stateDir: String
 ) throws {
   // Notifications on transitions (config `notifications:` and NOTIFIER_URL); failures go to the status line and the log.
@@ -171,7 +172,7 @@ func runDashboard(
   }
   var state = AppState(now: clock.now(), pollInterval: poll.tasks)
   state.readOnly = readOnly
-  state.thresholds = thresholds
+  state.ruleConfig = ruleConfig
   let controller = AppController(
     state: state, scopes: services, clock: clock, reducer: Reducer(keyMap: keyMap), audit: audit, poll: poll)
   for (info, error) in failedScopes { controller.dispatch(.engine(.scopeChanged(info, error: error))) }
@@ -273,7 +274,6 @@ func runDashboard(
   // Feed findings to the notifier every 5 s once data is in; findings present at start are primed, not sent.
   var primed = false
   var lastFailureShown: String?
-  let ruleConfig = notify.config.ruleConfig
   let notifyTimer = DispatchSource.makeTimerSource(queue: .main)
   notifyTimer.schedule(deadline: .now() + 5, repeating: 5, leeway: .milliseconds(500))
   notifyTimer.setEventHandler {
@@ -282,7 +282,7 @@ func runDashboard(
       let s = controller.state
       // Identity is the ARN: tasks of one name in two regions never resolve each other's alerts.
       let scope = Set(s.tasks.filter { s.tables[$0.arn] != nil }.map(\.arn))
-      let findings = s.allFindings(config: ruleConfig).filter { scope.contains($0.task) }
+      let findings = s.allFindings().filter { $0.taskArn.map(scope.contains) ?? scope.contains($0.task) }
       if !primed {
         notifier.prime(findings: findings)
         primed = true

@@ -109,9 +109,23 @@ final class AppControllerTests: XCTestCase {
     XCTAssertEqual(audit.first?.user, "oncall")
   }
 
-  func testServiceErrorIsShownNotAssumed() async throws {
+  func testStopOnAStoppedTaskIsRefusedBeforeAnyDialog() async throws {
     let fake = FakeDMS(taskCount: 1)
     fake.tasks[0].status = "stopped"
+    let (c, _, clock) = makeController(fake)
+    await loadTasks(c, clock)
+    c.dispatch(.key(.char("x")))
+    XCTAssertEqual(c.state.overlay, .none)
+    XCTAssertEqual(c.state.message?.text, "task-0 is stopped: nothing to stop")
+    c.dispatch(.key(.char("y")))
+    XCTAssertEqual(fake.callCount("StopReplicationTask"), 0, "nothing sent")
+    XCTAssertTrue(try auditLines().contains { $0.detail.contains("refused: task-0 is stopped") })
+  }
+
+  func testServiceErrorIsShownNotAssumed() async throws {
+    let fake = FakeDMS(taskCount: 1)
+    // The task looks running (so stop is offered) but DMS answers that it is not.
+    fake.failNext["StopReplicationTask"] = ServiceError(kind: .invalidState, code: "InvalidResourceStateFault", message: "Replication task is not running")
     let (c, _, clock) = makeController(fake)
     await loadTasks(c, clock)
     c.dispatch(.key(.char("x")))
@@ -161,7 +175,7 @@ final class AppControllerTests: XCTestCase {
     XCTAssertNotNil(c.state.tables["arn:aws:dms:us-east-1:1:task:RES0"], "focused task loaded")
     await c.engine.engines[0].pollMetrics()
     XCTAssertEqual(fake.callCount("GetMetricData"), 1, "one call for all visible tasks")
-    XCTAssertEqual(c.state.metrics["arn:aws:dms:us-east-1:1:task:RES0"]?.currentLatency, 4)
+    XCTAssertEqual(c.state.metrics["arn:aws:dms:us-east-1:1:task:RES0"]?.currentLatency, 3, "the target latency, not source + target")
   }
 
   func testTableErrorKeepsLastGoodData() async throws {

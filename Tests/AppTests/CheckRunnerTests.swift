@@ -58,7 +58,7 @@ final class CheckRunnerTests: XCTestCase {
     XCTAssertTrue(out.report.missingTasks.isEmpty)
   }
 
-  func testUnknownTaskIsAWarningAndOthersAreChecked() async throws {
+  func testUnknownTaskFailsUnlessAllowedAndOthersAreChecked() async throws {
     let (fleet, clock, sleep) = simulated()
     let all = try await runner(fleet, clock, sleep).run().report
     let okTask = try XCTUnwrap(all.tasks.first { $0.findings.allSatisfy { $0.severity < .warn } })
@@ -70,8 +70,9 @@ final class CheckRunnerTests: XCTestCase {
     XCTAssertEqual(out.report.exitCode(failOn: .critical), 1)
 
     let onlyGood = try await runner(fleet, clock, sleep) { $0.tasks = ["ghost-task", okTask.identifier] }.run().report
-    XCTAssertEqual(onlyGood.exitCode(failOn: .critical), 0, "a missing task is a warning, not critical")
-    XCTAssertEqual(onlyGood.exitCode(failOn: .warn), 1)
+    XCTAssertEqual(onlyGood.exitCode(failOn: .critical), 1, "a named task that does not exist was not checked")
+    XCTAssertEqual(onlyGood.exitCode(failOn: .critical, allowMissing: true), 0, "--allow-missing: a warning, not critical")
+    XCTAssertEqual(onlyGood.exitCode(failOn: .warn, allowMissing: true), 1)
   }
 
   func testRerunValidationMovesPendingToAResultWithinTheWait() async throws {
@@ -168,7 +169,7 @@ final class CheckRunnerTests: XCTestCase {
     let out = try await fakeRunner(fake).run()
     XCTAssertEqual(out.report.tasks.count, 3)
     XCTAssertEqual(out.report.exitCode(failOn: .warn), 0, "\(out.report.tasks.flatMap(\.findings))")
-    XCTAssertEqual(out.report.tasks.first?.cdcLatencySeconds, 4)
+    XCTAssertEqual(out.report.tasks.first?.cdcLatencySeconds, 3)
   }
 
   func testNetworkErrorListingTasksIsExitThree() async throws {
@@ -246,7 +247,7 @@ final class CheckRunnerTests: XCTestCase {
     XCTAssertEqual(fake.metricBatches.reduce(0, +), 200 * DMSMetric.all.count)
     XCTAssertTrue(fake.metricBatches.allSatisfy { $0 <= 500 }, "\(fake.metricBatches)")
     XCTAssertEqual(fake.metricBatches.count, 3)
-    XCTAssertTrue(out.report.tasks.allSatisfy { $0.cdcLatencySeconds == 4 })
+    XCTAssertTrue(out.report.tasks.allSatisfy { $0.cdcLatencySeconds == 3 })
   }
 
   func testLoggingOffIsANoteAndLogErrorsCount() async throws {
@@ -335,7 +336,7 @@ final class CheckRunnerTests: XCTestCase {
     let out = try await fakeRunner(fake) { $0.ruleConfig = rc }.run()
     let f = try XCTUnwrap(out.report.tasks[0].findings.first { $0.event == FindingEvent.taskLatencyHigh })
     XCTAssertEqual(f.severity, .warn)
-    XCTAssertEqual(f.value, 4)
+    XCTAssertEqual(f.value, 3, "end-to-end lag (target), not source + target")
     XCTAssertEqual(f.threshold, 3)
     XCTAssertEqual(out.report.exitCode(failOn: .warn), 1)
     XCTAssertEqual(out.report.exitCode(failOn: .critical), 0)

@@ -28,7 +28,7 @@ final class CheckReportTests: XCTestCase {
     XCTAssertEqual(r.tasks.map(\.readiness.ready), [false, true, false, false])
     XCTAssertEqual(r.tasks[0].hints.map(\.id), ["table-not-found"])
     XCTAssertEqual(r.tasks[0].cdcLatencySeconds, nil)
-    XCTAssertEqual(r.tasks[1].cdcLatencySeconds, 3)
+    XCTAssertEqual(r.tasks[1].cdcLatencySeconds, 2, "the larger of source 2 s and target 1 s, not their sum")
     XCTAssertEqual(r.tasks[3].findings.map(\.event), [FindingEvent.tableMissing])
     XCTAssertEqual(r.summary, {
       var s = CheckReport.Summary(tasks: [], missingTasks: 0)
@@ -38,7 +38,7 @@ final class CheckReportTests: XCTestCase {
     XCTAssertEqual(r.generatedAt, t0, "fractional seconds dropped")
   }
 
-  func testMissingTasksAreWarnings() {
+  func testMissingTasksFailUnlessAllowedThenAreWarnings() {
     let r = sampleReport(requested: ["orders", "ghost", "arn:aws:dms:us-east-1:123456789012:task:BILLINGRES", "ghost"])
     XCTAssertEqual(r.missingTasks, ["ghost"])
     XCTAssertEqual(r.summary.missingTasks, 1)
@@ -48,7 +48,8 @@ final class CheckReportTests: XCTestCase {
       requested: ["billing", "nope"], source: "sim", now: t0)
     XCTAssertEqual(clean.worstSeverity, .warn)
     XCTAssertEqual(clean.exitCode(failOn: .warn), 1)
-    XCTAssertEqual(clean.exitCode(failOn: .critical), 0)
+    XCTAssertEqual(clean.exitCode(failOn: .critical), 1, "a named task that does not exist was not checked")
+    XCTAssertEqual(clean.exitCode(failOn: .critical, allowMissing: true), 0)
   }
 
   func testExitCodes() {
@@ -117,10 +118,10 @@ final class CheckReportTests: XCTestCase {
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     XCTAssertEqual(lines[0], "dmswatch check: 4 tasks (2 critical, 1 warn, 1 ok), 1 ready")
     XCTAssertEqual(lines[1], "source: simulator  at 2026-09-21T14:13:20Z")
-    XCTAssertEqual(lines[3], "TASK     STATUS   TYPE               HEALTH    READY      LATENCY  FINDINGS")
+    XCTAssertEqual(lines[3], "TASK     STATUS   TYPE               HEALTH    READY      CDC LAG  FINDINGS")
     XCTAssertEqual(lines[4], "archive  failed   full-load          CRITICAL  NOT READY        -         2")
-    XCTAssertEqual(lines[5], "billing  running  full-load-and-cdc  OK        READY         3.0s         0")
-    XCTAssertEqual(lines[6], "lagging  running  full-load-and-cdc  WARN      NOT READY    1m11s         1")
+    XCTAssertEqual(lines[5], "billing  running  full-load-and-cdc  OK        READY         2.0s         0")
+    XCTAssertEqual(lines[6], "lagging  running  full-load-and-cdc  WARN      NOT READY    1m10s         1")
     XCTAssertTrue(lines.contains("orders  CRITICAL  NOT READY"))
     XCTAssertTrue(lines.contains("  CRITICAL dms.table.missing public.orders: inserts: 10 captured, 8 applied (2 missing)"), text)
     XCTAssertTrue(lines.contains("  hint [table-not-found] Table not found"), text)

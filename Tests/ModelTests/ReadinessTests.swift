@@ -58,7 +58,7 @@ final class ReadinessTests: XCTestCase {
     let old = makeMetrics(source: { i in i == 2 ? 90 : 2 })
     XCTAssertTrue(evaluate(makeTask(), tables([makeTable()]), old).ready)
     // Exactly at the limit is not "under" it.
-    let edge = makeMetrics(source: { _ in 59 }, target: { _ in 1 })
+    let edge = makeMetrics(source: { _ in 1 }, target: { _ in 60 })
     assertOnlyFailing(evaluate(makeTask(), tables([makeTable()]), edge), ReadinessCriterion.cdcLatency)
   }
 

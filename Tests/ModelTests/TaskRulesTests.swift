@@ -39,7 +39,7 @@ final class TaskRulesTests: XCTestCase {
     let f = findings(makeTask(status: TaskStatus.failed, failure: "Last Error ORA-01291: missing logfile"))
     XCTAssertEqual(events(f), [FindingEvent.taskFailed])
     XCTAssertEqual(f.first?.severity, .critical)
-    XCTAssertEqual(f.first?.message, "task failed: Last Error ORA-01291: missing logfile")
+    XCTAssertEqual(f.first?.message, "task failed: ORA-01291: missing logfile", "no doubled Last Error prefix")
     let noReason = findings(makeTask(status: TaskStatus.failed))
     XCTAssertEqual(noReason.first?.message, "task failed: no reason given")
     XCTAssertEqual(events(findings(makeTask(status: TaskStatus.failedMove))), [FindingEvent.taskFailed])
@@ -55,7 +55,8 @@ final class TaskRulesTests: XCTestCase {
       let f = findings(makeTask(status: TaskStatus.stopped, stopReason: "Stop Reason \(code)"), tables([makeTable()]), nil)
       XCTAssertEqual(events(f), [FindingEvent.taskStoppedError], code)
       XCTAssertEqual(f.first?.severity, .critical, code)
-      XCTAssertEqual(f.first?.message, "stopped: \(code)")
+      XCTAssertEqual(f.first?.message, "stopped: \(StopReason.label(code))")
+      XCTAssertFalse(f.first?.message.contains("_") ?? true, "in words, not the raw code")
       XCTAssertTrue(StopReason("Stop Reason \(code)").isError)
       XCTAssertTrue(StopReason(code).isError, "bare code")
     }
@@ -74,7 +75,7 @@ final class TaskRulesTests: XCTestCase {
   func testStoppedWithErrorCarriesFailureMessageOnce() {
     let f = findings(makeTask(status: TaskStatus.stopped, stopReason: "Stop Reason FATAL_ERROR", failure: "Error 1236 binlog"), tables([makeTable()]), nil)
     XCTAssertEqual(events(f), [FindingEvent.taskStoppedError])
-    XCTAssertEqual(f.first?.message, "stopped: FATAL_ERROR: Error 1236 binlog")
+    XCTAssertEqual(f.first?.message, "stopped: fatal error: Error 1236 binlog")
   }
 
   func testLastFailureMessageOnRunningTaskWarns() {
@@ -92,17 +93,17 @@ final class TaskRulesTests: XCTestCase {
     XCTAssertEqual(findings(makeTask(tablesErrored: 0)), [])
   }
 
-  func testLatencyThresholdsUseSourcePlusTarget() {
-    // (source, target) → severity, nil = no finding
+  func testLatencyThresholdsUseTheEndToEndLagNotTheSum() {
+    // (source, target) → severity, nil = no finding; the lag is the larger of the two (target, normally).
     let cases: [(Double, Double, Severity?, Double?)] = [
-      (0, 0, nil, nil), (30, 29, nil, nil), (30, 30, .warn, 60), (50, 20, .warn, 60), (299, 0, .warn, 60),
-      (200, 100, .critical, 300), (0, 1000, .critical, 300),
+      (0, 0, nil, nil), (30, 29, nil, nil), (30, 30, nil, nil), (50, 20, nil, nil), (20, 60, .warn, 60), (299, 0, .warn, 60),
+      (200, 100, .warn, 60), (100, 300, .critical, 300), (0, 1000, .critical, 300),
     ]
     for (s, t, sev, threshold) in cases {
       let f = findings(makeTask(), tables([makeTable()]), makeMetrics(source: { _ in s }, target: { _ in t })).filter { $0.event == FindingEvent.taskLatencyHigh }
-      XCTAssertEqual(f.first?.severity, sev, "\(s)+\(t)")
+      XCTAssertEqual(f.first?.severity, sev, "\(s)/\(t)")
       XCTAssertEqual(f.first?.threshold, threshold)
-      if sev != nil { XCTAssertEqual(f.first?.value, s + t) }
+      if sev != nil { XCTAssertEqual(f.first?.value, max(s, t)) }
     }
     // Custom thresholds.
     let custom = RuleConfig(latencyWarnSeconds: 5, latencyCriticalSeconds: 10)
@@ -182,11 +183,11 @@ final class TaskRulesTests: XCTestCase {
     XCTAssertNil(TaskRules.isStalled(ten, now: t0, window: 900))
   }
 
-  func testTotalLatencySumsByTimestamp() {
+  func testEndToEndLatencyIsTheLargerOfSourceAndTargetPerTimestamp() {
     var m = TaskMetrics()
     m[DMSMetric.cdcLatencySource].merge([SeriesPoint(time: t0, value: 3), SeriesPoint(time: t0 + 60, value: 4)])
     m[DMSMetric.cdcLatencyTarget].merge([SeriesPoint(time: t0 + 60, value: 10), SeriesPoint(time: t0 + 120, value: 1)])
-    XCTAssertEqual(TaskRules.totalLatency(m).map(\.value), [3, 14, 1])
+    XCTAssertEqual(TaskRules.endToEndLatency(m).map(\.value), [3, 10, 1])
   }
 
   func testRecentErrorLinesOfThisTaskOnly() {

@@ -92,9 +92,11 @@ final class RenderBehaviourTests: XCTestCase {
     // Pending command marker.
     XCTAssertEqual(g[crm.x - 2, crm.y].char, "⟳")
     XCTAssertEqual(g[crm.x - 2, crm.y].role, .warn)
-    // Latency over the critical threshold.
-    XCTAssertEqual(cell(g, "1m58s/4m55s")?.role, .error)
-    XCTAssertEqual(cell(g, "CDC latency 6m53s")?.role, .error)
+    // Source 1m58s, target 4m55s: the lag is 4m55s (target), under the 5m critical threshold — a warning,
+    // not the 6m53s critical their sum would make it.
+    XCTAssertEqual(cell(g, "1m58s/4m55s")?.role, .warn)
+    XCTAssertEqual(cell(g, "CDC lag 4m55s")?.role, .warn)
+    XCTAssertNil(g.find("6m53s"), "never source + target")
   }
 
   func testSelectedRowAndFocusedFrame() {
@@ -135,7 +137,7 @@ final class RenderBehaviourTests: XCTestCase {
     s.filterEditing = true
     s.recomputeTaskOrder()
     g = F.render(s)
-    XCTAssertTrue(g.rowText(1).contains("TASKS 1/10 /pay█"), g.rowText(1))
+    XCTAssertTrue(g.rowText(1).contains("TASKS 1/1 of 10 checked 0/1 /pay█"), g.rowText(1))
     XCTAssertTrue(g.rowText(3).contains("payments-cdc"))
     s.filter = "zzz"
     s.filterEditing = false
@@ -258,7 +260,8 @@ final class RenderBehaviourTests: XCTestCase {
     s.paused = false
     s.layout = Layout(width: 100, height: 30)
     g = F.render(s)
-    for label in ["tsk 3s", "tbl 3s", "met 10m", "log 3s", "evt 3s"] {
+    // tbl: the oldest statistics among the rows shown (30s), and 5 shown rows never checked.
+    for label in ["tsk 3s", "tbl 30s ?5", "met 10m", "log 3s", "evt 3s"] {
       XCTAssertTrue(g.rowText(0).contains(label), "\(label) in \(g.rowText(0))")
     }
     XCTAssertEqual(cell(g, "met 10m", offset: 4)?.role, .warn, "a stale source's age is a warning")
@@ -288,7 +291,7 @@ final class RenderBehaviourTests: XCTestCase {
     var s = F.dashboard(width: 200, height: 50)
     var g = F.render(s)
     let lat = s.layout.latency
-    XCTAssertTrue(g.rowText(lat.y).contains("LATENCY orders-cdc total 2m20s warn 1m crit 5m"), g.rowText(lat.y))
+    XCTAssertTrue(g.rowText(lat.y).contains("LATENCY orders-cdc lag 2m14s (tgt) warn 1m crit 5m"), g.rowText(lat.y))
     XCTAssertTrue(g.rowText(lat.y).contains("12s"))
     XCTAssertTrue(g.contains("max 5m"))
     var roles = Set<Role>()
@@ -348,7 +351,7 @@ final class RenderBehaviourTests: XCTestCase {
     g = F.render(s)
     XCTAssertTrue(g.rowText(inner.y + inner.height - 1).contains("line 189 "))
     XCTAssertTrue(g.rowText(inner.y).contains("line \(189 - inner.height + 1) "))
-    XCTAssertEqual(cell(g, "PAUSED +10")?.role, .badgePaused)
+    XCTAssertEqual(cell(g, "PAUSED 10 below")?.role, .badgePaused)
     // Severity roles.
     guard let e = g.find("line 185 "), let w = g.find("line 186 "), let i = g.find("line 187 "), let d = g.find("line 188 ") else { return XCTFail() }
     XCTAssertEqual(g[e.x, e.y].role, .logError)
@@ -431,12 +434,16 @@ final class RenderBehaviourTests: XCTestCase {
     var s = F.dashboard(width: 100, height: 30)
     s.overlay = .startMenu(taskArn: F.arn("crm-replica"), index: 1)
     let g = F.render(s)
-    for item in Reducer.startMenuItems {
-      XCTAssertTrue(g.contains(item.rawValue), item.rawValue)
-    }
-    XCTAssertEqual(cell(g, "2  start-replication")?.role, .buttonSelected)
+    // A stopped task that ran before: resume-processing or reload-target, never start-replication.
+    XCTAssertFalse(g.contains("start-replication"))
+    XCTAssertEqual(cell(g, "2  reload-target")?.role, .buttonSelected)
     XCTAssertEqual(cell(g, "1  resume-processing")?.role, .button)
     XCTAssertTrue(g.contains("crm-replica is stopped"))
+    // A task that never ran: start-replication only.
+    s.overlay = .startMenu(taskArn: F.arn("new-task"), index: 0)
+    let g2 = F.render(s)
+    XCTAssertEqual(cell(g2, "1  start-replication")?.role, .buttonSelected)
+    XCTAssertFalse(g2.contains("resume-processing"))
   }
 
   // MARK: charsets and hostile text
@@ -511,8 +518,8 @@ final class RenderBehaviourTests: XCTestCase {
     s.overlay = .none
     s.layout = Layout(width: 200, height: 50)
     let g = F.render(s)
-    let longRow = (0..<g.height).map { g.rowText($0) }.first { $0.contains("very-long-name-very-long-name-") } ?? ""
-    XCTAssertNotNil(longRow.range(of: #"very-long-name-very-long-name-[a-z-]*…"#, options: .regularExpression), "long names end with an ellipsis: \(longRow)")
+    let longRow = (0..<g.height).map { g.rowText($0) }.first { $0.contains("very-long-name-") } ?? ""
+    XCTAssertNotNil(longRow.range(of: #"very-long-name-[a-z-]*…[a-z0-9-]+"#, options: .regularExpression), "long names are cut in the middle: \(longRow)")
   }
 
   // MARK: scale
@@ -565,6 +572,6 @@ final class RenderBehaviourTests: XCTestCase {
     XCTAssertLessThan(per, 0.05, "render with 5,000 tasks took \(per * 1000) ms")
     guard let row = g.find("task-4321") else { return XCTFail(g.snapshot()) }
     XCTAssertEqual(g[row.x, row.y].role, .selected)
-    XCTAssertTrue(g.rowText(1).contains("TASKS 5000"))
+    XCTAssertTrue(g.rowText(1).contains("TASKS 4322/5000 checked 0/5000"), g.rowText(1))
   }
 }

@@ -4,6 +4,7 @@ Loopback only: the demo fleet needs no network; the "AWS unreachable" case point
 closed port on 127.0.0.1.
 """
 import json
+import re
 import os
 import socket
 import subprocess
@@ -94,15 +95,18 @@ def test_fail_on_warn_and_healthy_subset(dmswatch_bin, tmp_path):
         assert p.returncode == 1, p.stdout + p.stderr
 
 
-def test_unknown_task_is_a_warning_and_others_are_checked(dmswatch_bin, tmp_path):
+def test_unknown_task_fails_the_check_unless_allowed_and_others_are_checked(dmswatch_bin, tmp_path):
     _, r = report_json(dmswatch_bin, tmp_path)
     clean = [t for t in r["tasks"] if not t["findings"]]
     assert clean
     p, r2 = report_json(dmswatch_bin, tmp_path, "--task", "ghost-task", "--task", clean[0]["arn"])
-    assert p.returncode == 0, "a missing task is a warning; the default --fail-on is critical"
+    assert p.returncode == 1, "a task named explicitly that does not exist was not checked: exit 1"
     assert r2["missingTasks"] == ["ghost-task"]
     assert [t["identifier"] for t in r2["tasks"]] == [clean[0]["identifier"]]
     assert "ghost-task" in p.stderr
+    p, r3 = report_json(dmswatch_bin, tmp_path, "--allow-missing", "--task", "ghost-task", "--task", clean[0]["arn"])
+    assert p.returncode == 0, "--allow-missing: a missing task is a warning; the default --fail-on is critical"
+    assert r3["missingTasks"] == ["ghost-task"]
     p = run_check(dmswatch_bin, tmp_path, "check", "--demo", "--fail-on", "warn", "--task", "ghost-task", "--task", clean[0]["identifier"])
     assert p.returncode == 1
     assert "tasks not found: ghost-task" in p.stdout
@@ -169,6 +173,7 @@ def test_config_tasks_and_thresholds_are_used(dmswatch_bin, tmp_path):
     p, r2 = report_json(dmswatch_bin, tmp_path, "--config", str(cfg))
     assert [t["identifier"] for t in r2["tasks"]] == sorted(names)
     assert r2["missingTasks"] == ["not-a-task"]
+    assert p.returncode == 1, "a task the config names that does not exist fails the check"
 
 
 def test_aws_unreachable_exits_3(dmswatch_bin, tmp_path):

@@ -41,8 +41,8 @@ def task_rows(screen):
         if inside:
             if "TABLES" in line:
                 break
-            # (an `SL` kind mark precedes serverless replications; narrow names end in an ellipsis)
-            m = re.match(r"^[│|]\s*[>▶*]?\s*(?:SL\s+)?([a-z0-9][a-z0-9-]{2,})(?:\s|…)", line)
+            # Names may be cut in the middle (`audit-migr…n-eu-prod`) or end (`…`); serverless rows carry `SL` first.
+            m = re.match(r"^[│|]\s*[>▶*]?\s*(?:SL\s+)?([a-z0-9][a-z0-9…-]{2,})(?:\s|…)", line)
             if m:
                 out.append(m.group(1))
     return out
@@ -67,6 +67,13 @@ def test_demo_dashboard_keys_and_restore(dmswatch_bin, tmux, tmp_path):
     assert "filter tasks" in help_screen and "esc close" in help_screen
     tmux.send("Escape")
     tmux.wait_for(lambda s: "stop task (asks, default No)" not in s)
+    # Stop is offered only on a task that runs: filter to running tasks (esc returns to TASKS first).
+    tmux.send("Escape")
+    tmux.send("/")
+    for ch in "running":
+        tmux.send(ch)
+    tmux.send("Enter")
+    tmux.wait_text("/running")
     # x asks to stop, default No; n cancels: nothing stopped.
     tmux.send("x")
     confirm = tmux.wait_text("Stop task")

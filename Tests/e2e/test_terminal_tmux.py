@@ -168,6 +168,12 @@ def test_no_color_sends_no_colour(dmswatch_bin, tmux, tmp_path):
 def test_sighup_exits_promptly_and_flushes_audit(dmswatch_bin, tmux, tmp_path):
     start_demo(tmux, dmswatch_bin, tmp_path)
     pid = fp.child_pid(tmux.pane_pid())
+    # Stop is offered only on a running task: filter to those first.
+    tmux.send("/")
+    for ch in "running":
+        tmux.send(ch)
+    tmux.send("Enter")
+    tmux.wait_text("/running")
     tmux.send("x")
     tmux.wait_text("Stop task")
     tmux.send("n")
