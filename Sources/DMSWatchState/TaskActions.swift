@@ -55,7 +55,8 @@ public enum TaskActions {
   /// Why `v` must not revalidate: validation is not enabled on any loaded table (nil when it is, or unknown).
   public static func validationRefusal(_ t: ReplicationTask, tables: TaskTables?) -> String? {
     guard let tables, tables.isChecked, !tables.tables.isEmpty else { return nil }
-    let enabled = tables.tables.contains { ($0.validationState ?? ValidationState.notEnabled) != ValidationState.notEnabled }
-    return enabled ? nil : "validation is not enabled for \(t.identifier) (task settings ValidationSettings.EnableValidation): nothing to revalidate"
+    // Only when DMS says so on every table: an absent state is unknown, not "off".
+    let off = tables.tables.allSatisfy { $0.validationState == ValidationState.notEnabled }
+    return !off ? nil : "validation is not enabled for \(t.identifier) (task settings ValidationSettings.EnableValidation): nothing to revalidate"
   }
 }

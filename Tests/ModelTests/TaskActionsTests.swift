@@ -128,3 +128,11 @@ final class ConventionKeysTests: XCTestCase {
     XCTAssertTrue(s.message?.text.hasPrefix("a: mark all / none — not in TASKS") ?? false, "\(String(describing: s.message))")
   }
 }
+
+final class ValidationUnknownIsNotOffTests: XCTestCase {
+  func testTablesWithoutAValidationStateDoNotRefuseRevalidation() {
+    let t = makeTask()
+    XCTAssertNil(TaskActions.validationRefusal(t, tables: tables([makeTable(validation: nil)])))
+    XCTAssertNotNil(TaskActions.validationRefusal(t, tables: tables([makeTable(validation: ValidationState.notEnabled)])))
+  }
+}

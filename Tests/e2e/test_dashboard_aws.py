@@ -240,15 +240,14 @@ def test_dashboard_against_moto_shows_fleet_and_stops_and_resumes(dmswatch_bin, 
     assert any(r["event"] == "ok" and r["detail"].startswith("start accounts-cdc (resume-processing) [") for r in recs), recs
     assert recs[0]["source"] == "default" and ACCOUNT in recs[0]["detail"], recs[0]
 
-    # Stopping a task moto has not started is refused by DMS (InvalidResourceStateFault): shown, nothing changes.
+    # Stopping a task that is not running is refused before any dialog (nothing is sent): a one-line reason.
     tmux.send("G")
     tmux.wait_for(lambda s: "TABLES reports-migration" in s, timeout=10)
     tmux.send("x")
-    tmux.wait_for(lambda s: "Stop task reports-migration" in s and "[ Yes ]" in s, timeout=10)
-    tmux.send("y")
-    tmux.wait_for(lambda s: "stop reports-migration failed: InvalidResourceStateFault" in s, timeout=10)
+    tmux.wait_for(lambda s: "reports-migration is creating: nothing to stop" in s, timeout=10)
+    assert "Stop task reports-migration" not in tmux.capture()
     assert task_status(url, "reports-migration") == "creating"
-    assert any(r["event"] == "failed" and "InvalidResourceStateFault" in r["detail"] for r in audit(tmp_path)), audit(tmp_path)
+    assert any(r["detail"].startswith("refused: reports-migration is creating") for r in audit(tmp_path)), audit(tmp_path)
 
     tmux.send("q")
     tmux.wait_text("EXIT=0", timeout=10)

@@ -91,7 +91,10 @@ def test_action_whose_first_answer_is_lost_is_sent_once_and_unknown(dmswatch_bin
             tmux.send("Enter")
             summary = "start task-0 (resume-processing)"
         else:
+            # No marks: every table, after a confirmation naming how many.
             tmux.send("v")
+            tmux.wait_text("Revalidate all 3 tables of task-0", timeout=10)
+            tmux.send("y")
             summary = "revalidate 3 tables of task-0"
         screen = tmux.wait_text(f"{summary}: outcome unknown", timeout=30)
         assert "verify" in screen

@@ -68,6 +68,13 @@ def fill(disk, keep):
 
 
 def stop_selected(tmux):
+    # Stop is offered only on a running task: show only those (the selection follows) unless already filtered.
+    if "/running" not in tmux.capture():
+        tmux.send("/")
+        for ch in "running":
+            tmux.send(ch)
+        tmux.send("Enter")
+        tmux.wait_text("/running")
     tmux.send("x")
     tmux.wait_for(lambda s: "Stop task" in s and "[ Yes ]" in s, timeout=10)
     tmux.send("y")
