@@ -203,8 +203,9 @@ public struct PollPlanner: Sendable {
   /// The interval the full task list is polled at now: the configured one, stretched so its pages
   /// use at most the task list's share of the current rate.
   public func effectiveTaskListInterval(rate: Double) -> TimeInterval {
-    // A list of one or two pages costs what a filtered read costs: it keeps the larger share (as before).
-    let share = rowsSupported && taskListPages > 2 ? taskListShare : taskListShareUnfiltered
+    // A short list (up to four pages: the tasks, plus the serverless configs and replications) costs what
+    // filtered reads cost: it keeps the larger share (as before).
+    let share = rowsSupported && taskListPages > 4 ? taskListShare : taskListShareUnfiltered
     return max(taskListInterval, Double(taskListPages) / max(0.001, share * rate))
   }
 

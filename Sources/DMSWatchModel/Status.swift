@@ -78,6 +78,22 @@ public enum ServiceCommand: Sendable, Equatable {
 /// Substring search in pure Swift over Unicode scalars (Foundation's `contains` on Linux can crash
 /// on some scalar sequences, and a filter is typed by the user).
 public enum TextSearch {
+  /// Levenshtein distance (for "did you mean" suggestions).
+  public static func editDistance(_ a: String, _ b: String) -> Int {
+    let x = Array(a), y = Array(b)
+    if x.isEmpty { return y.count }
+    if y.isEmpty { return x.count }
+    var prev = Array(0...y.count)
+    for i in 1...x.count {
+      var cur = [i] + Array(repeating: 0, count: y.count)
+      for j in 1...y.count {
+        cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+      }
+      prev = cur
+    }
+    return prev[y.count]
+  }
+
   public static func contains(_ haystack: String, _ needle: String) -> Bool {
     if needle.isEmpty { return true }
     let h = Array(haystack.unicodeScalars)

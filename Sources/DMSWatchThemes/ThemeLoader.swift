@@ -269,20 +269,8 @@ public enum ThemeLoader {
     return best.map { " (did you mean `\($0.0)`?)" } ?? ""
   }
 
-  static func editDistance(_ a: String, _ b: String) -> Int {
-    let x = Array(a), y = Array(b)
-    if x.isEmpty { return y.count }
-    if y.isEmpty { return x.count }
-    var prev = Array(0...y.count)
-    for i in 1...x.count {
-      var cur = [i] + Array(repeating: 0, count: y.count)
-      for j in 1...y.count {
-        cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
-      }
-      prev = cur
-    }
-    return prev[y.count]
-  }
+  static func editDistance(_ a: String, _ b: String) -> Int { TextSearch.editDistance(a, b) }
+
 }
 
 extension Theme {

@@ -1,9 +1,13 @@
 import ArgumentParser
+import DMSWatchModel
 import Foundation
 
 /// `dmswatch --help` with the dashboard's flags, and the closest subcommand for a typo.
 enum CLIHelp {
-  static let subcommands = ["dashboard", "info", "check", "config", "reconcile", "help"]
+  /// The subcommands' names, from the command tree itself (a new subcommand is never "unknown").
+  static var subcommands: [String] {
+    DMSWatch.configuration.subcommands.map { $0._commandName } + ["help"]
+  }
 
   /// The root help followed by the dashboard's own options (the command most people run).
   static func rootHelp() -> String {
@@ -25,19 +29,6 @@ enum CLIHelp {
     return "dmswatch: unknown command '\(first)'. Did you mean '\(best.0)'? (see dmswatch --help)"
   }
 
-  /// Levenshtein distance.
-  static func distance(_ a: String, _ b: String) -> Int {
-    let x = Array(a), y = Array(b)
-    if x.isEmpty { return y.count }
-    if y.isEmpty { return x.count }
-    var prev = Array(0...y.count)
-    for i in 1...x.count {
-      var cur = [i] + Array(repeating: 0, count: y.count)
-      for j in 1...y.count {
-        cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
-      }
-      prev = cur
-    }
-    return prev[y.count]
-  }
+  static func distance(_ a: String, _ b: String) -> Int { TextSearch.editDistance(a, b) }
+
 }

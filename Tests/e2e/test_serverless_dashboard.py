@@ -84,6 +84,9 @@ def test_serverless_replication_found_opened_and_stopped(dmswatch_bin, tmux, tmp
 
     # v: validate-only on every table (no dialog: it changes no data); the peer shows them pending revalidation.
     tmux.send("v")
+    # v without marks asks first, naming the table count.
+    tmux.wait_for(lambda s: "3 tables" in s and "[ Yes ]" in s, timeout=15)
+    tmux.send("y")
     tmux.wait_for(lambda s: "revalidate 3 tables of orders-sl: requested" in s, timeout=15)
     wait_until(lambda: all(v == "Pending revalidation" for _, v in table_states(url, "orders-sl").values()), 10, "pending revalidation")
     # r on one table asks first (default No); y reloads only that table.
