@@ -425,7 +425,10 @@ public final class ScopeEngine {
       partialTasks += page.items
       if try pageDone(job, sent: marker, next: page.marker) {
         // A backend whose listing failed keeps its rows from the last good list.
-        let kept = tasks.filter { t in skippedBackends.contains { i in i < services.backends.count && services.backends[i].owns(t) } }
+        let paused = Set(services.backends.indices.filter { services.backends[$0].isSuspended })
+        let kept = tasks.filter { t in
+          skippedBackends.union(paused).contains { i in i < services.backends.count && services.backends[i].owns(t) }
+        }
         deliverTasks(ScopeFetcher.unique(partialTasks + kept))
         partialTasks = []
       }

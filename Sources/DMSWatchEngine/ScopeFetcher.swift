@@ -39,13 +39,14 @@ public struct ScopeFetcher: Sendable {
       // the role, or failing right now) never hides the tasks: its rows from the last good listing are
       // kept (the engine merges them back) and the failure is said once.
       onSkipped?(index, "\(backends[index].listOperation) failed; those rows are from the last good listing, if any: \(e.description)")
-      return Page(items: [], marker: index + 1 < backends.count ? "\(index + 1)|" : nil)
+      let following = backends.indices.first(where: { $0 > index && !backends[$0].isSuspended })
+      return Page(items: [], marker: following.map { "\($0)|" })
     }
     let next: String?
     if let m = page.marker, !m.isEmpty {
       next = "\(index)|\(m)"
-    } else if index + 1 < backends.count {
-      next = "\(index + 1)|"
+    } else if let following = backends.indices.first(where: { $0 > index && !backends[$0].isSuspended }) {
+      next = "\(following)|"
     } else {
       next = nil
     }

@@ -78,6 +78,8 @@ public protocol ReplicationBackend: Sendable {
   func prepareMetrics(for tasks: [ReplicationTask], metrics: any MetricsService) async
   /// Why DMS would refuse `command` on `task` in its current state, before anything is sent.
   func refusal(_ command: ServiceCommand, task: ReplicationTask) -> String?
+  /// True while the listing is paused after it failed (not offered here): the task list skips it, at no cost.
+  var isSuspended: Bool { get }
 }
 
 extension ReplicationBackend {
@@ -86,6 +88,7 @@ extension ReplicationBackend {
   }
   public func prepareMetrics(for tasks: [ReplicationTask], metrics: any MetricsService) async {}
   public func refusal(_ command: ServiceCommand, task: ReplicationTask) -> String? { nil }
+  public var isSuspended: Bool { false }
 }
 
 extension ReplicationBackend {
@@ -146,6 +149,11 @@ public final class ServerlessReplicationBackend: ReplicationBackend, @unchecked 
   private var lastDiscovery: Date?
   /// How long a failed or empty discovery waits before ListMetrics is asked again.
   public var rediscoverAfter: TimeInterval = 300
+  /// After a failed listing the serverless calls pause this long (a region or peer without them must not
+  /// cost the DMS budget on every task list); the rows of the last good listing are kept meanwhile.
+  public var pauseAfterFailure: TimeInterval = 600
+  private var pausedUntil: Date?
+  public var isSuspended: Bool { lock.withLock { pausedUntil.map { Date() < $0 } ?? false } }
 
   public init(service: any DMSServerlessService) { self.service = service }
 
@@ -153,6 +161,15 @@ public final class ServerlessReplicationBackend: ReplicationBackend, @unchecked 
   public func owns(_ task: ReplicationTask) -> Bool { task.kind == .serverless }
 
   public func listPage(marker: String?) async throws -> Page<ReplicationTask> {
+    do {
+      return try await listPageOnce(marker: marker)
+    } catch let e as ServiceError where e.kind != .throttled {
+      lock.withLock { pausedUntil = Date().addingTimeInterval(pauseAfterFailure) }
+      throw e
+    }
+  }
+
+  private func listPageOnce(marker: String?) async throws -> Page<ReplicationTask> {
     if marker == nil || marker?.hasPrefix("c:") == true {
       let inner = marker.flatMap { $0.count > 2 ? String($0.dropFirst(2)) : nil }
       let page = try await service.describeReplicationConfigs(marker: inner, maxRecords: 100)
