@@ -217,8 +217,10 @@ public struct PollPlanner: Sendable {
     var earliest = now.addingTimeInterval(3600)
     var candidates: [(WorkClass, DMSJob, String?)] = []
 
-    // The first of a class's jobs that is running (its next page) or due.
+    // A class's job that is running (its next page), else the one due longest (ties in the order given):
+    // a job due every interval (the visible rows) never starves a stretched one (the full task list).
     func consider(_ c: WorkClass, _ jobs: [DMSJob]) {
+      var pick: (job: DMSJob, due: Date)?
       for job in jobs {
         if let r = running[job] {
           candidates.append((c, job, r.marker))
@@ -226,11 +228,12 @@ public struct PollPlanner: Sendable {
         }
         let due = dueTime(job, rate: budget.rate, visible: visible)
         if due <= now {
-          candidates.append((c, job, nil))
-          return
+          if pick.map({ due < $0.due }) ?? true { pick = (job, due) }
+        } else {
+          earliest = min(earliest, due)
         }
-        earliest = min(earliest, due)
       }
+      if let p = pick { candidates.append((c, p.job, nil)) }
     }
     let inventoryReady = completedOnce.contains(.instances) && completedOnce.contains(.endpoints)
     if let f = focusedArn { consider(.focused, [.tables(f)]) }

@@ -11,14 +11,19 @@ public final class ReplayClock: DMSWatchModel.Clock, @unchecked Sendable {
   public func advance(_ s: TimeInterval) { lock.withLock { current = current.addingTimeInterval(s) } }
 
   private var lastDuration: TimeInterval?
+  /// False for recordings made on a manual clock (mode `test`), where every duration is 0 because none
+  /// was measured; otherwise 0 is a measured call under a millisecond (the demo's simulator).
+  public var zeroIsMeasured = true
   /// Replay notes the recorded duration of each call it answers; the lane stepper takes it, so the
   /// replayed calls take as long as the recorded ones did.
   func noteCall(_ d: TimeInterval) { lock.withLock { lastDuration = d } }
   public func takeCallDuration() -> TimeInterval? {
     lock.withLock {
       defer { lastDuration = nil }
-      // 0: not measured (a recording made on a manual clock): the stepper's own latency applies.
-      return lastDuration.flatMap { $0 > 0 ? $0 : nil }
+      guard let d = lastDuration else { return nil }
+      if d > 0 { return d }
+      // Not measured: the stepper's own latency applies. Measured under a millisecond: half of one.
+      return zeroIsMeasured ? 0.0005 : nil
     }
   }
 }
@@ -37,6 +42,7 @@ struct ReplaySource: Sendable {
   func answer<T: Decodable>(_ op: String, _ q: String, as t: T.Type) throws -> T {
     let now = clock.now()
     guard let call = rec.latest(scope: scope, op: op, request: q, at: now) else {
+      (clock as? ReplayClock)?.noteCall(0)
       throw ServiceError(kind: .network, code: "NotRecorded", message: "\(op) was not recorded by \(Format.clock(now)) (replay)")
     }
     (clock as? ReplayClock)?.noteCall(call.duration)

@@ -190,6 +190,30 @@ final class PollPlannerTests: XCTestCase {
     XCTAssertFalse(later.contains(.endpoints))
   }
 
+  /// A low rate (after a throttling storm, or configured) stretches the full list's interval; the visible rows
+  /// are then due every task-list interval, yet the full list still runs whenever it is due (it was starved).
+  func testVisibleRowsNeverStarveAStretchedFullList() {
+    var p = PollPlanner(settings: settings(), capacity: 2)
+    var b = RateBudget(rate: 0.25, capacity: 2, now: t0)
+    p.setTasks((0..<3).map { TaskDigest(arn: "t\($0)", suspicion: 0) })
+    // Three pages a list (the tasks, serverless configs, replications).
+    let pages: (DMSJob) -> Int = { $0 == .taskList ? 3 : 1 }
+    _ = run(&p, budget: &b, from: t0, seconds: 30, focused: nil, pages: pages)
+    let interval = p.effectiveTaskListInterval(rate: b.rate)
+    XCTAssertEqual(interval, 24, accuracy: 1e-9, "three pages at half of 0.25/s")
+    let start = t0.addingTimeInterval(30)
+    let calls = run(&p, budget: &b, from: start, seconds: 600, focused: nil, visible: ["t0", "t1"], pages: pages)
+    let rows = calls.filter { $0.1 == .taskRows }.count
+    let lists = calls.filter { $0.1 == .taskList }.map(\.0)
+    XCTAssertGreaterThan(rows, 0, "the visible rows are read between full lists")
+    XCTAssertGreaterThanOrEqual(lists.count, 3 * 10, "ten full lists of three pages in 10 minutes: \(lists.count) pages")
+    var prev = start
+    for t in lists.enumerated().filter({ $0.offset % 3 == 0 }).map(\.element) {
+      XCTAssertLessThanOrEqual(t.timeIntervalSince(prev), 2 * interval, "a full list starts within two stretched intervals")
+      prev = t
+    }
+  }
+
   func testThrottlingHalvesAndTheListIntervalStretches() {
     var p = PollPlanner(settings: settings(), capacity: 5)
     var b = RateBudget(rate: 2, capacity: 5, now: t0)

@@ -63,14 +63,7 @@ def healthy(screen):
     return "task-0" in screen and fp.pane_error(screen, "TASKS") is None and "STALE" not in top
 
 
-# Throttling everywhere now takes longer to recover than this test allows since the task list walks the serverless
-# backend too (more throttled calls, a deeper AIMD cut): a known regression, reported as such (issue 15 stays open).
-_FAULT_PARAMS = [pytest.param(f, e, id=f, marks=pytest.mark.xfail(reason="recovery after a throttling storm is slower "
-                 "since the serverless listing joined the task list", strict=False)) if f == "throttle" else pytest.param(f, e, id=f)
-                 for f, e in FAULTS]
-
-
-@pytest.mark.parametrize("fault,expect", _FAULT_PARAMS)
+@pytest.mark.parametrize("fault,expect", FAULTS)
 def test_fault_shows_error_keeps_data_and_recovers(rig, fault, expect):
     tmux, proxy, pid = rig["tmux"], rig["proxy"], rig["pid"]
     tmux.wait_for(healthy, timeout=30)

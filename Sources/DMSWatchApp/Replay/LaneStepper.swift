@@ -62,7 +62,7 @@ public final class LaneStepper {
         c.dispatch(.tick(t))
         nextTick = t.addingTimeInterval(1)
       }
-      let latency = called ? max(0.001, lastCallDuration?() ?? callLatency) : 0
+      let latency = called ? max(0.0002, lastCallDuration?() ?? callLatency) : 0
       let next = called ? t.addingTimeInterval(latency) : max(earliest, t.addingTimeInterval(0.001))
       set(min(next, end))
     }

@@ -39,6 +39,7 @@ public final class ReplaySession {
     self.thresholds = thresholds
     self.poll = poll ?? recording.header.poll.map { PollSettings(recorded: $0) } ?? PollSettings.from(refresh: recording.header.mode == "demo" ? 2 : 5)
     clock = ReplayClock(recording.start)
+    clock.zeroIsMeasured = recording.header.mode != "test"
     controller = Self.makeController(recording, clock, keyMap, self.poll, thresholds)
     stepper = Self.makeStepper(clock)
     controller.dispatch(.resize(width: width, height: height))
