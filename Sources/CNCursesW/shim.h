@@ -103,6 +103,127 @@ static inline int dmsw_stdin_hung_up(void) {
   return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) ? 1 : 0;
 }
 
+
+// ---- Output relay: the terminal never blocks the main thread ---------------------------------
+// curses writes each frame with write(2) on its output descriptor and retries until all of it is
+// written, so a terminal that stops reading (a stalled SSH link) would stop the main thread inside
+// doupdate. After curses is set up, fd 1 becomes the write end of a large pipe; a relay thread
+// copies the pipe to the terminal (a duplicate of the original fd 1) and is the only one that may
+// wait for it. The main thread draws only while the pipe has room for a frame (`dmsw_relay_pending`),
+// so its writes never wait; terminal-mode calls (endwin, reset_prog_mode) run with fd 1 put back
+// (`dmsw_relay_direct`). Shared state is one weak symbol (see dmsw_restore below).
+#include <fcntl.h>
+#include <time.h>
+struct dmsw_relay_state {
+  int active;
+  int tty_fd;
+  int pipe_r;
+  int pipe_w;
+  int capacity;
+  volatile sig_atomic_t in_hand;  // bytes taken from the pipe, not yet written to the terminal
+  volatile sig_atomic_t direct;   // fd 1 is the terminal again (mode calls, exit)
+  pthread_t thread;
+};
+__attribute__((weak)) struct dmsw_relay_state dmsw_relay = { 0, -1, -1, -1, 0, 0, 0 };
+
+static inline int dmsw_relay_foreground(void) {
+  pid_t fg = tcgetpgrp(dmsw_relay.tty_fd);
+  return fg < 0 || fg == getpgrp();
+}
+
+static void *dmsw_relay_main(void *arg) {
+  (void)arg;
+  // Signals are the main thread's business (dispatch sources); this thread only copies bytes.
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, NULL);
+  static char buf[65536];
+  for (;;) {
+    ssize_t n = read(dmsw_relay.pipe_r, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // the write end is closed: the program is leaving
+    dmsw_relay.in_hand = (sig_atomic_t)n;
+    char *p = buf;
+    while (n > 0) {
+      // A background job must not write to the terminal (SIGTTOU): hold the bytes until `fg`.
+      if (!dmsw_relay_foreground()) {
+        struct timespec ts = { 0, 20 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+        continue;
+      }
+      ssize_t w = write(dmsw_relay.tty_fd, p, (size_t)n);
+      if (w > 0) { p += w; n -= w; dmsw_relay.in_hand = (sig_atomic_t)n; continue; }
+      if (w < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      n = 0;  // the terminal is gone: drop the rest
+    }
+    dmsw_relay.in_hand = 0;
+  }
+  return NULL;
+}
+
+// Starts the relay (after newterm). Returns 0, or -1 when it could not (the program then draws directly).
+static inline int dmsw_relay_start(int want_capacity) {
+  if (dmsw_relay.active) return 0;
+  int tty = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+  if (tty < 0) return -1;
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) { close(tty); return -1; }
+#ifdef F_SETPIPE_SZ
+  fcntl(fds[1], F_SETPIPE_SZ, want_capacity);
+#endif
+  int cap = 65536;
+#ifdef F_GETPIPE_SZ
+  int got = fcntl(fds[1], F_GETPIPE_SZ);
+  if (got > 0) cap = got;
+#endif
+  dmsw_relay.tty_fd = tty;
+  dmsw_relay.pipe_r = fds[0];
+  dmsw_relay.pipe_w = fds[1];
+  dmsw_relay.capacity = cap;
+  if (pthread_create(&dmsw_relay.thread, NULL, dmsw_relay_main, NULL) != 0) {
+    close(fds[0]); close(fds[1]); close(tty);
+    dmsw_relay.tty_fd = dmsw_relay.pipe_r = dmsw_relay.pipe_w = -1;
+    return -1;
+  }
+  pthread_detach(dmsw_relay.thread);
+  dup2(fds[1], STDOUT_FILENO);
+  dmsw_relay.active = 1;
+  dmsw_relay.direct = 0;
+  return 0;
+}
+
+static inline int dmsw_relay_active(void) { return dmsw_relay.active; }
+static inline int dmsw_relay_capacity(void) { return dmsw_relay.capacity; }
+
+// Bytes written by curses that have not reached the terminal yet.
+static inline long dmsw_relay_pending(void) {
+  if (!dmsw_relay.active) return 0;
+  int queued = 0;
+  if (ioctl(dmsw_relay.pipe_r, FIONREAD, &queued) != 0) queued = 0;
+  return (long)queued + (long)dmsw_relay.in_hand;
+}
+
+// The terminal's descriptor (for window-size and foreground queries).
+static inline int dmsw_terminal_fd(void) { return dmsw_relay.active ? dmsw_relay.tty_fd : STDOUT_FILENO; }
+
+// Waits until the relay has written everything, at most `ms` milliseconds; 1 when drained.
+static inline int dmsw_relay_drain(int ms) {
+  for (int i = 0; i <= ms; i += 5) {
+    if (dmsw_relay_pending() == 0) return 1;
+    struct timespec ts = { 0, 5 * 1000 * 1000 };
+    nanosleep(&ts, NULL);
+  }
+  return dmsw_relay_pending() == 0;
+}
+
+// Puts the terminal back on fd 1 (on != 0) for curses' mode calls, or the pipe again (on == 0).
+static inline int dmsw_relay_is_direct(void) { return dmsw_relay.active && dmsw_relay.direct; }
+static inline void dmsw_relay_direct(int on) {
+  if (!dmsw_relay.active) return;
+  if (on && !dmsw_relay.direct) { dup2(dmsw_relay.tty_fd, STDOUT_FILENO); dmsw_relay.direct = 1; }
+  else if (!on && dmsw_relay.direct) { dup2(dmsw_relay.pipe_w, STDOUT_FILENO); dmsw_relay.direct = 0; }
+}
+
 // ---- Crash / exit restore (async-signal-safe) -------------------------------------------------
 // Precomputed reset: leave the alternate screen, show the cursor, reset attributes.
 static const char dmsw_reset_sequence[] = "\033[?1049l\033[?25h\033[0m\r\n";
@@ -122,7 +243,7 @@ __attribute__((weak)) struct dmsw_restore_state dmsw_restore = { 0 };
 static void dmsw_emergency_restore(void) {
   if (!dmsw_restore.armed) return;
   dmsw_restore.armed = 0;
-  ssize_t r = write(STDOUT_FILENO, dmsw_reset_sequence, sizeof(dmsw_reset_sequence) - 1);
+  ssize_t r = write(dmsw_terminal_fd(), dmsw_reset_sequence, sizeof(dmsw_reset_sequence) - 1);
   (void)r;
   if (dmsw_restore.have_termios) tcsetattr(STDIN_FILENO, TCSANOW, &dmsw_restore.termios);
 }
@@ -150,6 +271,13 @@ static inline int dmsw_restore_is_armed(void) { return dmsw_restore.armed; }
 static void dmsw_atexit_restore(void) {
   if (!dmsw_restore.armed) return;
   dmsw_restore.armed = 0;
+  // Through the relay: endwin only when the terminal has taken the last frame (else it would wait
+  // for a stalled terminal); the modes are put back either way.
+  if (dmsw_relay.active && !dmsw_relay_drain(300)) {
+    if (dmsw_restore.have_termios) tcsetattr(STDIN_FILENO, TCSANOW, &dmsw_restore.termios);
+    return;
+  }
+  dmsw_relay_direct(1);
   if (!isendwin()) endwin();
 }
 
@@ -177,6 +305,11 @@ static inline int dmsw_install_crash_handlers(void) {
 // The main thread is stuck writing to a terminal that stopped reading (a stalled SSH link) and a
 // SIGTERM/SIGHUP has waited a second: put the tty modes back (tcsetattr does not wait for output)
 // and leave at once. No write to the terminal (it would block too) and no atexit handlers (endwin writes).
+// Puts the saved terminal modes back without writing anything (the terminal may not be reading).
+static inline void dmsw_restore_modes(void) {
+  if (dmsw_restore.have_termios) tcsetattr(STDIN_FILENO, TCSANOW, &dmsw_restore.termios);
+}
+
 static inline void dmsw_stalled_exit(int code) {
   if (dmsw_restore.armed && dmsw_restore.have_termios) tcsetattr(STDIN_FILENO, TCSANOW, &dmsw_restore.termios);
   _exit(code);

@@ -130,6 +130,8 @@ public struct PollPlanner: Sendable {
   public static let rowsPerCall = 50
   // Start-time fair queueing: the finish tag of each class and the system virtual time.
   private var finish: [WorkClass: Double] = [:]
+  /// The job each class made its last call for (a due job goes between a listing's pages, not twice in a row).
+  private var lastPick: [WorkClass: DMSJob] = [:]
   private var virtual = 0.0
   /// Calls made by each class (for tests and the bench).
   public private(set) var callsByClass: [WorkClass: Int] = [:]
@@ -217,13 +219,19 @@ public struct PollPlanner: Sendable {
     var earliest = now.addingTimeInterval(3600)
     var candidates: [(WorkClass, DMSJob, String?)] = []
 
-    // A class's job that is running (its next page), else the one due longest (ties in the order given):
-    // a job due every interval (the visible rows) never starves a stretched one (the full task list).
+    // A class's first job (in the order given) that is running (its next page) or due. Among due jobs the
+    // one due longest, so a job due every interval (the visible rows) never starves a stretched one (the
+    // full task list) that is due but not started; a due job goes between the pages of a running one, but
+    // never twice in a row, so the running listing always advances.
     func consider(_ c: WorkClass, _ jobs: [DMSJob]) {
       var pick: (job: DMSJob, due: Date)?
       for job in jobs {
         if let r = running[job] {
-          candidates.append((c, job, r.marker))
+          if let p = pick, lastPick[c] != p.job {
+            candidates.append((c, p.job, nil))
+          } else {
+            candidates.append((c, job, r.marker))
+          }
           return
         }
         let due = dueTime(job, rate: budget.rate, visible: visible)
@@ -278,6 +286,7 @@ public struct PollPlanner: Sendable {
       return .wait(until: now.addingTimeInterval(wait))
     }
     virtual = bestTag
+    lastPick[cls] = job
     finish[cls] = bestTag + 1 / max(0.01, weights[cls] ?? 0.1)
     callsByClass[cls, default: 0] += 1
     if running[job] == nil {

@@ -43,7 +43,7 @@ extension DashboardRenderer {
   ]
 
   /// Help lines: every binding of the key map, grouped; a binding whose command is in no group goes under "Other".
-  static func helpLines(_ keyMap: KeyMap, readOnly: Bool, _ cs: Charset) -> [(key: String, text: String, role: Role)] {
+  static func helpLines(_ keyMap: KeyMap, readOnly: Bool, replay: Bool = false, _ cs: Charset) -> [(key: String, text: String, role: Role)] {
     var out: [(String, String, Role)] = []
     var used = Set<Int>()
     func scope(_ b: KeyBinding) -> String {
@@ -71,14 +71,26 @@ extension DashboardRenderer {
       out.append(("", "Other", .overlayTitle))
       for i in rest { add(i) }
     }
+    // The session keys (screen dump, `:` commands) and, in a replay, the replay's own keys.
+    for (name, replayOnly) in [("Session", false), ("Replay", true)] where !replayOnly || replay {
+      out.append(("", "", .overlay))
+      out.append(("", name, .overlayTitle))
+      for b in SessionKeys.bindings where b.replayOnly == replayOnly {
+        out.append((b.keys.map { cs.keyLabel($0.label) }.joined(separator: " "), b.description, .overlay))
+      }
+    }
     return out
   }
 
   static func drawHelp(_ g: inout Grid, _ s: AppState, _ keyMap: KeyMap, _ cs: Charset, scroll: Int) {
-    let entries = helpLines(keyMap, readOnly: s.readOnly, cs)
-    let r0 = overlayRect(g, width: 84, height: g.height)
-    let keyW = min(16, max(6, r0.inner.width / 4))
-    let textW = max(8, r0.inner.width - keyW - 4)
+    let entries = helpLines(keyMap, readOnly: s.readOnly, replay: s.replayBadge != nil, cs)
+    // Two columns side by side when the screen is wide enough and one column would scroll.
+    let twoColumns = g.width >= 150 && entries.count + 2 > g.height - 2
+    let boxW = twoColumns ? min(g.width - 4, 168) : 84
+    let r0 = overlayRect(g, width: boxW, height: g.height)
+    let colW = twoColumns ? r0.inner.width / 2 : r0.inner.width
+    let keyW = min(16, max(6, colW / 4))
+    let textW = max(8, colW - keyW - 4)
     // Long descriptions wrap under themselves instead of being cut.
     var rows: [(key: String, text: String, role: Role)] = []
     for e in entries {
@@ -90,21 +102,36 @@ extension DashboardRenderer {
         rows.append((i == 0 ? e.key : " ", part, e.role))
       }
     }
-    let r = overlayRect(g, width: 84, height: rows.count + 2)
-    guard let (inner, top) = scrollingBox(&g, r, title: "HELP: keys", count: rows.count, scroll: scroll, cs) else { return }
-    for row in 0..<inner.height {
-      let i = top + row
-      guard i < rows.count else { break }
-      let line = rows[i]
-      let y = inner.y + row
-      if line.key.isEmpty {
-        g.put(line.text, x: inner.x + 1, y: y, role: line.role, maxWidth: inner.width - 2, ellipsis: cs.ellipsis)
-      } else {
-        if line.key != " " {
-          g.put(line.key, x: inner.x + 2, y: y, width: keyW, role: .hintKey, align: .left, ellipsis: cs.ellipsis)
+    var columns = [rows]
+    if twoColumns {
+      // Split at the group title nearest the middle; the right column starts with that title.
+      let titles = rows.indices.filter { rows[$0].key.isEmpty && rows[$0].role == .overlayTitle && $0 > 0 }
+      if let split = titles.min(by: { abs($0 - rows.count / 2) < abs($1 - rows.count / 2) }) {
+        var left = Array(rows[..<split])
+        while left.last.map({ $0.key.isEmpty && $0.text.isEmpty }) == true { left.removeLast() }
+        columns = [left, Array(rows[split...])]
+      }
+    }
+    let count = columns.map(\.count).max() ?? 0
+    let r = overlayRect(g, width: boxW, height: count + 2)
+    guard let (inner, top) = scrollingBox(&g, r, title: "HELP: keys", count: count, scroll: scroll, cs) else { return }
+    let width = columns.count == 2 ? inner.width / 2 : inner.width
+    for (c, col) in columns.enumerated() {
+      let x0 = inner.x + c * width
+      for row in 0..<inner.height {
+        let i = top + row
+        guard i < col.count else { break }
+        let line = col[i]
+        let y = inner.y + row
+        if line.key.isEmpty {
+          g.put(line.text, x: x0 + 1, y: y, role: line.role, maxWidth: width - 2, ellipsis: cs.ellipsis)
+        } else {
+          if line.key != " " {
+            g.put(line.key, x: x0 + 2, y: y, width: keyW, role: .hintKey, align: .left, ellipsis: cs.ellipsis)
+          }
+          let tx = x0 + 3 + keyW
+          g.put(line.text, x: tx, y: y, role: line.role, maxWidth: x0 + width - 1 - tx, ellipsis: cs.ellipsis)
         }
-        let tx = inner.x + 3 + keyW
-        g.put(line.text, x: tx, y: y, role: line.role, maxWidth: inner.x + inner.width - 1 - tx, ellipsis: cs.ellipsis)
       }
     }
   }

@@ -8,11 +8,17 @@ extension CheckReport {
   public func addingReconciliation(_ results: [TaskReconciliation]) -> CheckReport {
     let tasks = self.tasks.map { t -> TaskReport in
       let r = results.first { $0.taskArn == t.arn || $0.task == t.identifier }
-      return TaskReport(
+      var out = TaskReport(
         identifier: t.identifier, arn: t.arn, status: t.status, migrationType: t.migrationType, stopReason: t.stopReason,
         cdcLatencySeconds: t.cdcLatencySeconds, findings: t.findings + (r.map(ReconRules.findings) ?? []),
-        readiness: Readiness(criteria: t.readiness.criteria + [Readiness.rowCountsMatch(r)]), hints: t.hints)
+        readiness: Readiness(
+          criteria: t.readiness.criteria.filter { $0.name != ReadinessCriterion.rowCountsMatch } + [Readiness.rowCountsMatch(r)]),
+        hints: t.hints, kind: t.kind)
+      out.scope = t.scope
+      return out
     }
-    return CheckReport(generatedAt: generatedAt, source: source, tasks: tasks, missingTasks: missingTasks)
+    var report = CheckReport(generatedAt: generatedAt, source: source, tasks: tasks, missingTasks: missingTasks)
+    report.scopes = scopes
+    return report
   }
 }

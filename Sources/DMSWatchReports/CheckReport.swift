@@ -140,7 +140,9 @@ extension CheckReport {
       identifier: t.identifier, arn: t.arn, status: t.status, migrationType: t.migrationType, stopReason: t.stopReason,
       cdcLatencySeconds: TaskRules.hasCDC(t) ? i.metrics?.currentLatency : nil,
       findings: TaskRules.findings(task: t, tables: i.tables, metrics: i.metrics, events: i.logLines, now: now, config: config),
-      readiness: Readiness.evaluate(task: t, tables: i.tables, metrics: i.metrics, events: i.logLines, now: now, config: config),
+      readiness: Readiness.evaluate(
+        task: t, tables: i.tables, metrics: i.metrics, events: i.logLines, now: now, config: config,
+        rowCounts: .from(nil, config: config)),
       hints: TriageHints.hints(for: t, logLines: i.logLines), kind: t.kind)
   }
 

@@ -128,13 +128,16 @@ public struct RuleConfig: Sendable, Equatable {
   public var requireValidation: Bool = true
   /// Error log lines / events younger than this (minutes) are reported as a task finding.
   public var recentErrorMinutes: Double = 5
+  /// Readiness requires a reconciliation whose row counts match the source (`row_counts_match`: unknown,
+  /// so NOT READY, until one ran). False leaves the criterion out, for tasks that cannot be reconciled.
+  public var requireRowCounts: Bool = true
 
   public init() {}
 
   public init(
     latencyWarnSeconds: Double = 60, latencyCriticalSeconds: Double = 300, minThroughputRowsPerSecond: Double = 10,
     stallMinutes: Double = 5, readinessLatencySeconds: Double = 60, readinessWindowMinutes: Double = 5,
-    requireValidation: Bool = true, recentErrorMinutes: Double = 5
+    requireValidation: Bool = true, recentErrorMinutes: Double = 5, requireRowCounts: Bool = true
   ) {
     self.latencyWarnSeconds = latencyWarnSeconds
     self.latencyCriticalSeconds = latencyCriticalSeconds
@@ -144,6 +147,7 @@ public struct RuleConfig: Sendable, Equatable {
     self.readinessWindowMinutes = readinessWindowMinutes
     self.requireValidation = requireValidation
     self.recentErrorMinutes = recentErrorMinutes
+    self.requireRowCounts = requireRowCounts
   }
 
   /// The dashboard's latency thresholds from this config.
@@ -153,7 +157,7 @@ public struct RuleConfig: Sendable, Equatable {
 extension RuleConfig: Codable {
   enum CodingKeys: String, CodingKey {
     case latencyWarnSeconds, latencyCriticalSeconds, minThroughputRowsPerSecond, stallMinutes
-    case readinessLatencySeconds, readinessWindowMinutes, requireValidation, recentErrorMinutes
+    case readinessLatencySeconds, readinessWindowMinutes, requireValidation, recentErrorMinutes, requireRowCounts
   }
 
   public init(from decoder: any Decoder) throws {
@@ -168,6 +172,7 @@ extension RuleConfig: Codable {
     readinessWindowMinutes = try c.decodeIfPresent(Double.self, forKey: .readinessWindowMinutes) ?? d.readinessWindowMinutes
     requireValidation = try c.decodeIfPresent(Bool.self, forKey: .requireValidation) ?? d.requireValidation
     recentErrorMinutes = try c.decodeIfPresent(Double.self, forKey: .recentErrorMinutes) ?? d.recentErrorMinutes
+    requireRowCounts = try c.decodeIfPresent(Bool.self, forKey: .requireRowCounts) ?? d.requireRowCounts
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -180,6 +185,7 @@ extension RuleConfig: Codable {
     try c.encode(readinessWindowMinutes, forKey: .readinessWindowMinutes)
     try c.encode(requireValidation, forKey: .requireValidation)
     try c.encode(recentErrorMinutes, forKey: .recentErrorMinutes)
+    try c.encode(requireRowCounts, forKey: .requireRowCounts)
   }
 }
 

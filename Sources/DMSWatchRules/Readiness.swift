@@ -76,10 +76,16 @@ public enum ReadinessCriterion {
 }
 
 /// Whether readiness judges row counts. `.tracked(nil)`: reconciliation is part of readiness and has not
-/// run (the criterion is unknown, NOT READY). `.notTracked` leaves it out (callers not wired to reconciliation yet).
+/// run (the criterion is unknown, NOT READY). `.notTracked` leaves it out (the rules' own unit tests).
 public enum RowCountInput: Sendable, Equatable {
   case notTracked
   case tracked(TaskReconciliation?)
+
+  /// What the screen and `check` pass: tracked (with the task's last reconciliation, if any) unless the
+  /// config leaves row counts out of readiness.
+  public static func from(_ r: TaskReconciliation?, config: RuleConfig) -> RowCountInput {
+    config.requireRowCounts ? .tracked(r) : .notTracked
+  }
 }
 
 extension Readiness {

@@ -23,6 +23,7 @@ extension AppState {
   /// Findings of one task from what the dashboard holds.
   public func findings(for task: ReplicationTask, config: RuleConfig) -> [Finding] {
     TaskRules.findings(task: task, tables: tables[task.arn], metrics: metrics[task.arn], events: errorLines(of: task), now: now, config: config)
+      + (reconResults[task.arn].map(ReconRules.findings) ?? [])
   }
 
   /// Findings of every task, for `NotificationGate.update(findings:now:)`.
@@ -37,7 +38,9 @@ extension AppState {
 
   /// Cutover readiness of one task from what the dashboard holds.
   public func readiness(for task: ReplicationTask, config: RuleConfig) -> Readiness {
-    Readiness.evaluate(task: task, tables: tables[task.arn], metrics: metrics[task.arn], events: errorLines(of: task), now: now, config: config)
+    Readiness.evaluate(
+      task: task, tables: tables[task.arn], metrics: metrics[task.arn], events: errorLines(of: task), now: now, config: config,
+      rowCounts: .from(reconResults[task.arn], config: config))
   }
 
   /// Triage hints of one task from its failure message, stop reason and buffered log lines.

@@ -92,6 +92,9 @@ public struct AppState: Sendable {
   /// The last reconciliation (RECON view) and the task it is of.
   public var recon = ReconState()
   public var reconTaskArn: String?
+  /// The last finished reconciliation of each task (by ARN): readiness's row-count criterion and the
+  /// MISMATCH findings are judged from it, as `check --reconcile` judges its run.
+  public var reconResults: [String: TaskReconciliation] = [:]
   /// When set, TASKS shows only this scope (`:scope NAME`, or the scope key).
   public var scopeFilter: ScopeID?
   /// The rule thresholds the dashboard judges with: the config file's, the same `check` uses.

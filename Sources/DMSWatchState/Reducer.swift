@@ -75,6 +75,7 @@ public struct Reducer: Sendable {
       }
       s.recon = st
       s.reconTaskArn = arn
+      if case .finished = st.phase, let result = st.result { s.reconResults[arn] = result }
       if case .stopped(let why) = st.phase { setMessage(&s, "reconcile \(st.taskIdentifier ?? ""): \(why)", .warn) }
       r.redraw = true
     case .commandFinished(let cmd, let error, let unknown, let partial, let at):

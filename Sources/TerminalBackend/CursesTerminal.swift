@@ -12,6 +12,9 @@ public final class CursesTerminal {
 
   private let screen: OpaquePointer
   private let window: UnsafeMutablePointer<WINDOW>
+  /// Keys are read from a 1×1 pad: curses refreshes a window it reads from when the window changed, which
+  /// would write a frame outside `present` (past the check that the terminal has room); a pad never is.
+  private let inputPad: UnsafeMutablePointer<WINDOW>
   private let noColor: Bool
   private let defaultColors: Bool
   private var palette: Palette
@@ -63,6 +66,13 @@ public final class CursesTerminal {
     intrflush(window, false)
     _ = dmsw_keypad(window, 1)
     _ = dmsw_nodelay(window, 1)
+    guard let pad = newpad(1, 1) else {
+      endwin()
+      throw TerminalError.initFailed("no input pad")
+    }
+    inputPad = pad
+    _ = dmsw_keypad(pad, 1)
+    _ = dmsw_nodelay(pad, 1)
     _ = dmsw_leaveok(window, 1)
     _ = dmsw_curs_set(0)
     set_escdelay(25)
@@ -79,7 +89,36 @@ public final class CursesTerminal {
     charset = TerminalSupport.charset(codeset: codeset, term: term)
     palette = Palette(theme: theme, colors: colors, colorPairs: Int(dmsw_color_pairs()), defaultColors: defaultColors, noColor: noColor)
     applyPalette()
+    // From here curses writes into the output relay's pipe (see shim.h): a terminal that stops reading
+    // holds the relay thread, never the main thread. Without it (no pipe or thread) frames are drawn
+    // directly, only when the terminal polls writable.
+    relayed = dmsw_relay_start(Self.relayCapacity) == 0
     CursesTerminal.active = self
+  }
+
+  /// The relay pipe's requested size: room for several full frames of the largest terminals.
+  static let relayCapacity: Int32 = 1 << 20
+  /// Whether output goes through the relay.
+  public private(set) var relayed = false
+
+  /// Whether the terminal has taken (nearly) all earlier output: a frame is written only then, so a
+  /// frame never waits for room in the relay's pipe.
+  var outputHasRoom: Bool {
+    guard relayed else { return dmsw_output_writable() != 0 }
+    return dmsw_relay_pending() < max(4096, Int(dmsw_relay_capacity()) / 4)
+  }
+
+  /// The program's terminal modes again after endwin (ctrl-z) or a shell's restore. Curses would do it in
+  /// the next doupdate, but on fd 1, which is the relay's pipe: put the terminal back for the mode call.
+  func resumeProgramMode() {
+    guard relayed else {
+      reset_prog_mode()
+      return
+    }
+    _ = dmsw_relay_drain(200)
+    dmsw_relay_direct(1)
+    reset_prog_mode()
+    dmsw_relay_direct(0)
   }
 
   public var size: (width: Int, height: Int) { (Int(dmsw_cols()), Int(dmsw_lines())) }
@@ -99,6 +138,7 @@ public final class CursesTerminal {
   /// Frames not drawn because the job was in the background or the terminal was not taking output.
   public private(set) var skippedFrames = 0
   private var writableSource: (any DispatchSourceWrite)?
+  private var relayRepaintScheduled = false
 
   /// No drawing until then after a SIGCONT: bash can hand the terminal to a job for an instant while
   /// it runs `bg` with typed-ahead input (measured: a frame drawn over the shell), so the job's
@@ -116,7 +156,7 @@ public final class CursesTerminal {
 
   /// Whether drawing now is allowed: in the foreground, and the terminal takes output.
   var canDraw: Bool {
-    ProcessInfo.processInfo.systemUptime >= holdUntil && dmsw_is_foreground() != 0 && dmsw_output_writable() != 0
+    ProcessInfo.processInfo.systemUptime >= holdUntil && dmsw_is_foreground() != 0 && outputHasRoom
   }
 
   /// Writes the cells that changed since the last frame, then one `doupdate`. Skipped (and repainted
@@ -136,6 +176,13 @@ public final class CursesTerminal {
       _ = dmsw_clearok_curscr()
       last = nil
     }
+    // After a suspend that was continued in the background (`bg`, then `fg`: no SIGCONT at the fg), the
+    // first frame drawn in the foreground brings the modes back.
+    if relayed, dmsw_relay_is_direct() != 0 || isendwin() {
+      resumeProgramMode()
+      _ = dmsw_clearok_curscr()
+      last = nil
+    }
     let runs = FrameDiff.runs(old: last, new: grid)
     bytesHint = write(runs, of: grid)
     wnoutrefresh(window)
@@ -147,6 +194,20 @@ public final class CursesTerminal {
   /// One repaint as soon as the terminal takes output again (in the foreground).
   private func repaintWhenWritable() {
     guard writableSource == nil, dmsw_is_foreground() != 0 else { return }
+    if relayed {
+      // The pipe polls writable long before the terminal has caught up: look again shortly.
+      guard !relayRepaintScheduled else { return }
+      relayRepaintScheduled = true
+      DispatchQueue.main.asyncAfter(deadline: .now() + 0.05) { [weak self] in
+        MainActor.assumeIsolated {
+          guard let self else { return }
+          self.relayRepaintScheduled = false
+          guard !self.ended else { return }
+          if self.canDraw { self.forceFullRepaint() } else { self.repaintWhenWritable() }
+        }
+      }
+      return
+    }
     let src = DispatchSource.makeWriteSource(fileDescriptor: STDOUT_FILENO, queue: .main)
     src.setEventHandler { [weak self] in
       MainActor.assumeIsolated {
@@ -186,7 +247,7 @@ public final class CursesTerminal {
       text.removeAll(keepingCapacity: true)
     }
     for _ in 0..<4096 {
-      let r = dmsw_get_wch(window, &code)
+      let r = dmsw_get_wch(inputPad, &code)
       if r == ERR { break }
       if r == KEY_CODE_YES {
         flush()
@@ -212,7 +273,7 @@ public final class CursesTerminal {
     guard !ended else { return size }
     var rows: Int32 = 0
     var cols: Int32 = 0
-    if dmsw_winsize(STDOUT_FILENO, &rows, &cols) == 0, rows > 0, cols > 0, rows != dmsw_lines() || cols != dmsw_cols() {
+    if dmsw_winsize(dmsw_terminal_fd(), &rows, &cols) == 0, rows > 0, cols > 0, rows != dmsw_lines() || cols != dmsw_cols() {
       resizeterm(rows, cols)
     }
     return size
@@ -221,6 +282,9 @@ public final class CursesTerminal {
   /// ctrl-z: leaves curses mode, stops the process group, and on return repaints everything.
   public func suspend() {
     guard !ended else { return }
+    // Curses' mode calls act on fd 1: the terminal again, once it has the last frame (bounded).
+    _ = dmsw_relay_drain(500)
+    dmsw_relay_direct(1)
     endwin()
     dmsw_stop_self()
     selfResumed = true
@@ -238,7 +302,7 @@ public final class CursesTerminal {
     DispatchQueue.main.asyncAfter(deadline: .now() + settle + 0.01) { [weak self] in
       MainActor.assumeIsolated {
         guard let self, !self.ended, dmsw_is_foreground() != 0 else { return }
-        reset_prog_mode()
+        self.resumeProgramMode()
         self.handleResize()
         self.forceFullRepaint()
       }
@@ -250,7 +314,13 @@ public final class CursesTerminal {
     guard !ended else { return }
     ended = true
     dmsw_set_restore_armed(0)
-    endwin()
+    if relayed, dmsw_relay_drain(300) == 0 {
+      // The terminal stopped reading: endwin would wait for it. The modes go back; the screen cannot.
+      dmsw_restore_modes()
+    } else {
+      dmsw_relay_direct(1)
+      endwin()
+    }
     if CursesTerminal.active === self { CursesTerminal.active = nil }
   }
 

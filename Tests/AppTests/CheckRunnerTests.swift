@@ -144,6 +144,7 @@ final class CheckRunnerTests: XCTestCase {
       let readiness = try XCTUnwrap(t["readiness"] as? [String: Any])
       XCTAssertEqual((readiness["criteria"] as? [[String: Any]])?.map { $0["name"] as? String }, [
         "tables_completed", "task_running", "cdc_latency", "validation", "no_missing_duplicate", "no_recent_errors",
+        "row_counts_match",
       ])
       for f in t["findings"] as? [[String: Any]] ?? [] {
         XCTAssertTrue(FindingEvent.all.contains(f["event"] as? String ?? ""))

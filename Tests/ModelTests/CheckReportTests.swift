@@ -5,7 +5,8 @@ import XCTest
 @testable import DMSWatchRules
 
 /// Four tasks: failed full-load with unknown tables, healthy, lagging, and one with MISSING inserts.
-func sampleCheckReport(requested: [String] = []) -> CheckReport {
+/// The sample fleet judged without the row-count criterion (`requireRowCounts: false`), so one task is READY.
+func sampleCheckReport(requested: [String] = [], config: RuleConfig = RuleConfig(requireRowCounts: false)) -> CheckReport {
     let inputs = [
       CheckReport.TaskInput(task: makeTask("orders"), tables: tables([makeTable("orders", applied: (8, 5, 1))]), metrics: makeMetrics()),
       CheckReport.TaskInput(task: makeTask("billing"), tables: tables([makeTable("invoices")]), metrics: makeMetrics()),
@@ -14,11 +15,36 @@ func sampleCheckReport(requested: [String] = []) -> CheckReport {
         tables: nil, metrics: nil),
       CheckReport.TaskInput(task: makeTask("lagging"), tables: tables([makeTable("events")]), metrics: makeMetrics(source: { _ in 70 })),
     ]
-    return CheckReport.build(inputs: inputs, requested: requested, source: "simulator", now: t0.addingTimeInterval(0.75))
+    return CheckReport.build(inputs: inputs, requested: requested, source: "simulator", now: t0.addingTimeInterval(0.75), config: config)
 }
 
 final class CheckReportTests: XCTestCase {
   func sampleReport(requested: [String] = []) -> CheckReport { sampleCheckReport(requested: requested) }
+
+  /// By default readiness needs row counts that match the source: unknown (NOT READY) until a reconciliation
+  /// ran, READY once one matched, and a MISMATCH fails it with a critical finding.
+  func testRowCountsAreARequiredReadinessCriterionByDefault() {
+    let plain = sampleCheckReport(config: RuleConfig())
+    let billing = plain.tasks[1]
+    XCTAssertEqual(billing.identifier, "billing")
+    XCTAssertFalse(billing.readiness.ready)
+    XCTAssertEqual(billing.readiness.criteria.last?.name, ReadinessCriterion.rowCountsMatch)
+    XCTAssertNil(billing.readiness.criteria.last?.passed, "unknown, never passed by default")
+    XCTAssertEqual(plain.summary.ready, 0)
+    let match = TaskReconciliation(task: "billing", taskArn: billing.arn, tables: [
+      TableReconciliation(schema: "public", table: "invoices", source: RowCount(10), target: RowCount(10), verdict: .match, detail: "10 = 10")
+    ])
+    let reconciled = plain.addingReconciliation([match])
+    XCTAssertTrue(reconciled.tasks[1].readiness.ready, reconciled.tasks[1].readiness.summary)
+    XCTAssertEqual(reconciled.tasks[1].readiness.criteria.filter { $0.name == ReadinessCriterion.rowCountsMatch }.count, 1, "replaced, not added twice")
+    var bad = match
+    bad.tables[0].verdict = .mismatch
+    bad.tables[0].target = RowCount(7)
+    let mismatched = plain.addingReconciliation([bad]).tasks[1]
+    XCTAssertEqual(mismatched.readiness.criteria.last?.passed, false)
+    XCTAssertEqual(mismatched.findings.map(\.event), [FindingEvent.tableRowsMismatch])
+    XCTAssertEqual(mismatched.severity, .critical)
+  }
 
   func testBuildEvaluatesEveryTaskSortedByIdentifier() {
     let r = sampleReport()

@@ -251,7 +251,13 @@ final class AppStateRulesTests: XCTestCase {
     _ = r.reduce(&s, .logLoaded([logLine("Connection timed out", at: t0 - 1), logLine("other", task: "billing", at: t0 - 1)], at: t0))
     XCTAssertEqual(s.logEntries(for: task).map(\.text), ["Connection timed out"])
     XCTAssertEqual(events(s.findings(for: task)), [FindingEvent.tableMissing, FindingEvent.taskErrorsLogged, FindingEvent.taskLastFailure])
-    XCTAssertEqual(s.readiness(for: task).failing.map(\.name), [ReadinessCriterion.noMissingDuplicate, ReadinessCriterion.noRecentErrors])
+    XCTAssertEqual(
+      s.readiness(for: task).failing.map(\.name),
+      [ReadinessCriterion.noMissingDuplicate, ReadinessCriterion.noRecentErrors, ReadinessCriterion.rowCountsMatch])
+    // Row counts are part of readiness and unknown until the task is reconciled: never passed by default.
+    let rows = s.readiness(for: task).criteria.first { $0.name == ReadinessCriterion.rowCountsMatch }
+    XCTAssertEqual(rows?.passed, nil)
+    XCTAssertEqual(rows?.detail, "row counts not checked (run reconcile)")
     XCTAssertEqual(s.hints(for: task).map(\.id), ["oracle-missing-archived-log", "network-timeout"])
     XCTAssertEqual(Set(s.allFindings().map(\.task)), ["orders", "billing"])
   }

@@ -121,7 +121,8 @@ final class SameRulesAsCheckTests: XCTestCase {
     let rows = [makeTable(validation: ValidationState.notEnabled)]
     _ = r.reduce(&s, .tablesLoaded(taskArn: b.arn, rows, at: t0))
     XCTAssertTrue(s.tables[b.arn]?.isSummary ?? false)
-    let expected = Readiness.evaluate(task: b, tables: TaskTables(tables: rows, loadedAt: t0), metrics: nil, events: [], now: t0, config: config)
+    let expected = Readiness.evaluate(
+      task: b, tables: TaskTables(tables: rows, loadedAt: t0), metrics: nil, events: [], now: t0, config: config, rowCounts: .tracked(nil))
     XCTAssertEqual(s.readiness(for: b), expected)
     XCTAssertEqual(s.readiness(for: b).criteria.first { $0.name == ReadinessCriterion.validation }?.passed, true)
   }

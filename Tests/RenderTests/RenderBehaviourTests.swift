@@ -370,13 +370,27 @@ final class RenderBehaviourTests: XCTestCase {
   func testHelpListsEveryBinding() {
     var keyMap = KeyMap()
     keyMap.override(.quit, keys: [.char("Q")])
-    for (w, h) in [(80, 24), (200, 50)] {
+    func assertComplete(_ text: String, _ label: String) {
+      let all = text.replacingOccurrences(of: "│", with: " ")
+        .split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+      for b in keyMap.bindings {
+        XCTAssertTrue(all.contains(b.description), "\(label): help lacks \(b.description)")
+        let keys = b.keys.map(\.label).joined(separator: " ")
+        XCTAssertTrue(all.contains(keys + " " + b.description), "\(label): help lacks keys \(keys)")
+      }
+      for b in SessionKeys.bindings where !b.replayOnly {
+        XCTAssertTrue(all.contains(b.description), "\(label): help lacks the session key \(b.description)")
+      }
+      XCTAssertFalse(all.contains(SessionKeys.bindings.first { $0.replayOnly }?.description ?? "-"), "\(label): replay keys outside a replay")
+      XCTAssertTrue(all.contains("Q quit"))
+    }
+    // One column (it scrolls): reassemble the list from the first box row at every scroll position, plus the last page.
+    for (w, h) in [(80, 24), (120, 40)] {
       var s = F.dashboard(width: w, height: h)
-      // Reassemble the help list from the first box row at every scroll position, plus the last page.
       var rows: [String] = []
       var last: Grid?
       var topY = 0, x0 = 0
-      for scroll in 0..<80 {
+      for scroll in 0..<300 {
         s.overlay = .help(scroll: scroll)
         let g = DashboardRenderer.render(s, keyMap: keyMap, charset: .unicode)
         guard let title = g.find("HELP: keys") else { return XCTFail("no help box") }
@@ -396,17 +410,37 @@ final class RenderBehaviourTests: XCTestCase {
           y += 1
         }
       }
-      let all = rows.map { $0.replacingOccurrences(of: "│", with: " ") }.joined(separator: " ")
-        .split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
-      for b in keyMap.bindings {
-        XCTAssertTrue(all.contains(b.description), "\(w)x\(h): help lacks \(b.description)")
-        let keys = b.keys.map(\.label).joined(separator: " ")
-        XCTAssertTrue(all.contains(keys + " " + b.description), "\(w)x\(h): help lacks keys \(keys)")
-      }
-      XCTAssertTrue(all.contains("Q quit"))
+      assertComplete(rows.joined(separator: " "), "\(w)x\(h)")
+    }
+    // Wide screens: two columns side by side and no scrolling; read the left column, then the right.
+    var wide = F.dashboard(width: 200, height: 50)
+    wide.overlay = .help(scroll: 0)
+    let g = DashboardRenderer.render(wide, keyMap: keyMap, charset: .unicode)
+    guard let title = g.find("HELP: keys") else { return XCTFail("no help box") }
+    let left = title.x - 3
+    var right = left + 1
+    while right < g.width, g[right, title.y].char != "┐" { right += 1 }
+    let half = (right - left - 1) / 2
+    var bottom = title.y + 1
+    while bottom < g.height, g[left, bottom].char == "│" { bottom += 1 }
+    XCTAssertFalse(g.rowText(bottom).contains("/"), "no scroll footer: everything fits")
+    func column(_ x0: Int) -> String {
+      (title.y + 1..<bottom).map { y in String((x0..<x0 + half).filter { !g[$0, y].isContinuation }.map { g[$0, y].char }) }
+        .joined(separator: " ")
+    }
+    let leftText = column(left + 1)
+    let rightText = column(left + 1 + half)
+    XCTAssertFalse(leftText.trimmingCharacters(in: .whitespaces).isEmpty || rightText.trimmingCharacters(in: .whitespaces).isEmpty,
+                   "both columns are used")
+    assertComplete(leftText + " " + rightText, "200x50")
+    // In a replay the replay's own keys are listed too.
+    wide.replayBadge = "REPLAY"
+    let replayText = GridText.plain(DashboardRenderer.render(wide, keyMap: keyMap, charset: .unicode))
+    for b in SessionKeys.bindings where b.replayOnly {
+      XCTAssertTrue(replayText.contains(b.description), "replay help lacks \(b.description)")
     }
     let lines = DashboardRenderer.helpLines(KeyMap(), readOnly: false, .unicode).filter { !$0.key.isEmpty }
-    XCTAssertEqual(lines.count, KeyMap().bindings.count, "each binding exactly once")
+    XCTAssertEqual(lines.count, KeyMap().bindings.count + SessionKeys.bindings.filter { !$0.replayOnly }.count, "each binding exactly once")
     var ro = F.dashboard(width: 200, height: 50)
     ro.readOnly = true
     ro.overlay = .help(scroll: 0)
