@@ -11,6 +11,8 @@ public struct ChecksumOptions: Sendable, Equatable {
   public var maxKeys: Int = 1000
   /// A leaf that cannot be split further (many rows share the first key column) is refused above this.
   public var maxLeafFetch: Int = 20_000
+  /// Segments of one level read at once (each is one statement per database; the per-database limit still applies).
+  public var parallel: Int = 2
   public init(fanout: Int = 16, leafRows: Int = 64, maxKeys: Int = 1000, maxLeafFetch: Int = 20_000) {
     self.fanout = fanout
     self.leafRows = leafRows
@@ -111,7 +113,15 @@ public struct ChecksumBisection: Sendable {
     }
     // Same engine and the same declared types: the engine's own row text and hash are exact and cheaper.
     let sameTypes = zip(sUse, tUse).allSatisfy { $0.dataType.lowercased() == $1.dataType.lowercased() }
-    let mode: HashMode = source.dialect == .postgres && target.dialect == .postgres && sameTypes ? .native : .portable
+    var mode: HashMode = source.dialect == .postgres && target.dialect == .postgres && sameTypes ? .native : .portable
+    if mode == .native {
+      // bit_xor (PostgreSQL 14+) on both sides, else the same hashes summed.
+      let q = "SELECT current_setting('server_version_num')"
+      async let sv = try? source.query(q)
+      async let tv = try? target.query(q)
+      let versions = await [sv, tv].map { $0?.first?.first.flatMap { $0 }.flatMap { Int($0) } ?? 0 }
+      if versions.contains(where: { $0 < 140_000 }) { mode = .nativeSum }
+    }
     return (
       ComparisonPlan(
         sourceKeys: sKeys, targetKeys: tKeys, sourceColumns: sUse, targetColumns: tUse, compared: compared, leftOut: leftOut,
@@ -152,12 +162,39 @@ public struct ChecksumBisection: Sendable {
     while !pending.isEmpty {
       try Task.checkCancellation()
       var next: [Segment] = []
-      for seg in pending {
-        let span = seg.hi - seg.lo + 1
-        let width = max(1, (span + Int64(options.fanout) - 1) / Int64(options.fanout))
-        let (a, b) = try await both(
-          ss.segments(st, key: plan.sourceKeys[0], cols: plan.sourceColumns, lo: seg.lo, hi: seg.hi, width: width),
-          ts.segments(tt, key: plan.targetKeys[0], cols: plan.targetColumns, lo: seg.lo, hi: seg.hi, width: width))
+      // The segments of a level are independent: up to `parallel` at once (one statement per database each).
+      let src = source, tgt = target, fanout = Int64(options.fanout)
+      var answers: [(Int, Int64, [[String?]], [[String?]])] = []
+      try await withThrowingTaskGroup(of: (Int, Int64, [[String?]], [[String?]]).self) { group in
+        var i = 0
+        func add(_ i: Int) {
+          let seg = pending[i]
+          let width = max(1, (seg.hi - seg.lo + 1 + fanout - 1) / fanout)
+          let qa = ss.segments(st, key: plan.sourceKeys[0], cols: plan.sourceColumns, lo: seg.lo, hi: seg.hi, width: width)
+          let qb = ts.segments(tt, key: plan.targetKeys[0], cols: plan.targetColumns, lo: seg.lo, hi: seg.hi, width: width)
+          group.addTask {
+            async let x = src.query(qa)
+            async let y = tgt.query(qb)
+            let r = try await (x, y)
+            return (i, width, r.0, r.1)
+          }
+        }
+        while i < min(pending.count, max(1, options.parallel)) {
+          add(i)
+          i += 1
+        }
+        while let r = try await group.next() {
+          answers.append(r)
+          if i < pending.count {
+            add(i)
+            i += 1
+          }
+        }
+      }
+      for (i, width, a, b) in answers.sorted(by: { $0.0 < $1.0 }) {
+        let seg = pending[i]
+        result.queries += 2
+        result.rowsTransferred += Int64(a.count + b.count)
         let sa = Self.buckets(a)
         let ta = Self.buckets(b)
         result.segmentsDone += 1

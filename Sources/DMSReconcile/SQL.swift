@@ -65,8 +65,13 @@ public struct ColumnInfo: Sendable, Equatable {
 public enum HashMode: String, Sendable, Equatable {
   /// md5 of the normalised row text: identical on PostgreSQL and MySQL (cross-engine, or differing column types).
   case portable
-  /// PostgreSQL on both sides with identical column types: `hashtextextended(ROW(…)::text, 0)`, about 4× cheaper than md5.
+  /// PostgreSQL on both sides with identical column types: each column by its type's hash function (`nativeRowHash`),
+  /// about 10× cheaper than md5 of the normalised text.
   case native
+  /// As `native`, summed instead of XORed: one side is PostgreSQL before 14 (no `bit_xor`) or did not say its version.
+  case nativeSum
+
+  var isNative: Bool { self != .portable }
 }
 
 /// SQL text for one dialect. Every statement is a single SELECT.
@@ -80,6 +85,29 @@ public struct SQLBuilder: Sendable {
 
   /// The compared columns as a PostgreSQL row value (its text form is canonical for equal types).
   func rowValue(_ cols: [ColumnInfo]) -> String { "ROW(\(cols.map { ident($0.name) }.joined(separator: ", ")))::text" }
+
+  /// PostgreSQL on both sides with identical types: each column hashed by its type's own hash function
+  /// (no text rendering: about 2.7× cheaper than hashing `ROW(…)::text`), seeded by its position, NULL as a
+  /// per-position constant, combined with XOR. A type without a hash here is hashed as text.
+  func nativeRowHash(_ cols: [ColumnInfo]) -> String {
+    let parts = cols.enumerated().map { i, c -> String in
+      let q = ident(c.name)
+      let seed = i + 1
+      let h: String
+      switch c.dataType.lowercased() {
+      case "smallint", "integer", "int", "bigint", "int2", "int4", "int8": h = "hashint8extended((\(q))::bigint, \(seed))"
+      case "boolean", "bool": h = "hashint8extended((\(q))::int::bigint, \(seed))"
+      case "numeric", "decimal": h = "hash_numeric_extended(\(q), \(seed))"
+      case "date": h = "hashint8extended((\(q) - date '2000-01-01')::bigint, \(seed))"
+      case "timestamp without time zone", "timestamp": h = "timestamp_hash_extended(\(q), \(seed))"
+      case "timestamp with time zone": h = "timestamp_hash_extended(\(q) AT TIME ZONE 'UTC', \(seed))"
+      case "uuid": h = "uuid_hash_extended(\(q), \(seed))"
+      default: h = "hashtextextended((\(q))::text, \(seed))"
+      }
+      return "COALESCE(\(h), \(7919 * seed))"
+    }
+    return parts.isEmpty ? "0::bigint" : "(" + parts.joined(separator: " # ") + ")"
+  }
 
   // MARK: quoting
 
@@ -186,7 +214,7 @@ public struct SQLBuilder: Sendable {
 
   /// md5 of the row text, hex.
   public func rowHashHex(_ cols: [ColumnInfo]) -> String {
-    if hashMode == .native { return "hashtextextended(\(rowValue(cols)), 0)::text" }
+    if hashMode.isNative { return "(\(nativeRowHash(cols)))::text" }
     switch dialect {
     case .postgres: return "md5(\(rowText(cols)))"
     case .mysql, .athena: return "MD5(\(rowText(cols)))"
@@ -195,7 +223,7 @@ public struct SQLBuilder: Sendable {
 
   /// The first 60 bits of the row's md5 as a non-negative integer (summed per segment).
   public func rowHashInt(_ cols: [ColumnInfo]) -> String {
-    if hashMode == .native { return "hashtextextended(\(rowValue(cols)), 0)" }
+    if hashMode.isNative { return nativeRowHash(cols) }
     switch dialect {
     case .postgres: return "('x' || substr(\(rowHashHex(cols)), 1, 15))::bit(60)::bigint"
     case .mysql, .athena: return "CAST(CONV(SUBSTRING(\(rowHashHex(cols)), 1, 15), 16, 10) AS UNSIGNED)"
@@ -212,7 +240,9 @@ public struct SQLBuilder: Sendable {
   public func segments(_ t: TableName, key: ColumnInfo, cols: [ColumnInfo], lo: Int64, hi: Int64, width: Int64) -> String {
     let k = ident(key.name)
     let bucket = dialect == .mysql ? "(\(k) - \(lo)) DIV \(width)" : "(\(k) - \(lo)) / \(width)"
-    return "SELECT \(bucket) AS seg, COUNT(*), COALESCE(SUM(\(rowHashInt(cols))), 0) FROM \(table(t)) "
+    // Native: XOR of the 64-bit row hashes (an int8 aggregate, no numeric sum; keys are unique, so no row cancels another).
+    let agg = hashMode == .native ? "bit_xor" : "SUM"
+    return "SELECT \(bucket) AS seg, COUNT(*), COALESCE(\(agg)(\(rowHashInt(cols))), 0) FROM \(table(t)) "
       + "WHERE \(k) >= \(lo) AND \(k) <= \(hi) GROUP BY \(bucket)"
   }
 

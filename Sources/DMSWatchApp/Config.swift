@@ -59,6 +59,8 @@ public struct AppConfig: Sendable, Equatable {
   public var lowThroughput: Double?
   public var stallMinutes: Double?
   public var readinessMinutes: Double?
+  /// `thresholds.require_row_counts` (readiness needs a reconciliation whose counts match; default true).
+  public var requireRowCounts: Bool?
   public var dmsCallsPerSecond: Double?
   public var dmsBurst: Double?
   public var webhooks: [WebhookTarget] = []
@@ -81,7 +83,7 @@ public struct AppConfig: Sendable, Equatable {
       && a.theme == b.theme && a.refresh == b.refresh && a.tasks == b.tasks && a.latencyWarn == b.latencyWarn
       && a.latencyCritical == b.latencyCritical && a.webhooks == b.webhooks && a.snsTopics == b.snsTopics
       && a.keys == b.keys && a.lowThroughput == b.lowThroughput && a.stallMinutes == b.stallMinutes
-      && a.readinessMinutes == b.readinessMinutes && a.dmsCallsPerSecond == b.dmsCallsPerSecond && a.dmsBurst == b.dmsBurst
+      && a.readinessMinutes == b.readinessMinutes && a.requireRowCounts == b.requireRowCounts && a.dmsCallsPerSecond == b.dmsCallsPerSecond && a.dmsBurst == b.dmsBurst
       && a.notifyMinInterval == b.notifyMinInterval && Set(a.profileOverrides.keys) == Set(b.profileOverrides.keys)
       && a.profileOverrides.allSatisfy { k, v in b.profileOverrides[k].map { $0.theme == v.theme && $0.readOnly == v.readOnly } ?? false } && a.scopes == b.scopes && a.reconcile == b.reconcile && a.recording == b.recording
   }
@@ -153,7 +155,10 @@ public struct AppConfig: Sendable, Equatable {
           case "low_throughput": c.lowThroughput = try p.number(tv, "thresholds.low_throughput", min: 0, max: 1e9)
           case "stall_minutes": c.stallMinutes = try p.number(tv, "thresholds.stall_minutes", min: 1, max: 1440)
           case "readiness_minutes": c.readinessMinutes = try p.number(tv, "thresholds.readiness_minutes", min: 1, max: 1440)
-          default: throw p.unknown(tk, in: "thresholds", known: ["latency_warn", "latency_critical", "low_throughput", "stall_minutes", "readiness_minutes"])
+          case "require_row_counts": c.requireRowCounts = try p.bool(tv, "thresholds.require_row_counts")
+          default:
+            throw p.unknown(
+              tk, in: "thresholds", known: ["latency_warn", "latency_critical", "low_throughput", "stall_minutes", "readiness_minutes", "require_row_counts"])
           }
         }
         if let w = c.latencyWarn, let cr = c.latencyCritical, w > cr {

@@ -333,6 +333,10 @@ final class CheckRunnerTests: XCTestCase {
     XCTAssertEqual(rc.minThroughputRowsPerSecond, 5)
     XCTAssertEqual(rc.stallMinutes, 7)
     XCTAssertEqual(rc.readinessWindowMinutes, 9)
+    XCTAssertTrue(rc.requireRowCounts, "row counts are part of readiness unless the config says otherwise")
+    let off = try AppConfig.parse("thresholds:\n  require_row_counts: false\n").ruleConfig
+    XCTAssertFalse(off.requireRowCounts)
+    XCTAssertThrowsError(try AppConfig.parse("thresholds:\n  require_row_counts: maybe\n"))
     let fake = CheckFakeService(taskCount: 1)
     let out = try await fakeRunner(fake) { $0.ruleConfig = rc }.run()
     let f = try XCTUnwrap(out.report.tasks[0].findings.first { $0.event == FindingEvent.taskLatencyHigh })

@@ -27,6 +27,8 @@ final class FakeDatabase: DatabaseConnection, @unchecked Sendable {
   func setRows(_ table: String, _ rows: [Int64: String]) { lock.lock(); tables[table]?.rows = rows; lock.unlock() }
 
   func query(_ sql: String) async throws -> [[String?]] { try answer(sql) }
+  /// `server_version_num` (PostgreSQL 15 unless a test says otherwise).
+  var serverVersion = "150004"
 
   private func answer(_ sql: String) throws -> [[String?]] {
     try StatementGuard.check(sql)
@@ -38,6 +40,7 @@ final class FakeDatabase: DatabaseConnection, @unchecked Sendable {
     defer { lock.unlock() }
     statements.append(sql)
     if let e = failWith { throw e }
+    if sql.contains("server_version_num") { return [[serverVersion]] }
     func table() -> (String, Table)? {
       for (name, t) in tables {
         let parts = name.split(separator: ".").map(String.init)
@@ -80,7 +83,7 @@ final class FakeDatabase: DatabaseConnection, @unchecked Sendable {
       }
       return agg.map { [String($0.key), String($0.value.0), String($0.value.1)] }
     }
-    if sql.contains("md5(") || sql.contains("MD5(") || sql.contains("hashtextextended(") {
+    if sql.contains("md5(") || sql.contains("MD5(") || sql.contains("extended(") {
       let (lo, hi) = range()
       return t.rows.filter { $0.key >= lo && $0.key <= hi }.map { [String($0.key), $0.value] }
     }

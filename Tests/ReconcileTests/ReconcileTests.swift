@@ -87,6 +87,17 @@ final class ChecksumTests: XCTestCase {
     let r = try await bis.run(source: n, target: n, plan: try XCTUnwrap(planned))
     XCTAssertEqual(r.differingKeys, 0)
     XCTAssertEqual(r.queries, 4)  // key range + one segment level, each side
+    XCTAssertTrue(s.statements.contains { $0.contains("bit_xor(") && $0.contains("hashint8extended(") }, "typed hashes, XORed: \(s.statements)")
+    // PostgreSQL before 14 on one side has no bit_xor: both sides sum the same hashes.
+    let old = FakeDatabase(.postgres, tables: ["a.b": table(rows)])
+    old.serverVersion = "130011"
+    let mixed = ChecksumBisection(source: s, target: old)
+    let planned2 = try await mixed.plan(source: n, target: n).0
+    let p2 = try XCTUnwrap(planned2)
+    XCTAssertEqual(p2.hashMode, .nativeSum)
+    let r2 = try await mixed.run(source: n, target: n, plan: p2)
+    XCTAssertEqual(r2.differingKeys, 0)
+    XCTAssertFalse(old.statements.contains { $0.contains("bit_xor(") })
   }
 
   func testNoPrimaryKeyOrTextKeyIsSkippedWithReason() async throws {

@@ -76,7 +76,10 @@ def test_demo_json_parses_with_documented_fields(dmswatch_bin, tmp_path):
     for t in r["tasks"]:
         assert {"identifier", "arn", "status", "migrationType", "severity", "findings", "readiness", "hints", "scope"} <= set(t)
         assert [c["name"] for c in t["readiness"]["criteria"]] == [
-            "tables_completed", "task_running", "cdc_latency", "validation", "no_missing_duplicate", "no_recent_errors"]
+            "tables_completed", "task_running", "cdc_latency", "validation", "no_missing_duplicate", "no_recent_errors",
+            "row_counts_match"]
+        # Not reconciled: unknown, so never READY.
+        assert t["readiness"]["criteria"][-1]["passed"] is None and t["readiness"]["ready"] is False
         for f in t["findings"]:
             assert f["event"].startswith("dms.") and f["severity"] in ("unknown", "warn", "critical")
 

@@ -417,10 +417,14 @@ def test_check_reconcile_adds_mismatch_and_readiness(dmswatch_bin, tmp_path, pee
     assert all(f["severity"] == "critical" for f in mism)
     crit = next(c for c in task["readiness"]["criteria"] if c["name"] == "row_counts_match")
     assert crit["passed"] is False and "MISMATCH" in crit["detail"]
-    # Without --reconcile the criterion is not claimed.
+    assert [c["name"] for c in task["readiness"]["criteria"]].count("row_counts_match") == 1
+    # Without --reconcile the criterion is there but unknown (never claimed), and the task is not ready.
     r = subprocess.run([str(dmswatch_bin), "check", "--region", "us-east-1", "--endpoint-url", peer, "--task", "pg-to-pg", "--json",
                         "--no-notify"], capture_output=True, text=True, env=env, timeout=120)
-    assert all(c["name"] != "row_counts_match" for c in json.loads(r.stdout)["tasks"][0]["readiness"]["criteria"])
+    plain = json.loads(r.stdout)["tasks"][0]["readiness"]
+    crit = [c for c in plain["criteria"] if c["name"] == "row_counts_match"]
+    assert len(crit) == 1 and crit[0]["passed"] is None and "not checked" in crit[0]["detail"], plain
+    assert plain["ready"] is False
 
 
 def test_secrets_never_logged(dmswatch_bin, tmp_path, peer):
@@ -476,6 +480,13 @@ def test_recon_view_in_the_dashboard_finds_the_keys(dmswatch_bin, tmux, tmp_path
     tmux.wait_for(lambda s: re.search(r"shop\.customers.*\b42\b", s.split("KEYS", 1)[-1], re.S), timeout=15)
     tmux.send("Escape")
     tmux.wait_for(lambda s: "RECON" not in s, timeout=10)
+    # Readiness and the findings now carry the reconciliation: the detail names the MISMATCH tables.
+    tmux.send("d")
+    detail = tmux.wait_for(lambda s: re.search(r"✗ row counts match: \d+ of 5 tables MISMATCH", s)
+                           and "dms.table.rows_mismatch" not in s and "target rows differ from source" in s, timeout=15)
+    if os.environ.get("DMSWATCH_CAPTURE_DIR"):
+        (pathlib.Path(os.environ["DMSWATCH_CAPTURE_DIR"]) / "recon-readiness.txt").write_text(detail)
+    tmux.send("Escape")
     tmux.send("q")
     tmux.wait_text("EXIT=0", timeout=10)
     # SELECT only: the audit log says what ran, and no password appears in it.

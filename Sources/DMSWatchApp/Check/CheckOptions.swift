@@ -85,6 +85,7 @@ extension AppConfig {
     if let v = lowThroughput { r.minThroughputRowsPerSecond = v }
     if let v = stallMinutes { r.stallMinutes = v }
     if let v = readinessMinutes { r.readinessWindowMinutes = v }
+    if let v = requireRowCounts { r.requireRowCounts = v }
     return r
   }
 }
