@@ -426,8 +426,14 @@ public final class ScopeEngine {
       if try pageDone(job, sent: marker, next: page.marker) {
         // A backend whose listing failed keeps its rows from the last good list.
         let paused = Set(services.backends.indices.filter { services.backends[$0].isSuspended })
+        // Marked as kept, with the time of the listing they come from: their status is not current.
+        let keptAt = lastFullListAt ?? clock.now()
         let kept = tasks.filter { t in
           skippedBackends.union(paused).contains { i in i < services.backends.count && services.backends[i].owns(t) }
+        }.map { t -> ReplicationTask in
+          var k = t
+          if k.keptSince == nil { k.keptSince = keptAt }
+          return k
         }
         deliverTasks(ScopeFetcher.unique(partialTasks + kept))
         partialTasks = []

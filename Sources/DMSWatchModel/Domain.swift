@@ -69,6 +69,9 @@ public struct ReplicationTask: Sendable, Equatable, Codable, Identifiable {
   public var kind: ReplicationKind = .task
   /// Serverless details; nil for tasks.
   public var serverless: ServerlessInfo?
+  /// Set when this row was not in the latest listing because its backend's listing failed: the row is the
+  /// one from the last good listing, listed at this time (shown as such; its status is not current).
+  public var keptSince: Date?
 
   public var id: String { arn }
   public var isServerless: Bool { kind == .serverless }

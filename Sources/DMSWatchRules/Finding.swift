@@ -296,6 +296,8 @@ public enum FindingEvent {
   public static let taskStalled = "dms.task.stalled"
   public static let taskErrorsLogged = "dms.task.errors_logged"
   public static let taskTablesUnknown = "dms.task.tables_unknown"
+  /// The row is from an earlier listing (its kind's listing failed since): status unknown.
+  public static let taskListingStale = "dms.task.listing_stale"
   public static let taskMetricsUnknown = "dms.task.metrics_unknown"
   /// Reconciliation: the target does not hold the source's rows (counts or checksum), critical.
   public static let tableRowsMismatch = "dms.table.rows_mismatch"
@@ -306,7 +308,7 @@ public enum FindingEvent {
     tableValidationPending, tableNotValidated, tableError, tableLoadErrors, tableConditionalCheckFailed,
     tableResyncFailed,
     taskFailed, taskStoppedError, taskStoppedUnrecognized, taskLastFailure, taskTablesErrored, taskLatencyHigh,
-    taskThroughputLow, taskStalled, taskErrorsLogged, taskTablesUnknown, taskMetricsUnknown, tableRowsMismatch,
+    taskThroughputLow, taskStalled, taskErrorsLogged, taskTablesUnknown, taskListingStale, taskMetricsUnknown, tableRowsMismatch,
   ]
 
   /// The event name of a table flag.

@@ -15,6 +15,11 @@ public enum TaskRules {
   ) -> [Finding] {
     var out = statusFindings(task: task)
     let id = task.identifier
+    if let since = task.keptSince {
+      out.append(Finding(
+        event: FindingEvent.taskListingStale, severity: .unknown, task: id,
+        message: "not in the latest listing (it failed); row as listed at \(Format.clock(since)), status unknown"))
+    }
 
     if let e = task.stats?.tablesErrored, e > 0 {
       out.append(Finding(

@@ -109,6 +109,35 @@ final class EngineTests: XCTestCase {
     _ = beforeA
   }
 
+  /// The serverless listing fails: its rows stay from the last good listing, but each is marked as such
+  /// (`keptSince`), judged unknown (`dms.task.listing_stale`, never healthy) and sorted with the unknown.
+  func testRowsKeptFromAFailedListingAreMarkedUnknown() async throws {
+    let clock = ManualClock()
+    let f = fleet(clock, region: "us-east-1", account: "1", tasks: 12)
+    var b = bundle(f, "a", label: "A")
+    b = ServiceBundle(dms: f, metrics: f, logs: f, sourceLabel: "a", scope: b.scope, serverless: f)
+    let c = AppController(state: AppState(now: clock.now()), scopes: [b], clock: clock, audit: nil)
+    c.dispatch(.resize(width: 160, height: 40))
+    let loaded = await c.runLanes(clock: clock) { c.state.tasks.contains { $0.isServerless } }
+    XCTAssertTrue(loaded)
+    XCTAssertTrue(c.state.tasks.allSatisfy { $0.keptSince == nil })
+    let listedAt = clock.now()
+    f.injectFault("DescribeReplicationConfigs", ServiceError(kind: .server, code: "InternalFailure", message: "boom", httpStatus: 500), count: 100)
+    c.dispatch(.key(.ctrl("r")))
+    let marked = await c.runLanes(clock: clock) { c.state.tasks.contains { $0.keptSince != nil } }
+    XCTAssertTrue(marked, "the kept rows are marked")
+    let kept = c.state.tasks.filter { $0.isServerless }
+    XCTAssertFalse(kept.isEmpty, "the rows are kept")
+    for t in kept {
+      let since = try XCTUnwrap(t.keptSince)
+      XCTAssertLessThanOrEqual(since, listedAt.addingTimeInterval(60))
+      let f = c.state.findings(for: t).first { $0.event == FindingEvent.taskListingStale }
+      XCTAssertEqual(f?.severity, .unknown, t.identifier)
+      XCTAssertNotEqual(c.state.health(of: t).severity, .ok, "never healthy: \(t.identifier)")
+    }
+    XCTAssertTrue(c.state.tasks.filter { !$0.isServerless }.allSatisfy { $0.keptSince == nil }, "the tasks were listed")
+  }
+
   /// Two tasks with one name in two scopes: their findings, error lines and notification keys stay apart.
   func testSameNameInTwoScopesNeverMerges() {
     var s = AppState(now: Date(timeIntervalSince1970: 1_790_000_000))
