@@ -5,6 +5,9 @@ import Foundation
 public struct ChecksumOptions: Sendable, Equatable {
   /// Segments per split.
   public var fanout: Int = 16
+  /// At most this many segments in the first split (the whole key range; one per 8,192 keys): one scan of a
+  /// large table yields up to 128 sums, so the second level reads 1/128 of it per differing segment, not 1/16.
+  public var firstFanout: Int = 128
   /// A differing segment with at most this many rows on each side is fetched key by key.
   public var leafRows: Int = 64
   /// Keys listed per kind before the list is cut (the counts stay exact up to the fetched leaves).
@@ -159,11 +162,16 @@ public struct ChecksumBisection: Sendable {
     var pending = [Segment(lo: lo, hi: hi)]
     result.segmentsTotal = 1
     var leaves: [Segment] = []
+    var level = 0
     while !pending.isEmpty {
       try Task.checkCancellation()
       var next: [Segment] = []
       // The segments of a level are independent: up to `parallel` at once (one statement per database each).
-      let src = source, tgt = target, fanout = Int64(options.fanout)
+      // The first split widens with the table (a sum per 8,192 keys, up to `firstFanout`), so small tables keep
+      // the plain fanout and transfer as few rows as before.
+      let first = min(Int64(max(options.fanout, options.firstFanout)), max(Int64(options.fanout), (hi - lo + 1) / 8192))
+      let src = source, tgt = target, fanout = level == 0 ? first : Int64(options.fanout)
+      level += 1
       var answers: [(Int, Int64, [[String?]], [[String?]])] = []
       try await withThrowingTaskGroup(of: (Int, Int64, [[String?]], [[String?]]).self) { group in
         var i = 0

@@ -103,10 +103,14 @@ final class EngineTests: XCTestCase {
     XCTAssertTrue(ea.demand.visible.allSatisfy { ea.owns(arn: $0) })
     XCTAssertEqual(ea.demand.visible.count + eb.demand.visible.count, c.state.visibleTaskArns.count)
     // B's lane fetches the focused task's tables from B's fleet only.
-    let beforeA = a.callCounts()["DescribeTableStatistics"] ?? 0
+    let beforeB = b.callCounts()["DescribeTableStatistics"] ?? 0
     let got = await c.runLanes(clock: clock) { c.state.tables[focused.arn]?.isSummary == false }
     XCTAssertTrue(got)
-    _ = beforeA
+    XCTAssertGreaterThan(b.callCounts()["DescribeTableStatistics"] ?? 0, beforeB, "B's fleet was asked")
+    // A's fleet does not hold B's task: had A's lane asked for it, the load would have failed, not arrived.
+    let aArns = try await a.describeReplicationTasks(marker: nil, maxRecords: 100).items.map(\.arn)
+    XCTAssertFalse(aArns.contains(focused.arn))
+    XCTAssertNil(c.state.tables[focused.arn]?.error)
   }
 
   /// The serverless listing fails: its rows stay from the last good listing, but each is marked as such
