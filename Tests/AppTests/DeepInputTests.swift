@@ -51,7 +51,7 @@ final class AppConfigEqualityTests: XCTestCase {
       ("readOnly", { $0.readOnly = true }), ("theme", { $0.theme = "t" }), ("refresh", { $0.refresh = 3 }),
       ("tasks", { $0.tasks = ["a"] }), ("latencyWarn", { $0.latencyWarn = 1 }), ("latencyCritical", { $0.latencyCritical = 2 }),
       ("lowThroughput", { $0.lowThroughput = 1 }), ("stallMinutes", { $0.stallMinutes = 1 }),
-      ("readinessMinutes", { $0.readinessMinutes = 1 }), ("dmsCallsPerSecond", { $0.dmsCallsPerSecond = 1 }),
+      ("readinessMinutes", { $0.readinessMinutes = 1 }), ("requireRowCounts", { $0.requireRowCounts = false }), ("dmsCallsPerSecond", { $0.dmsCallsPerSecond = 1 }),
       ("dmsBurst", { $0.dmsBurst = 1 }), ("webhooks", { $0.webhooks = [WebhookTarget(url: "u", format: .json)] }),
       ("snsTopics", { $0.snsTopics = ["s"] }), ("notifyMinInterval", { $0.notifyMinInterval = 1 }),
       ("keys", { $0.keys = [.stop: [.char("X")]] }),
