@@ -90,6 +90,15 @@ def spawn_on_pty(dmswatch_bin, tmp_path, cols=160, rows=50, extra=()):
     return p, master, slave
 
 
+def end_pty(p, master, slave):
+    """Kills the dashboard if it is still running and closes both ends of its pty."""
+    if p.poll() is None:
+        p.kill()
+        p.wait()
+    os.close(master)
+    os.close(slave)
+
+
 def read_until(master, needle, timeout):
     buf = b""
     deadline = time.monotonic() + timeout
@@ -138,11 +147,7 @@ def test_stalled_terminal_never_blocks_signals(dmswatch_bin, tmp_path, sig):
         attrs = termios.tcgetattr(slave)
         assert attrs[3] & termios.ECHO and attrs[3] & termios.ICANON, "terminal modes restored"
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        os.close(master)
-        os.close(slave)
+        end_pty(p, master, slave)
 
 
 def test_stalled_terminal_never_blocks_the_engines(dmswatch_bin, tmp_path):
@@ -170,8 +175,4 @@ def test_stalled_terminal_never_blocks_the_engines(dmswatch_bin, tmp_path):
         # thread makes none in the 4 s window.
         assert len(inside) >= 4, f"{len(inside)} responses during the stall ({start:.1f}..{end:.1f}); all: {times[-30:]}"
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        os.close(master)
-        os.close(slave)
+        end_pty(p, master, slave)
