@@ -29,24 +29,7 @@ final class FairPlannerTests: XCTestCase {
     _ p: inout PollPlanner, _ b: inout RateBudget, seconds: Double, focused: String?, visible: Set<String> = [],
     pages: (DMSJob) -> Int = { _ in 1 }
   ) -> [(Date, DMSJob)] {
-    var now = t0
-    var calls: [(Date, DMSJob)] = []
-    var pageNo: [DMSJob: Int] = [:]
-    while now < t0.addingTimeInterval(seconds) {
-      switch p.next(now: now, focusedArn: focused, visible: visible, budget: &b) {
-      case .call(let job, _):
-        calls.append((now, job))
-        let n = pageNo[job, default: 0] + 1
-        let more = n < pages(job)
-        pageNo[job] = more ? n : 0
-        p.pageDone(job, nextMarker: more ? "p\(n)" : nil)
-        now = now.addingTimeInterval(0.05)
-      case .wait(let until):
-        XCTAssertGreaterThan(until, now)
-        now = until
-      }
-    }
-    return calls
+    drivePlanner(&p, budget: &b, from: t0, seconds: seconds, focused: focused, visible: visible, pages: pages)
   }
 
   func settings() -> PollSettings {

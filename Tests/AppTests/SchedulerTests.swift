@@ -69,24 +69,7 @@ final class PollPlannerTests: XCTestCase {
     _ planner: inout PollPlanner, budget: inout RateBudget, from start: Date, seconds: Double, focused: String?,
     visible: Set<String> = [], pages: (DMSJob) -> Int = { _ in 1 }
   ) -> [(Date, DMSJob)] {
-    var now = start
-    var calls: [(Date, DMSJob)] = []
-    var pageNo: [DMSJob: Int] = [:]
-    while now < start.addingTimeInterval(seconds) {
-      switch planner.next(now: now, focusedArn: focused, visible: visible, budget: &budget) {
-      case .call(let job, _):
-        calls.append((now, job))
-        let n = pageNo[job, default: 0] + 1
-        let more = n < pages(job)
-        pageNo[job] = more ? n : 0
-        planner.pageDone(job, nextMarker: more ? "p\(n)" : nil)
-        now = now.addingTimeInterval(0.05)
-      case .wait(let until):
-        XCTAssertGreaterThan(until, now)
-        now = until
-      }
-    }
-    return calls
+    drivePlanner(&planner, budget: &budget, from: start, seconds: seconds, focused: focused, visible: visible, pages: pages)
   }
 
   func testPriorityOrderAtStart() {
