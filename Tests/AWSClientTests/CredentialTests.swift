@@ -372,10 +372,17 @@ final class CredentialTests: XCTestCase {
     let ids = try String(contentsOf: pids, encoding: .utf8).split(separator: "\n").compactMap { Int32($0) }
     XCTAssertEqual(ids.count, 2)
     for pid in ids {
-      // Gone, or a zombie waiting for its (container) init to reap it: not running either way.
-      let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-      let state = stat.split(separator: ")").last?.split(separator: " ").first.map(String.init) ?? "gone"
-      XCTAssertTrue(state == "gone" || state == "Z" || state == "X", "process \(pid) of the helper's group is still alive (\(state))")
+      // Gone, or a zombie waiting for its (container) init to reap it: not running either way. SIGKILL is sent
+      // before resolve returns, but a busy machine can show a killed process running for a moment: wait at most
+      // 2 s for it to die (a process that was never killed stays alive and fails).
+      func state() -> String {
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        return stat.split(separator: ")").last?.split(separator: " ").first.map(String.init) ?? "gone"
+      }
+      let deadline = Date().addingTimeInterval(2)
+      while !["gone", "Z", "X"].contains(state()), Date() < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+      let st = state()
+      XCTAssertTrue(st == "gone" || st == "Z" || st == "X", "process \(pid) of the helper's group is still alive (\(st))")
     }
     XCTAssertTrue(ChildProcesses.running.isEmpty)
   }
