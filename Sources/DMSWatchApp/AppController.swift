@@ -29,6 +29,11 @@ public final class AppController {
   /// and every audit record (request, outcome) as it is written. See `ViewSignature`.
   public var onViewKey: (@MainActor (Key, AppState) -> Void)?
   public var onAudit: (@MainActor (String, String, Date) -> Void)?
+  /// `:` commands for the session loop (`dump`, replay's `at TIME`) and `:theme NAME`.
+  public var onSessionCommand: (@MainActor (String, String) -> Void)?
+  public var onSetTheme: (@MainActor (String) -> Void)?
+  /// Sends an OSC 52 sequence to the terminal; false when it could not be written now.
+  public var onCopy: (@MainActor (String) -> Bool)?
 
   private var renderScheduled = false
   public private(set) var renderCount = 0
@@ -131,6 +136,28 @@ public final class AppController {
       for job in reconcilers.values { Task { await job.cancel() } }
     case .audit(let text):
       audit?.record("ui", text, at: now)
+    case .session(let command, let argument):
+      if let f = onSessionCommand {
+        f(command, argument)
+      } else {
+        dispatch(.statusMessage(":\(command) is not available here", .warn))
+      }
+    case .copy(let text, let what):
+      guard let send = onCopy else {
+        dispatch(.statusMessage("copy is not available here", .warn))
+        return
+      }
+      if send(OSC52.sequence(copying: text)) {
+        dispatch(.statusMessage("copied \(what) to the clipboard (OSC 52; the terminal must allow it)", .ok))
+      } else {
+        dispatch(.statusMessage("copy failed: the terminal is not taking output", .warn))
+      }
+    case .setTheme(let name):
+      if let f = onSetTheme {
+        f(name)
+      } else {
+        dispatch(.statusMessage(":theme is not available here", .warn))
+      }
     }
   }
 

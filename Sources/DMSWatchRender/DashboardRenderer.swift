@@ -232,6 +232,15 @@ public enum DashboardRenderer {
     let r = s.layout.hints
     g.fill(r, Cell(" ", role: .hintText))
     let y = r.y
+    if let line = s.commandLine {
+      // The `:` line: what is typed, a cursor, then what tab found (or a reminder of the keys).
+      var x = r.x + 1
+      x += g.put(":" + line.text, x: x, y: y, role: .text, maxWidth: r.width - 2)
+      x += g.put(cs.isASCII ? "_" : "▏", x: x, y: y, role: .hintKey, maxWidth: max(0, r.x + r.width - x))
+      let after = line.candidates.isEmpty ? "tab complete · enter run · esc close" : line.candidates.joined(separator: "  ")
+      g.put(after, x: x + 2, y: y, role: .dim, maxWidth: max(0, r.x + r.width - x - 3), ellipsis: cs.ellipsis)
+      return
+    }
     var pairs: [(String, String)]
     switch s.overlay {
     case .help, .detail: pairs = [("↑/↓", "scroll"), ("PgUp/PgDn", "page"), ("esc", "close")]

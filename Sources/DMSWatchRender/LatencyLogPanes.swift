@@ -101,7 +101,8 @@ extension DashboardRenderer {
   static func drawLog(_ g: inout Grid, _ s: AppState, _ cs: Charset) {
     let r = s.layout.log
     let inner = r.inner
-    let n = s.log.count
+    let lines = s.shownLog
+    let n = lines.count
     let visible = min(max(0, inner.height), s.layout.visibleRows(.log))
     let back = max(0, min(s.logScrollBack, max(0, n - visible)))
     var right: [Segment] = []
@@ -112,7 +113,9 @@ extension DashboardRenderer {
     }
     right += ageSegments(s, .logs)
     let error = s.sources[.logs]?.lastError ?? s.sources[.events]?.lastError
-    drawPaneFrame(&g, s, .log, cs, title: [Segment("\(n)", .dim)], right: right, error: error, note: s.logNotice)
+    // Whose lines: the focused task's own buffer, or every task merged (`:log all`).
+    let whose = s.logAll || s.selectedTaskArn == nil ? "all tasks" : (s.selectedTask?.identifier ?? "task")
+    drawPaneFrame(&g, s, .log, cs, title: [Segment(whose, .text), Segment("\(n)", .dim)], right: right, error: error, note: s.logNotice)
     guard inner.height >= 1, inner.width >= 1 else { return }
     if n == 0 {
       drawEmpty(&g, inner, s.sources[.logs]?.lastSuccess == nil ? "waiting for task logs and events\(cs.ellipsisText)" : "no log lines yet", role: .dim, cs)
@@ -121,10 +124,11 @@ extension DashboardRenderer {
     let last = n - 1 - back
     let first = max(0, last - visible + 1)
     let right0 = inner.x + inner.width
-    let taskW = inner.width >= 120 ? 24 : (inner.width >= 90 ? 16 : 12)
+    // The task column widens with the terminal (a sixth of the width, 12 to 40 cells).
+    let taskW = min(40, max(12, inner.width / 6))
     let compW = inner.width >= 120 ? 16 : (inner.width >= 90 ? 14 : 10)
     for (row, i) in (first...max(first, last)).enumerated() where i <= last {
-      let e = s.log[i]
+      let e = lines[i]
       let y = inner.y + row
       let role = logRole(e.severity)
       var x = inner.x

@@ -33,23 +33,26 @@ extension DashboardRenderer {
 
   // MARK: help
 
+  /// Groups of help; a group title that names panes (`[TASKS]`) stands for its bindings' own pane marks.
   static let helpGroups: [(String, [Command])] = [
     ("Navigation", [.moveUp, .moveDown, .pageUp, .pageDown, .top, .bottom, .focusNext, .focusPrev, .focusLeft, .focusRight, .drillDown, .back]),
-    ("Tasks: filter and sort", [.filter, .sortNext, .sortReverse, .sortByName, .sortByStatus, .sortByType, .sortByProgress, .sortByLatency, .sortByFlags, .sortByHealth]),
+    ("Filter and sort [TASKS]", [.filter, .errorsOnly, .scopeNext, .sortNext, .sortReverse, .sortByName, .sortByStatus, .sortByType, .sortByProgress, .sortByLatency, .sortByFlags, .sortByHealth]),
     ("Actions", [.start, .stop, .reload, .validate, .mark, .markAll]),
-    ("Log", [.followLog]),
-    ("Task", [.detail]),
-    ("General", [.refresh, .pause, .help, .quit]),
+    ("Task", [.detail, .reconcile, .copy]),
+    ("Log [LOG]", [.followLog]),
+    ("General", [.commandLine, .refresh, .pause, .help, .quit]),
   ]
 
   /// Help lines: every binding of the key map, grouped; a binding whose command is in no group goes under "Other".
   static func helpLines(_ keyMap: KeyMap, readOnly: Bool, replay: Bool = false, _ cs: Charset) -> [(key: String, text: String, role: Role)] {
     var out: [(String, String, Role)] = []
     var used = Set<Int>()
+    var groupPanes = ""
     func scope(_ b: KeyBinding) -> String {
       guard !b.panes.isEmpty else { return "" }
       let names = Pane.allCases.filter { b.panes.contains($0) }.map { $0.title }
-      return " [\(names.joined(separator: ", "))]"
+      let mark = "[\(names.joined(separator: ", "))]"
+      return mark == groupPanes ? "" : " " + mark
     }
     func add(_ idx: Int) {
       let b = keyMap.bindings[idx]
@@ -63,15 +66,24 @@ extension DashboardRenderer {
       guard !idxs.isEmpty else { continue }
       if !out.isEmpty { out.append(("", "", .overlay)) }
       out.append(("", name, .overlayTitle))
+      groupPanes = name.firstIndex(of: "[").map { String(name[$0...]) } ?? ""
       for i in idxs { add(i) }
     }
+    groupPanes = ""
     let rest = keyMap.bindings.indices.filter { !used.contains($0) }
     if !rest.isEmpty {
       out.append(("", "", .overlay))
       out.append(("", "Other", .overlayTitle))
       for i in rest { add(i) }
     }
-    // The session keys (screen dump, `:` commands) and, in a replay, the replay's own keys.
+    // The `:` commands (the same table the command line runs and completes from).
+    out.append(("", "", .overlay))
+    out.append(("", "Commands (: then tab completes)", .overlayTitle))
+    for c in PromptCommands.available(replay: replay) {
+      let names = ([c.usage] + c.aliases.filter { $0.count <= 2 }).map { ":" + $0 }.joined(separator: " ")
+      out.append((names, c.description, .overlay))
+    }
+    // The session keys (screen dump) and, in a replay, the replay's own keys.
     for (name, replayOnly) in [("Session", false), ("Replay", true)] where !replayOnly || replay {
       out.append(("", "", .overlay))
       out.append(("", name, .overlayTitle))
@@ -83,13 +95,16 @@ extension DashboardRenderer {
   }
 
   static func drawHelp(_ g: inout Grid, _ s: AppState, _ keyMap: KeyMap, _ cs: Charset, scroll: Int) {
-    let entries = helpLines(keyMap, readOnly: s.readOnly, replay: s.replayBadge != nil, cs)
-    // Two columns side by side when the screen is wide enough and one column would scroll.
-    let twoColumns = g.width >= 150 && entries.count + 2 > g.height - 2
-    let boxW = twoColumns ? min(g.width - 4, 168) : 84
+    var entries = helpLines(keyMap, readOnly: s.readOnly, replay: s.replayBadge != nil || s.replaying, cs)
+    // Two columns side by side when the screen is wide enough and one column would scroll
+    // (at 120×40 every key and command fits one screen); the group titles then separate the groups.
+    let twoColumns = g.width >= 100 && entries.count + 2 > g.height - 2
+    if twoColumns { entries.removeAll { $0.key.isEmpty && $0.text.isEmpty } }
+    let boxW = twoColumns ? min(g.width - 2, 168) : 84
     let r0 = overlayRect(g, width: boxW, height: g.height)
     let colW = twoColumns ? r0.inner.width / 2 : r0.inner.width
-    let keyW = min(16, max(6, colW / 4))
+    let longestKey = entries.map { DrawText.width($0.key) }.max() ?? 6
+    let keyW = twoColumns ? min(18, max(6, longestKey + 1)) : min(16, max(6, colW / 4))
     let textW = max(8, colW - keyW - 4)
     // Long descriptions wrap under themselves instead of being cut.
     var rows: [(key: String, text: String, role: Role)] = []

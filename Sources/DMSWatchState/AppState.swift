@@ -77,6 +77,11 @@ public struct AppState: Sendable {
   public var tables: [String: TaskTables] = [:]
   public var metrics: [String: TaskMetrics] = [:]
   public var log: RingBuffer<LogEntry>
+  /// Each task's own lines (by ARN), so a chatty task never pushes another's out of view.
+  public var taskLog: [String: RingBuffer<LogEntry>] = [:]
+  public static let taskLogCapacity = 2_000
+  /// `:log all`: LOG shows every task merged in time order instead of the focused task's lines.
+  public var logAll = false
   /// The newest error lines and events per task identifier (for readiness and findings without scanning the log).
   public var errorLog: [String: [LogEntry]] = [:]
   public static let errorLogPerTask = 50
@@ -123,6 +128,10 @@ public struct AppState: Sendable {
   /// `E`: TASKS shows only tasks whose findings reach warn (the same findings `check` reports).
   public var errorsOnly = false
   public var filterEditing = false
+  /// The `:` command line while it is open (nil: closed).
+  public var commandLine: CommandLineState?
+  /// Theme names `:theme` completes (built-in and the theme directories'); set by the session.
+  public var themeNames: [String] = []
   public var overlay: Overlay = .none
   public var logFollow = true
   /// Lines scrolled back from the newest (0 = at the bottom).
@@ -133,6 +142,8 @@ public struct AppState: Sendable {
   public var auditBadge: String?
   /// `REPLAY ▶ ×10` while replaying a recording (the header's clock is then the recorded time).
   public var replayBadge: String?
+  /// A recording is being replayed (`:at TIME` is offered).
+  public var replaying = false
   public var sourceLabel = ""
   public var message: StatusMessage?
   /// Why the focused task has no log tail (e.g. task logging is off); informational, not an error.
@@ -213,6 +224,39 @@ public struct AppState: Sendable {
     }
   }
 
+  /// New log lines and events: the merged buffer, each task's own buffer (an event names its task by
+  /// identifier, resolved in its scope), the per-task error lines, and a still view while scrolled back.
+  public mutating func appendLog(_ entries: [LogEntry], scope: ScopeID? = nil) {
+    let shownBefore = shownLog.count
+    log.append(contentsOf: entries)
+    // Each task's own buffer, by ARN: an event names its task by identifier, resolved in its scope.
+    var byName: [String: String] = [:]
+    for e in entries {
+      var key = e.taskArn
+      if key == nil, let name = e.task {
+        if byName.isEmpty {
+          for t in tasks where scope == nil || t.scope == scope { byName[t.identifier] = t.arn }
+        }
+        key = byName[name]
+      }
+      guard let key else { continue }
+      taskLog[key, default: RingBuffer(capacity: AppState.taskLogCapacity)].append(e)
+    }
+    for e in entries where e.severity == .error {
+      // Keyed by ARN: names repeat across scopes.
+      guard let key = e.taskArn ?? e.task else { continue }
+      var list = errorLog[key, default: []]
+      list.append(e)
+      if list.count > AppState.errorLogPerTask { list.removeFirst(list.count - AppState.errorLogPerTask) }
+      errorLog[key] = list
+    }
+    if !logFollow {
+      // Keep the view still while new lines arrive under it.
+      let shown = shownLog.count
+      logScrollBack = min(logScrollBack + max(0, shown - shownBefore), max(0, shown - 1))
+    }
+  }
+
   // MARK: derived
 
   public var selectedTask: ReplicationTask? {
@@ -231,6 +275,12 @@ public struct AppState: Sendable {
   }
 
   public var selectedTables: TaskTables? { selectedTaskArn.flatMap { tables[$0] } }
+
+  /// The LOG pane's lines: the focused task's own buffer, or every line merged (`:log all`, or no task).
+  public var shownLog: RingBuffer<LogEntry> {
+    guard !logAll, let arn = selectedTaskArn else { return log }
+    return taskLog[arn] ?? RingBuffer(capacity: 1)
+  }
 
   /// Flags of the selected task, worst first.
   public var selectedFlags: [TableFlag] { selectedTables?.flags ?? [] }
@@ -320,6 +370,9 @@ public struct AppState: Sendable {
       if let old = selectedTaskArn { tables[old]?.summarize(config: ruleConfig) }
       selectedTaskArn = arn
       logNotice = nil
+      // The log of the newly focused task starts at its newest line.
+      logFollow = true
+      logScrollBack = 0
       marked = []
       selectedTable = nil
       tableCursor = ListCursor()

@@ -6,8 +6,6 @@ import Foundation
 public enum SessionCommand: String, Sendable, CaseIterable {
   /// Write the current screen as plain and ANSI text into the state directory.
   case dump
-  /// The command prompt (`:at 03:12`, `:dump`).
-  case prompt
   case playPause, faster, slower, step, nextAction, nextFinding
 }
 
@@ -27,8 +25,7 @@ public struct SessionKeyBinding: Sendable, Equatable {
 
 public enum SessionKeys {
   public static let bindings: [SessionKeyBinding] = [
-    SessionKeyBinding([.char("D")], .dump, "write the screen (text and ANSI) to the state directory"),
-    SessionKeyBinding([.char(":")], .prompt, "command: at TIME (seek), dump"),
+    SessionKeyBinding([.char("D")], .dump, "write the screen (text, ANSI) to the state dir"),
     SessionKeyBinding([.char(" ")], .playPause, "play / pause", replayOnly: true),
     SessionKeyBinding([.char("+"), .char("]")], .faster, "faster (×1 … ×60)", replayOnly: true),
     SessionKeyBinding([.char("-"), .char("[")], .slower, "slower", replayOnly: true),
@@ -39,7 +36,7 @@ public enum SessionKeys {
 
   /// The session command of `key`, when no text is being typed (filter) and no dialog is open.
   public static func command(for key: Key, replay: Bool, state: AppState) -> SessionCommand? {
-    guard !state.filterEditing, state.overlay == .none else { return nil }
+    guard !state.filterEditing, state.commandLine == nil, state.overlay == .none else { return nil }
     return bindings.first { $0.keys.contains(key) && (replay || !$0.replayOnly) }?.command
   }
 

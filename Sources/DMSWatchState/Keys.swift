@@ -47,6 +47,8 @@ public enum Command: String, Sendable, CaseIterable, Codable {
   case scopeNext
   case reconcile
   case errorsOnly
+  case commandLine
+  case copy
 }
 
 /// One binding: keys, the command, and how help and the hint bar show it.
@@ -93,8 +95,10 @@ public struct KeyMap: Sendable {
   }
 
   /// Bindings shown in the hint bar for a pane, in table order.
+  /// The focused pane's own keys come first, so they survive a narrow screen.
   public func hints(for pane: Pane, readOnly: Bool) -> [KeyBinding] {
-    bindings.filter { $0.hint != nil && ($0.panes.isEmpty || $0.panes.contains(pane)) && !(readOnly && $0.mutates) }
+    let all = bindings.filter { $0.hint != nil && ($0.panes.isEmpty || $0.panes.contains(pane)) && !(readOnly && $0.mutates) }
+    return all.filter { !$0.panes.isEmpty } + all.filter { $0.panes.isEmpty }
   }
 
   /// Replaces the keys of commands (config `keys:` overrides). Keys taken by an override are removed from other bindings.
@@ -114,13 +118,13 @@ public struct KeyMap: Sendable {
     KeyBinding([.backTab], .focusPrev, "focus previous pane"),
     KeyBinding([.char("h"), .left], .focusLeft, "focus pane to the left"),
     KeyBinding([.char("l"), .right], .focusRight, "focus pane to the right"),
-    KeyBinding([.enter], .drillDown, hint: "tables", "focus the selected task's tables", panes: [.tasks]),
+    KeyBinding([.enter], .drillDown, hint: "tables", "the selected task's tables", panes: [.tasks]),
     KeyBinding([.char("/")], .filter, hint: "filter", "filter tasks (substring; ! inverts)", panes: [.tasks]),
     KeyBinding([.escape], .back, "clear filter / marks / back to TASKS"),
-    KeyBinding([.char("s")], .start, hint: "start", "start task (menu: only what the state allows)", mutates: true),
+    KeyBinding([.char("s")], .start, hint: "start", "start (menu: what the state allows)", mutates: true),
     KeyBinding([.char("x")], .stop, hint: "stop", "stop task (asks, default No)", mutates: true),
-    KeyBinding([.char("r")], .reload, hint: "reload", "reload marked or selected tables (asks, default No)", panes: [.tables, .flags], mutates: true),
-    KeyBinding([.char("v")], .validate, hint: "revalidate", "rerun validation on marked or all tables (all: asks)", mutates: true),
+    KeyBinding([.char("r")], .reload, hint: "reload", "reload marked/selected tables (asks)", panes: [.tables, .flags], mutates: true),
+    KeyBinding([.char("v")], .validate, hint: "revalidate", "revalidate marked/all tables (asks)", mutates: true),
     KeyBinding([.char(" ")], .mark, hint: "mark", "mark/unmark table", panes: [.tables, .flags]),
     KeyBinding([.char("a")], .markAll, "mark all / none", panes: [.tables, .flags]),
     KeyBinding([.char("o")], .sortNext, hint: "sort", "sort by next column", panes: [.tasks]),
@@ -132,13 +136,15 @@ public struct KeyMap: Sendable {
     KeyBinding([.char("L")], .sortByLatency, "sort by CDC latency", panes: [.tasks]),
     KeyBinding([.char("F")], .sortByFlags, "sort by flag count", panes: [.tasks]),
     KeyBinding([.char("H")], .sortByHealth, "sort by health", panes: [.tasks]),
-    KeyBinding([.char("R")], .reconcile, "RECON: source vs target row counts (checksums for marked tables); esc cancels"),
-    KeyBinding([.char("@")], .scopeNext, "scopes: show only the next account/region (all → each → all)", panes: [.tasks]),
-    KeyBinding([.char("E")], .errorsOnly, "errors only: show only tasks with warn/critical findings (again: all)", panes: [.tasks]),
-    KeyBinding([.char("d")], .detail, hint: "detail", "task detail: readiness checklist, findings, triage hints"),
+    KeyBinding([.char("R")], .reconcile, "RECON: row counts (marked: checksums)"),
+    KeyBinding([.char("@")], .scopeNext, "next account/region only (then all)", panes: [.tasks]),
+    KeyBinding([.char("E")], .errorsOnly, "errors only (again: all)", panes: [.tasks]),
+    KeyBinding([.char("d")], .detail, hint: "detail", "detail: readiness, findings, hints"),
+    KeyBinding([.char("c")], .copy, hint: "copy", "copy ARN / table (OSC 52 clipboard)"),
     KeyBinding([.char("f")], .followLog, hint: "follow", "pause / resume log follow", panes: [.log]),
     KeyBinding([.ctrl("r")], .refresh, hint: "refresh", "refresh now"),
     KeyBinding([.char("p")], .pause, hint: "pause", "pause / resume polling"),
+    KeyBinding([.char(":")], .commandLine, hint: "cmd", "command line (see Commands)"),
     KeyBinding([.char("?")], .help, hint: "help", "show all keys"),
     KeyBinding([.char("q"), .ctrl("c")], .quit, hint: "quit", "quit"),
   ]

@@ -28,6 +28,12 @@ public enum Effect: Sendable, Equatable {
   case reconcile(taskArn: String, task: String, checksum: Set<String>)
   case cancelReconcile
   case audit(String)
+  /// A `:` command the session loop carries out (`dump`, replay's `at TIME`).
+  case session(command: String, argument: String)
+  /// `:theme NAME`: the session loads the theme and repaints (or says why not).
+  case setTheme(String)
+  /// Put `text` on the clipboard of the terminal (OSC 52); `what` names it in the confirmation.
+  case copy(text: String, what: String)
 }
 
 public struct ReduceResult: Sendable, Equatable {
@@ -94,9 +100,9 @@ public struct Reducer: Sendable {
         r.effects.append(.refreshNow)
       }
       let result = partial.map { "partial: \($0.summary)" } ?? (unknown ? "outcome unknown" : error ?? "requested")
-      s.log.append(LogEntry(
+      appendLog(&s, [LogEntry(
         time: at, source: .app, severity: error == nil && !unknown ? .info : .error, component: "DMSWATCH",
-        text: "\(cmd.summary): \(result)", task: cmd.taskIdentifier, taskArn: cmd.taskArn))
+        text: "\(cmd.summary): \(result)", task: cmd.taskIdentifier, taskArn: cmd.taskArn)])
       r.redraw = true
     }
     if s.selectedTaskArn != before { r.effects.append(.focusTaskChanged(s.selectedTaskArn)) }
@@ -123,6 +129,7 @@ public struct Reducer: Sendable {
         for arn in gone {
           s.tables[arn] = nil
           s.metrics[arn] = nil
+          s.taskLog[arn] = nil
         }
       }
       for t in tasks where s.pending[t.arn] != nil && !["starting", "stopping"].contains(t.status) {
@@ -152,14 +159,14 @@ public struct Reducer: Sendable {
       s.setSource(.metrics, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
       if s.sort.column == .latency || s.sort.column == .health { s.recomputeTaskOrder() }
     case .logLoaded(_, let entries, let at):
-      appendLog(&s, entries)
+      appendLog(&s, entries, scope: scope)
       s.logNotice = nil
       s.setSource(.logs, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
     case .logUnavailable(_, let arn, let notice, let at):
       s.setSource(.logs, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
       if arn == s.selectedTaskArn { s.logNotice = notice }
     case .eventsLoaded(_, let entries, let at):
-      appendLog(&s, entries)
+      appendLog(&s, entries, scope: scope)
       s.setSource(.events, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
     case .sourceFailed(_, let src, let msg, let at, let arn):
       if src == .tables, let arn {
@@ -182,20 +189,8 @@ public struct Reducer: Sendable {
     return r
   }
 
-  private func appendLog(_ s: inout AppState, _ entries: [LogEntry]) {
-    s.log.append(contentsOf: entries)
-    for e in entries where e.severity == .error {
-      // Keyed by ARN: names repeat across scopes.
-      guard let key = e.taskArn ?? e.task else { continue }
-      var list = s.errorLog[key, default: []]
-      list.append(e)
-      if list.count > AppState.errorLogPerTask { list.removeFirst(list.count - AppState.errorLogPerTask) }
-      s.errorLog[key] = list
-    }
-    if !s.logFollow {
-      // Keep the view still while new lines arrive under it.
-      s.logScrollBack = min(s.logScrollBack + entries.count, max(0, s.log.count - 1))
-    }
+  private func appendLog(_ s: inout AppState, _ entries: [LogEntry], scope: ScopeID? = nil) {
+    s.appendLog(entries, scope: scope)
   }
 
   private func setMessage(_ s: inout AppState, _ text: String, _ sev: Severity) {
@@ -206,6 +201,20 @@ public struct Reducer: Sendable {
 
   func handleKey(_ s: inout AppState, _ key: Key) -> ReduceResult {
     var r = ReduceResult(redraw: true)
+    if s.commandLine != nil {
+      r.effects += commandLineKey(&s, key)
+      return r
+    }
+    // `:` opens the command line over the views (help, detail, RECON), never over a question being asked.
+    if keyMap.binding(for: .commandLine)?.keys.contains(key) == true, !s.filterEditing {
+      switch s.overlay {
+      case .none, .help, .detail, .recon:
+        s.commandLine = CommandLineState()
+        return r
+      case .confirm, .startMenu:
+        break
+      }
+    }
     switch s.overlay {
     case .help(let scroll):
       switch key {
@@ -264,7 +273,10 @@ public struct Reducer: Sendable {
       case .pageDown: s.overlay = .detail(taskArn: arn, scroll: scroll + 10)
       case .pageUp: s.overlay = .detail(taskArn: arn, scroll: max(0, scroll - 10))
       case .char("g"), .home: s.overlay = .detail(taskArn: arn, scroll: 0)
-      default: break
+      default:
+        if keyMap.binding(for: .copy)?.keys.contains(key) == true, let t = s.tasks.first(where: { $0.arn == arn }) {
+          r.effects.append(.copy(text: t.arn, what: "ARN of \(t.identifier)"))
+        }
       }
       return r
     case .recon(let arn):
@@ -501,6 +513,146 @@ public struct Reducer: Sendable {
     case .followLog:
       s.logFollow.toggle()
       if s.logFollow { s.logScrollBack = 0 }
+    case .commandLine:
+      s.commandLine = CommandLineState()
+    case .copy:
+      if s.focus == .tables || s.focus == .flags, let ref = currentTableRef(s) {
+        return [.copy(text: ref.qualifiedName, what: "table \(ref.qualifiedName)")]
+      }
+      guard let t = s.selectedTask else { return noTask(&s) }
+      return [.copy(text: t.arn, what: "ARN of \(t.identifier)")]
+    }
+    return []
+  }
+
+  // MARK: command line
+
+  /// A key while the `:` line is open: text, `tab` completion, `enter` runs, `esc` closes.
+  func commandLineKey(_ s: inout AppState, _ key: Key) -> [Effect] {
+    guard var line = s.commandLine else { return [] }
+    let replay = s.replaying
+    switch key {
+    case .escape, .ctrl("c"):
+      s.commandLine = nil
+    case .enter:
+      s.commandLine = nil
+      return runCommandLine(&s, line.text)
+    case .tab:
+      s.commandLine = PromptCommands.complete(line, s, replay: replay)
+    case .backspace, .delete:
+      if line.text.isEmpty {
+        s.commandLine = nil
+      } else {
+        line.text.removeLast()
+        line.candidates = []
+        s.commandLine = line
+      }
+    case .char(let c):
+      if line.text.count < 120, Self.isPrintable(c) {
+        line.text.append(c)
+        line.candidates = []
+        s.commandLine = line
+      }
+    default:
+      break
+    }
+    return []
+  }
+
+  static func isPrintable(_ c: Character) -> Bool {
+    c.unicodeScalars.allSatisfy {
+      $0.value >= 0x20 && $0.value != 0x7f && $0.properties.generalCategory != .control && $0.properties.generalCategory != .format
+    }
+  }
+
+  /// Runs one `:` line. Unknown commands and bad arguments get a one-line message, never silence.
+  public func runCommandLine(_ s: inout AppState, _ text: String) -> [Effect] {
+    let line = text.trimmingCharacters(in: .whitespaces)
+    guard !line.isEmpty else { return [] }
+    let replay = s.replaying
+    let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+    let word = parts[0]
+    let arg = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+    guard let cmd = PromptCommands.find(word, replay: replay) else {
+      let hint = PromptCommands.suggestion(for: word, replay: replay).map { " — did you mean :\($0)?" } ?? ""
+      setMessage(&s, "unknown command :\(word)\(hint) (: then tab lists the commands)", .warn)
+      return []
+    }
+    if cmd.argument == .none, !arg.isEmpty {
+      setMessage(&s, ":\(cmd.name) takes no argument", .warn)
+      return []
+    }
+    if case .text(optional: false) = cmd.argument, arg.isEmpty {
+      setMessage(&s, "usage: :\(cmd.usage)", .warn)
+      return []
+    }
+    if cmd.session { return [.session(command: cmd.name, argument: arg)] }
+    switch cmd.name {
+    case "tasks":
+      s.overlay = .none
+      s.focus = .tasks
+    case "tables":
+      guard s.selectedTaskArn != nil else { return noTask(&s) }
+      s.overlay = .none
+      s.focus = .tables
+    case "recon":
+      s.overlay = .none
+      return run(&s, .reconcile)
+    case "detail":
+      return run(&s, .detail)
+    case "help":
+      s.overlay = .help(scroll: 0)
+    case "errors":
+      return run(&s, .errorsOnly)
+    case "quit":
+      return run(&s, .quit)
+    case "filter":
+      s.filter = String(arg.prefix(128))
+      s.focus = .tasks
+      s.recomputeTaskOrder()
+      s.syncTableCursor()
+    case "sort":
+      guard let c = TaskSortColumn(rawValue: arg.lowercased()) else {
+        setMessage(&s, "usage: :sort \(TaskSortColumn.allCases.map(\.rawValue).joined(separator: "|"))", .warn)
+        return []
+      }
+      sortBy(&s, c)
+    case "log":
+      switch arg.lowercased() {
+      case "all": s.logAll = true
+      case "task", "": s.logAll = false
+      default:
+        setMessage(&s, "usage: :log all|task", .warn)
+        return []
+      }
+      s.logFollow = true
+      s.logScrollBack = 0
+      setMessage(&s, s.logAll ? "LOG: every task, merged in time order (:log task for the focused task)" : "LOG: the focused task's lines (:log all for every task)", .ok)
+    case "scope":
+      let a = arg.lowercased()
+      if a.isEmpty || a == "all" {
+        s.scopeFilter = nil
+        setMessage(&s, "showing every scope", .ok)
+      } else if let hit = s.scopes.first(where: { $0.display.lowercased() == a || $0.id.rawValue.lowercased() == a })
+        ?? s.scopes.first(where: { $0.display.lowercased().hasPrefix(a) })
+      {
+        s.scopeFilter = hit.id
+        setMessage(&s, "showing scope \(hit.display) only (:scope all for every scope)", .ok)
+      } else {
+        let names = s.scopes.map(\.display).joined(separator: ", ")
+        setMessage(&s, "no scope \"\(arg)\" (scopes: \(names.isEmpty ? "none" : names))", .warn)
+        return []
+      }
+      s.recomputeTaskOrder()
+      s.syncTableCursor()
+    case "theme":
+      guard !arg.isEmpty else {
+        setMessage(&s, "usage: :theme NAME (\(s.themeNames.joined(separator: ", ")))", .warn)
+        return []
+      }
+      return [.setTheme(arg)]
+    default:
+      setMessage(&s, "unknown command :\(word)", .warn)
     }
     return []
   }
@@ -582,7 +734,7 @@ public struct Reducer: Sendable {
       break
     case .log:
       // Up = back in time.
-      let maxBack = max(0, s.log.count - s.layout.visibleRows(.log))
+      let maxBack = max(0, s.shownLog.count - s.layout.visibleRows(.log))
       let back = delta >= Int.max / 4 ? 0 : delta <= Int.min / 4 ? maxBack : s.logScrollBack - delta
       s.logScrollBack = min(max(0, back), maxBack)
       s.logFollow = s.logScrollBack == 0

@@ -221,6 +221,26 @@ public final class CursesTerminal {
     src.resume()
   }
 
+  /// Writes a control string that changes nothing on screen (OSC 52 copy) after curses' own output,
+  /// in order; refused (false) in the background or while the terminal is not taking output.
+  public func sendControlString(_ s: String) -> Bool {
+    guard !ended, canDraw else { return false }
+    // Curses' buffered output first (fflush of every stream), then the sequence itself on fd 1.
+    fflush(nil)
+    var bytes = Array(s.utf8)[...]
+    while !bytes.isEmpty {
+      let n = bytes.withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+      if n > 0 {
+        bytes = bytes.dropFirst(n)
+      } else if n < 0, errno == EINTR || errno == EAGAIN {
+        continue
+      } else {
+        return false
+      }
+    }
+    return true
+  }
+
   /// Repaints everything (after resume or ctrl-l): curses forgets what is on screen.
   public func forceFullRepaint() {
     guard !ended else { return }

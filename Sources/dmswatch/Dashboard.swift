@@ -138,7 +138,7 @@ struct Dashboard: ParsableCommand {
         theme: loadedTheme, noColor: noColor, services: services, failedScopes: failed, reconcilers: reconcilers, clock: clock,
         audit: audit, poll: poll,
         readOnly: readOnly, keyMap: keyMap, ruleConfig: ruleConfig, notify: (cfg, env, backend, paths.logFile),
-        recorder: recorder, stateDir: paths.stateDir)
+        recorder: recorder, stateDir: paths.stateDir, themeDirs: paths.themeDirs)
     }
   }
 }
@@ -149,7 +149,7 @@ func runDashboard(
   clock: any Clock, audit: AuditLog,
   poll: PollSettings, readOnly: Bool,
   keyMap: KeyMap, ruleConfig: RuleConfig, notify: (config: AppConfig, env: [String: String], backend: Backend, logFile: String),
-  recorder: Recorder? = nil, stateDir: String
+  recorder: Recorder? = nil, stateDir: String, themeDirs: [String] = []
 ) throws {
   // Notifications on transitions (config `notifications:` and NOTIFIER_URL); failures go to the status line and the log.
   let notifyLog = LineLog(path: notify.logFile, component: "notify", clock: clock)
@@ -172,6 +172,7 @@ func runDashboard(
   }
   var state = AppState(now: clock.now(), pollInterval: poll.tasks)
   state.readOnly = readOnly
+  state.themeNames = availableThemeNames(themeDirs)
   state.ruleConfig = ruleConfig
   let controller = AppController(
     state: state, scopes: services, clock: clock, reducer: Reducer(keyMap: keyMap), audit: audit, poll: poll)
@@ -226,26 +227,34 @@ func runDashboard(
   }
 
   // Keys; a terminal that goes away (hang-up) ends the session cleanly.
-  let prompt = CommandPrompt()
+  var theme = theme
   func dump() {
     let grid = DashboardRenderer.render(controller.state, keyMap: keyMap, charset: term.charset)
     dumpScreen(grid, theme: theme, stateDir: stateDir, at: clock.now(), controller: controller)
   }
+  controller.onSessionCommand = { command, _ in
+    if command == "dump" { dump() } else { controller.dispatch(.statusMessage(":\(command) works only in a replay", .warn)) }
+  }
+  controller.onCopy = { term.sendControlString($0) }
+  controller.onSetTheme = { name in
+    if noColor {
+      controller.dispatch(.statusMessage("colours are off (NO_COLOR or --no-color): the theme stays monochrome", .warn))
+      return
+    }
+    do {
+      theme = try ThemeLoader.load(nameOrPath: name, searchDirs: themeDirs)
+      term.setTheme(theme)
+      controller.dispatch(.statusMessage("theme \(theme.name)", .ok))
+    } catch {
+      controller.dispatch(.statusMessage("theme \(name): \(error)", .warn))
+    }
+  }
   let input = term.startReadingInput(
     onEvents: { events in
       for e in events {
-        if case .key(let k) = e, prompt.active {
-          if let line = prompt.feed(k, controller) {
-            if line == "dump" { dump() } else if !line.isEmpty {
-              controller.dispatch(.statusMessage("unknown command \"\(line)\" (commands: dump)", .warn))
-            }
-          }
-          continue
-        }
         if case .key(let k) = e, let cmd = SessionKeys.command(for: k, replay: false, state: controller.state) {
           switch cmd {
           case .dump: dump()
-          case .prompt: prompt.begin(controller)
           default: break
           }
           continue

@@ -188,26 +188,23 @@ func runReplay(
     }
   }
 
-  let prompt = CommandPrompt()
   func dump() {
     dumpScreen(session.render(charset: term.charset), theme: theme, stateDir: stateDir, at: session.now, controller: session.controller)
     session.onRender?()
   }
-  func runLine(_ line: String) {
-    let words = line.split(separator: " ", maxSplits: 1).map(String.init)
-    switch words.first ?? "" {
+  func runLine(_ command: String, _ arg: String) {
+    switch command {
     case "dump": dump()
-    case "at", "seek":
-      let arg = words.count > 1 ? words[1] : ""
+    case "at":
       guard let t = recording.time(from: arg) else {
         session.controller.dispatch(.statusMessage("not a time: \"\(arg)\" (03:12, 03:12:30, +5m, start, end)", .warn))
         return
       }
       move("seeking to \(Format.clock(t))…") { await session.seek(to: t) }
-    case "": break
-    default: session.controller.dispatch(.statusMessage("unknown command \"\(line)\" (at TIME, dump)", .warn))
+    default: session.controller.dispatch(.statusMessage(":\(command) is not available in a replay", .warn))
     }
   }
+  session.onSessionCommand = { runLine($0, $1) }
 
   let input = term.startReadingInput(
     onEvents: { events in
@@ -217,21 +214,17 @@ func runReplay(
           session.resize(width: w, height: h)
           session.onRender?()
         case .key(let k):
-          if prompt.active {
-            if let line = prompt.feed(k, session.controller) { runLine(line) }
-            session.onRender?()
-            continue
-          }
           if k == .ctrl("l") {
             term.forceFullRepaint()
             session.onRender?()
             continue
           }
-          if k == .char("q") || k == .ctrl("c"), session.state.overlay == .none, !session.state.filterEditing { finish(0) }
+          if k == .char("q") || k == .ctrl("c"), session.state.overlay == .none, !session.state.filterEditing, session.state.commandLine == nil {
+            finish(0)
+          }
           if let cmd = SessionKeys.command(for: k, replay: true, state: session.state) {
             switch cmd {
             case .dump: dump()
-            case .prompt: prompt.begin(session.controller)
             case .playPause: session.togglePlay()
             case .faster: session.faster()
             case .slower: session.slower()

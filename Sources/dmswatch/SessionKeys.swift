@@ -3,42 +3,17 @@ import DMSWatchModel
 import DMSWatchRender
 import Foundation
 import DMSWatchState
+import DMSWatchThemes
 
-/// The `:` prompt of the dashboard and the replay: collects a line (`at 03:12`, `dump`), shown on the
-/// status line while typed; enter runs it, escape cancels.
-@MainActor
-final class CommandPrompt {
-  private(set) var active = false
-  private var text = ""
-
-  func begin(_ c: AppController) {
-    active = true
-    text = ""
-    show(c)
-  }
-
-  /// Feeds a key; returns the finished line on enter.
-  func feed(_ k: Key, _ c: AppController) -> String? {
-    switch k {
-    case .enter:
-      active = false
-      return text.trimmingCharacters(in: .whitespaces)
-    case .escape, .ctrl("c"):
-      active = false
-      c.dispatch(.statusMessage("", .ok))
-    case .backspace, .delete:
-      if !text.isEmpty { text.removeLast() }
-      show(c)
-    case .char(let ch):
-      if text.count < 80 { text.append(ch) }
-      show(c)
-    default:
-      break
+/// Theme names for `:theme` completion: the built-in ones and the `*.yaml` files of the theme directories.
+func availableThemeNames(_ dirs: [String]) -> [String] {
+  var names = Set(ThemeLoader.builtinNames)
+  for d in dirs {
+    for f in (try? FileManager.default.contentsOfDirectory(atPath: d)) ?? [] where f.hasSuffix(".yaml") || f.hasSuffix(".yml") {
+      names.insert(String(f.prefix(upTo: f.lastIndex(of: ".") ?? f.endIndex)))
     }
-    return nil
   }
-
-  private func show(_ c: AppController) { c.dispatch(.statusMessage(":" + text + "▏", .ok)) }
+  return names.sorted()
 }
 
 /// Writes the screen as plain and ANSI text into `<state dir>/dumps` and says where on the status line.

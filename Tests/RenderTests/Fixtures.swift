@@ -110,8 +110,8 @@ enum Fixtures {
       (.info, "crm-replica", "REPLICATION-TASK", "Task stopped (RECOVERABLE_ERROR)"),
     ]
     for (i, e) in entries.enumerated() {
-      s.log.append(LogEntry(
-        time: now.addingTimeInterval(Double(i - entries.count) * 7), source: .log, severity: e.0, component: e.2, text: e.3, task: e.1))
+      s.appendLog([LogEntry(
+        time: now.addingTimeInterval(Double(i - entries.count) * 7), source: .log, severity: e.0, component: e.2, text: e.3, task: e.1)])
     }
     s.selectedTaskArn = arn("orders-cdc")
     s.recomputeTaskOrder()

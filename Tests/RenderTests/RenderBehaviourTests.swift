@@ -338,9 +338,10 @@ final class RenderBehaviourTests: XCTestCase {
   func testLogFollowAndScrollBack() {
     var s = F.dashboard(width: 100, height: 30)
     s.log.removeAll()
+    s.taskLog = [:]
     for i in 0..<200 {
-      s.log.append(LogEntry(time: F.now.addingTimeInterval(Double(i - 200)), source: .log, severity: [.error, .warning, .info, .debug, .trace][i % 5],
-        component: "TARGET_APPLY", text: "line \(i)", task: "orders-cdc"))
+      s.appendLog([LogEntry(time: F.now.addingTimeInterval(Double(i - 200)), source: .log, severity: [.error, .warning, .info, .debug, .trace][i % 5],
+        component: "TARGET_APPLY", text: "line \(i)", task: "orders-cdc")])
     }
     let inner = s.layout.log.inner
     var g = F.render(s)
@@ -385,7 +386,7 @@ final class RenderBehaviourTests: XCTestCase {
       XCTAssertTrue(all.contains("Q quit"))
     }
     // One column (it scrolls): reassemble the list from the first box row at every scroll position, plus the last page.
-    for (w, h) in [(80, 24), (120, 40)] {
+    for (w, h) in [(80, 24)] {
       var s = F.dashboard(width: w, height: h)
       var rows: [String] = []
       var last: Grid?
@@ -412,8 +413,9 @@ final class RenderBehaviourTests: XCTestCase {
       }
       assertComplete(rows.joined(separator: " "), "\(w)x\(h)")
     }
-    // Wide screens: two columns side by side and no scrolling; read the left column, then the right.
-    var wide = F.dashboard(width: 200, height: 50)
+    // 120×40 and wider: two columns side by side and no scrolling; read the left column, then the right.
+    for (w, h) in [(120, 40), (200, 50)] {
+    var wide = F.dashboard(width: w, height: h)
     wide.overlay = .help(scroll: 0)
     let g = DashboardRenderer.render(wide, keyMap: keyMap, charset: .unicode)
     guard let title = g.find("HELP: keys") else { return XCTFail("no help box") }
@@ -432,7 +434,13 @@ final class RenderBehaviourTests: XCTestCase {
     let rightText = column(left + 1 + half)
     XCTAssertFalse(leftText.trimmingCharacters(in: .whitespaces).isEmpty || rightText.trimmingCharacters(in: .whitespaces).isEmpty,
                    "both columns are used")
-    assertComplete(leftText + " " + rightText, "200x50")
+    assertComplete(leftText + " " + rightText, "\(w)x\(h)")
+    for c in PromptCommands.available(replay: false) {
+      XCTAssertTrue((leftText + rightText).contains(c.description), "\(w)x\(h): help lacks :\(c.name)")
+    }
+    }
+    var wide = F.dashboard(width: 200, height: 50)
+    wide.overlay = .help(scroll: 0)
     // In a replay the replay's own keys are listed too.
     wide.replayBadge = "REPLAY"
     let replayText = GridText.plain(DashboardRenderer.render(wide, keyMap: keyMap, charset: .unicode))
@@ -440,7 +448,9 @@ final class RenderBehaviourTests: XCTestCase {
       XCTAssertTrue(replayText.contains(b.description), "replay help lacks \(b.description)")
     }
     let lines = DashboardRenderer.helpLines(KeyMap(), readOnly: false, .unicode).filter { !$0.key.isEmpty }
-    XCTAssertEqual(lines.count, KeyMap().bindings.count + SessionKeys.bindings.filter { !$0.replayOnly }.count, "each binding exactly once")
+    XCTAssertEqual(
+      lines.count, KeyMap().bindings.count + SessionKeys.bindings.filter { !$0.replayOnly }.count + PromptCommands.available(replay: false).count,
+      "each binding and command exactly once")
     var ro = F.dashboard(width: 200, height: 50)
     ro.readOnly = true
     ro.overlay = .help(scroll: 0)
@@ -521,6 +531,7 @@ final class RenderBehaviourTests: XCTestCase {
     s.tables[F.arn("orders-cdc")] = TaskTables(tables: hostile.enumerated().map { i, n in
       F.stats("スキーマ\(i)", n) { $0.validationStateDetails = n }
     }, loadedAt: F.now)
+    s.logAll = true
     s.log.append(LogEntry(time: F.now, source: .log, severity: .error, component: "\u{1b}]0;pwned\u{7}", text: hostile.joined(separator: " "), task: hostile[0]))
     s.sourceLabel = "prof\u{1b}[2J / 地域"
     s.message = StatusMessage(text: "failed: \u{1b}[31m注文🚀\u{202e}", severity: .critical, expires: F.now.addingTimeInterval(5))

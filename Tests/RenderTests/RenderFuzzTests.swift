@@ -58,8 +58,8 @@ final class RenderFuzzTests: XCTestCase {
         }
       }
       s.tables[Fixtures.arn("orders-cdc")] = TaskTables(tables: tables, loadedAt: Fixtures.now)
-      s.log.append(LogEntry(time: Fixtures.now, source: .log, severity: .error, component: randomText(&rng, max: 20),
-        text: randomText(&rng, max: 300), task: randomText(&rng, max: 30)))
+      s.appendLog([LogEntry(time: Fixtures.now, source: .log, severity: .error, component: randomText(&rng, max: 20),
+        text: randomText(&rng, max: 300), task: randomText(&rng, max: 30))])
       s.sourceLabel = randomText(&rng)
       // ASCII only: AppState.recomputeTaskOrder uses Foundation's String.contains, which crashes on Linux for
       // some needles (e.g. "_\u{0}" in "Å\u{FE0F}_"); reported to the model owner, not the renderer's to fix.

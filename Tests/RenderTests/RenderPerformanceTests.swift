@@ -27,7 +27,7 @@ final class RenderPerformanceTests: XCTestCase {
     s.recomputeTaskOrder()
     s.syncTableCursor()
     for i in 0..<3000 {
-      s.log.append(LogEntry(time: Fixtures.now.addingTimeInterval(Double(i)), source: .log, severity: .info, component: "TARGET_APPLY", text: "line \(i)", task: "fleet-task-0500"))
+      s.appendLog([LogEntry(time: Fixtures.now.addingTimeInterval(Double(i)), source: .log, severity: .info, component: "TARGET_APPLY", text: "line \(i)", task: "fleet-task-0500")])
     }
     return s
   }

@@ -45,6 +45,11 @@ public final class ReplaySession {
     controller.dispatch(.resize(width: width, height: height))
   }
 
+  /// `:` commands the replay loop carries out (`at TIME`, `dump`); kept across the controllers a backward seek rebuilds.
+  public var onSessionCommand: (@MainActor (String, String) -> Void)? {
+    didSet { controller.onSessionCommand = onSessionCommand }
+  }
+
   private static func makeStepper(_ clock: ReplayClock) -> LaneStepper {
     let s = LaneStepper()
     s.lastCallDuration = { clock.takeCallDuration() }
@@ -55,6 +60,7 @@ public final class ReplaySession {
     clock.set(r.start)
     var state = AppState(now: r.start, pollInterval: poll.tables)
     state.readOnly = true
+    state.replaying = true
     state.thresholds = th
     return AppController(state: state, scopes: r.bundles(clock: clock), clock: clock, reducer: Reducer(keyMap: keyMap), audit: nil, poll: poll)
   }
@@ -93,7 +99,10 @@ public final class ReplaySession {
     let target = min(max(t, recording.start), recording.end)
     if target < clock.now() {
       controller.stop()
+      let render = controller.onRender
       controller = Self.makeController(recording, clock, keyMap, poll, thresholds)
+      controller.onSessionCommand = onSessionCommand
+      controller.onRender = render
       controller.dispatch(.resize(width: width, height: height))
       stepper = Self.makeStepper(clock)
       keyIndex = 0

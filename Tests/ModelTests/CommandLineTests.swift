@@ -1,0 +1,178 @@
+import Foundation
+import TestKit
+import XCTest
+
+@testable import DMSWatchModel
+@testable import DMSWatchState
+
+/// Issue 12: the `:` command line (k9s-style) with completion; per-task LOG buffers and `:log all`.
+final class CommandLineTests: XCTestCase {
+  func loaded(_ tasks: [ReplicationTask] = [makeTask("orders"), makeTask("billing")]) -> (AppState, Reducer) {
+    var s = AppState(now: t0)
+    s.layout = Layout(width: 120, height: 40)
+    s.themeNames = ["default", "light", "high-contrast"]
+    let r = Reducer()
+    _ = r.reduce(&s, .tasksLoaded(tasks, at: t0))
+    return (s, r)
+  }
+
+  @discardableResult
+  func type(_ text: String, _ s: inout AppState, _ r: Reducer) -> [Effect] {
+    var effects: [Effect] = []
+    for c in text { effects += r.reduce(&s, .key(.char(c))).effects }
+    return effects
+  }
+
+  func testColonOpensTheLineAndKeysAreTypedNotRun() {
+    var (s, r) = loaded()
+    type(":", &s, r)
+    XCTAssertEqual(s.commandLine, CommandLineState())
+    // `q` is text here, not quit; `E` is not errors-only.
+    let effects = type("qE", &s, r)
+    XCTAssertEqual(effects, [])
+    XCTAssertEqual(s.commandLine?.text, "qE")
+    XCTAssertFalse(s.errorsOnly)
+    _ = r.reduce(&s, .key(.escape))
+    XCTAssertNil(s.commandLine)
+    XCTAssertNil(SessionKeys.command(for: .char("D"), replay: false, state: { var x = s; x.commandLine = CommandLineState(); return x }()),
+                 "session keys are text while the line is open")
+  }
+
+  func testTabCompletesTheCommandThenListsWhatIsAmbiguous() {
+    var (s, r) = loaded()
+    type(":rec", &s, r)
+    _ = r.reduce(&s, .key(.tab))
+    XCTAssertEqual(s.commandLine?.text, "recon")
+    _ = r.reduce(&s, .key(.escape))
+    type(":t", &s, r)
+    _ = r.reduce(&s, .key(.tab))
+    XCTAssertEqual(s.commandLine?.text, "t")
+    XCTAssertEqual(Set(s.commandLine?.candidates ?? []), ["tasks", "task", "tables", "table", "theme"])
+    type("h", &s, r)
+    _ = r.reduce(&s, .key(.tab))
+    XCTAssertEqual(s.commandLine?.text, "theme ", "a command with an argument completes with a space")
+    type("hi", &s, r)
+    _ = r.reduce(&s, .key(.tab))
+    XCTAssertEqual(s.commandLine?.text, "theme high-contrast")
+    let effects = r.reduce(&s, .key(.enter)).effects
+    XCTAssertEqual(effects, [.setTheme("high-contrast")])
+    XCTAssertNil(s.commandLine)
+  }
+
+  func testRunsTheViewCommands() {
+    var (s, r) = loaded()
+    type(":tables", &s, r)
+    _ = r.reduce(&s, .key(.enter))
+    XCTAssertEqual(s.focus, .tables)
+    type(":tasks", &s, r)
+    _ = r.reduce(&s, .key(.enter))
+    XCTAssertEqual(s.focus, .tasks)
+    type(":recon", &s, r)
+    let effects = r.reduce(&s, .key(.enter)).effects
+    guard case .recon(let arn) = s.overlay else { return XCTFail("RECON opens, got \(s.overlay)") }
+    XCTAssertEqual(arn, s.selectedTaskArn)
+    XCTAssertTrue(effects.contains { if case .reconcile = $0 { return true } else { return false } })
+    type(":tasks", &s, r)
+    _ = r.reduce(&s, .key(.enter))
+    XCTAssertEqual(s.overlay, .none, ":tasks closes an overlay")
+    type(":sort health", &s, r)
+    _ = r.reduce(&s, .key(.enter))
+    XCTAssertEqual(s.sort.column, .health)
+    type(":filter bill", &s, r)
+    _ = r.reduce(&s, .key(.enter))
+    XCTAssertEqual(s.visibleTasks.map(\.identifier), ["billing"])
+    type(":q", &s, r)
+    XCTAssertEqual(r.reduce(&s, .key(.enter)).effects, [.quit])
+  }
+
+  func testUnknownCommandsAndBadArgumentsSaySo() {
+    var (s, r) = loaded()
+    type(":tsks", &s, r)
+    _ = r.reduce(&s, .key(.enter))
+    XCTAssertEqual(s.message?.text, "unknown command :tsks — did you mean :tasks? (: then tab lists the commands)")
+    XCTAssertEqual(s.message?.severity, .warn)
+    type(":sort size", &s, r)
+    _ = r.reduce(&s, .key(.enter))
+    XCTAssertEqual(s.message?.text.hasPrefix("usage: :sort name|status"), true, s.message?.text ?? "")
+    type(":tasks now", &s, r)
+    _ = r.reduce(&s, .key(.enter))
+    XCTAssertEqual(s.message?.text, ":tasks takes no argument")
+    type(":scope mars", &s, r)
+    _ = r.reduce(&s, .key(.enter))
+    XCTAssertEqual(s.message?.text, "no scope \"mars\" (scopes: none)")
+    // Replay-only commands are unknown outside a replay, and session commands go to the session loop.
+    type(":at 03:12", &s, r)
+    XCTAssertEqual(r.reduce(&s, .key(.enter)).effects, [])
+    XCTAssertEqual(s.message?.text.hasPrefix("unknown command :at"), true)
+    s.replaying = true
+    type(":at 03:12", &s, r)
+    XCTAssertEqual(r.reduce(&s, .key(.enter)).effects, [.session(command: "at", argument: "03:12")])
+    type(":at", &s, r)
+    XCTAssertEqual(r.reduce(&s, .key(.enter)).effects, [])
+    XCTAssertEqual(s.message?.text, "usage: :at TIME")
+    type(":dump", &s, r)
+    XCTAssertEqual(r.reduce(&s, .key(.enter)).effects, [.session(command: "dump", argument: "")])
+  }
+
+  func testScopeCommandCompletesAndFiltersByScope() {
+    let eu = ScopeInfo(id: ScopeID("prod/eu-west-1"), label: "prod-eu", profile: "prod", region: "eu-west-1")
+    let us = ScopeInfo(id: ScopeID("prod/us-east-1"), label: "prod-us", profile: "prod", region: "us-east-1")
+    var s = AppState(now: t0)
+    let r = Reducer()
+    _ = r.reduce(&s, .engine(.scopeChanged(eu, error: nil)))
+    _ = r.reduce(&s, .engine(.scopeChanged(us, error: nil)))
+    _ = r.reduce(&s, .tasksLoaded([makeTask("orders")], at: t0, scope: eu.id))
+    _ = r.reduce(&s, .tasksLoaded([makeTask("billing")], at: t0, scope: us.id))
+    type(":scope prod-u", &s, r)
+    _ = r.reduce(&s, .key(.tab))
+    XCTAssertEqual(s.commandLine?.text, "scope \(us.display)")
+    _ = r.reduce(&s, .key(.enter))
+    XCTAssertEqual(s.scopeFilter, us.id)
+    XCTAssertEqual(s.visibleTasks.map(\.identifier), ["billing"])
+    type(":scope all", &s, r)
+    _ = r.reduce(&s, .key(.enter))
+    XCTAssertNil(s.scopeFilter)
+    XCTAssertEqual(s.visibleTasks.count, 2)
+  }
+
+  func testLogShowsTheFocusedTasksOwnLinesOrAllMerged() {
+    var (s, r) = loaded()
+    let orders = s.tasks.first { $0.identifier == "orders" }!
+    let billing = s.tasks.first { $0.identifier == "billing" }!
+    // A chatty task: 3,000 lines of billing never push orders' line out of orders' view.
+    let mine = LogEntry(time: t0, source: .log, severity: .error, component: "SOURCE_CAPTURE", text: "orders broke", task: "orders", taskArn: orders.arn)
+    _ = r.reduce(&s, .logLoaded([mine], at: t0))
+    let chatter = (0..<3000).map { i in
+      LogEntry(time: t0 + Double(i), source: .log, severity: .info, component: "TARGET_APPLY", text: "line \(i)", task: "billing", taskArn: billing.arn)
+    }
+    _ = r.reduce(&s, .logLoaded(chatter, at: t0 + 3000))
+    // An event names its task by identifier only: it lands in that task's buffer.
+    let event = LogEntry(time: t0 + 3001, source: .event, severity: .warning, component: "STATE CHANGE", text: "stopped", task: "orders")
+    _ = r.reduce(&s, .eventsLoaded([event], at: t0 + 3001))
+    s.selectTask(arn: orders.arn)
+    XCTAssertEqual(s.shownLog.toArray().map(\.text), ["orders broke", "stopped"])
+    s.selectTask(arn: billing.arn)
+    XCTAssertEqual(s.shownLog.count, AppState.taskLogCapacity)
+    XCTAssertEqual(s.shownLog.last?.text, "line 2999")
+    type(":log all", &s, r)
+    _ = r.reduce(&s, .key(.enter))
+    XCTAssertTrue(s.logAll)
+    XCTAssertEqual(s.shownLog.count, 3002)
+    XCTAssertEqual(s.shownLog.last?.text, "stopped", "merged in arrival (time) order")
+    type(":log task", &s, r)
+    _ = r.reduce(&s, .key(.enter))
+    XCTAssertFalse(s.logAll)
+  }
+
+  func testFollowResumesWhenFocusChanges() {
+    var (s, r) = loaded()
+    s.focus = .log
+    s.logFollow = false
+    s.logScrollBack = 5
+    let other = s.tasks.first { $0.arn != s.selectedTaskArn }!
+    s.selectTask(arn: other.arn)
+    XCTAssertTrue(s.logFollow)
+    XCTAssertEqual(s.logScrollBack, 0)
+    _ = r
+  }
+}
