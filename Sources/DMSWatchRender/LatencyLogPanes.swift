@@ -118,7 +118,15 @@ extension DashboardRenderer {
     drawPaneFrame(&g, s, .log, cs, title: [Segment(whose, .text), Segment("\(n)", .dim)], right: right, error: error, note: s.logNotice)
     guard inner.height >= 1, inner.width >= 1 else { return }
     if n == 0 {
-      drawEmpty(&g, inner, s.sources[.logs]?.lastSuccess == nil ? "waiting for task logs and events\(cs.ellipsisText)" : "no log lines yet", role: .dim, cs)
+      let text: String
+      if s.sources[.logs]?.lastSuccess == nil {
+        text = "waiting for task logs and events\(cs.ellipsisText)"
+      } else if !s.logAll, let t = s.selectedTask, s.log.count > 0 {
+        text = "no lines for \(t.identifier) yet (:log all shows every task's)"
+      } else {
+        text = "no log lines yet"
+      }
+      drawEmpty(&g, inner, text, role: .dim, cs)
       return
     }
     let last = n - 1 - back

@@ -25,7 +25,7 @@ public struct SessionKeyBinding: Sendable, Equatable {
 
 public enum SessionKeys {
   public static let bindings: [SessionKeyBinding] = [
-    SessionKeyBinding([.char("D")], .dump, "write the screen (text, ANSI) to the state dir"),
+    SessionKeyBinding([.char("D")], .dump, "screen to a file (text and ANSI)"),
     SessionKeyBinding([.char(" ")], .playPause, "play / pause", replayOnly: true),
     SessionKeyBinding([.char("+"), .char("]")], .faster, "faster (×1 … ×60)", replayOnly: true),
     SessionKeyBinding([.char("-"), .char("[")], .slower, "slower", replayOnly: true),

@@ -191,6 +191,8 @@ def test_demo_session_recorded_by_config_replays(dmswatch_bin, tmux, tmp_path):
     (tmp_path / "config" / "dmswatch").mkdir(parents=True)
     (tmp_path / "config" / "dmswatch" / "config.yaml").write_text("recording:\n  always: true\n  max_mb: 50\n  keep: 3\n")
     tmux.start(demo_command(tmp_path, dmswatch_bin), width=120, height=36)
+    tmux.wait_for(lambda s: task_row(s, "accounts-cdc-eu-prod"), timeout=20)
+    tmux.send(":", "l", "o", "g", " ", "a", "l", "l", "Enter")  # every task's events in LOG
     screen = tmux.wait_for(lambda s: task_row(s, "accounts-cdc-eu-prod") and "Replication task" in s, timeout=20)
     tmux.send("q")
     wait_until(lambda: "EXIT=0" in tmux.capture(), 10, "the dashboard to quit")

@@ -121,7 +121,8 @@ def test_dumb_terminal_refused_before_touching_it(dmswatch_bin, tmux, tmp_path):
 
 def test_lang_c_draws_ascii_only(dmswatch_bin, tmux, tmp_path):
     screen = start_demo(tmux, dmswatch_bin, tmp_path, LANG="C", LC_ALL="C")
-    # Positive marker first: log lines in the LOG pane and a later frame, then assert what is absent.
+    # Positive marker first: log lines of every task in the LOG pane and a later frame, then assert what is absent.
+    tmux.send(":", "l", "o", "g", " ", "a", "l", "l", "Enter")
     tmux.wait_for(lambda s: re.search(r"^\|\d\d:\d\d:\d\d ", s, re.M) is not None, timeout=15)
     screen = tmux.wait_app_seconds(1)
     bad = sorted(set(BOX.findall(screen)))
@@ -145,6 +146,7 @@ def colour_sgrs(text):
 
 def test_no_color_sends_no_colour(dmswatch_bin, tmux, tmp_path):
     start_demo(tmux, dmswatch_bin, tmp_path, NO_COLOR="1")
+    tmux.send(":", "l", "o", "g", " ", "a", "l", "l", "Enter")
     tmux.wait_for(lambda s: re.search(r"^│\d\d:\d\d:\d\d ", s, re.M) is not None, timeout=15)  # log lines drawn
     tmux.wait_app_seconds(1)
     raw = tmux.cmd("capture-pane", "-p", "-e", "-t", tmux.session).stdout
