@@ -90,6 +90,7 @@ extension DashboardRenderer {
       title.append(Segment("checked \(checked)/\(order.count)", checked == order.count ? .dim : .unknown))
     }
     if s.errorsOnly { title.append(Segment("errors only", .warn)) }
+    if !s.markedTasks.isEmpty { title.append(Segment("\(s.markedTasks.count) marked", .marked)) }
     if let only = s.scopeFilter {
       title.append(Segment("scope \(s.scopeInfo(only)?.display ?? only.rawValue)", .headerAccent))
     }
@@ -212,6 +213,9 @@ extension DashboardRenderer {
         if s.pending[task.arn] != nil {
           text = String(cs.pendingGlyph)
           role = .warn
+        } else if s.markedTasks.contains(task.arn) {
+          text = String(cs.mark)
+          role = .marked
         }
       case .scope:
         let info = s.scopeInfo(task.scope)

@@ -4,12 +4,20 @@ import DMSWatchRules
 
 public struct Confirmation: Sendable, Equatable {
   public var command: ServiceCommand
+  /// Further commands confirmed by the same answer (marked tasks); each is sent once and audited on its own.
+  public var more: [ServiceCommand] = []
   public var prompt: String
   /// Which button is highlighted; false (No) by default.
   public var yesSelected: Bool = false
-  public init(command: ServiceCommand, prompt: String) {
+  public init(command: ServiceCommand, more: [ServiceCommand] = [], prompt: String) {
     self.command = command
+    self.more = more
     self.prompt = prompt
+  }
+  public var commands: [ServiceCommand] { [command] + more }
+  /// `stop 3 tasks` / `stop orders` for the cancel message and the audit log.
+  public var summary: String {
+    more.isEmpty ? command.summary : "\(command.summary) and \(more.count) more (\(commands.map(\.taskIdentifier).joined(separator: ", ")))"
   }
 }
 
@@ -123,6 +131,8 @@ public struct AppState: Sendable {
   public var tableCursor = ListCursor()
   public var flagCursor = ListCursor()
   public var marked: Set<TableRef> = []
+  /// Marked tasks (ARNs, `space` in TASKS): stop or resume several with one confirmation.
+  public var markedTasks: Set<String> = []
   public var sort = TaskSort()
   public var filter = ""
   /// `E`: TASKS shows only tasks whose findings reach warn (the same findings `check` reports).

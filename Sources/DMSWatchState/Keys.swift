@@ -125,7 +125,7 @@ public struct KeyMap: Sendable {
     KeyBinding([.char("x")], .stop, hint: "stop", "stop task (asks, default No)", mutates: true),
     KeyBinding([.char("r")], .reload, hint: "reload", "reload marked/selected tables (asks)", panes: [.tables, .flags], mutates: true),
     KeyBinding([.char("v")], .validate, hint: "revalidate", "revalidate marked/all tables (asks)", mutates: true),
-    KeyBinding([.char(" ")], .mark, hint: "mark", "mark/unmark table", panes: [.tables, .flags]),
+    KeyBinding([.char(" ")], .mark, hint: "mark", "mark/unmark (tasks: stop/resume several)", panes: [.tasks, .tables, .flags]),
     KeyBinding([.char("a")], .markAll, "mark all / none", panes: [.tables, .flags]),
     KeyBinding([.char("o")], .sortNext, hint: "sort", "sort by next column", panes: [.tasks]),
     KeyBinding([.char("O")], .sortReverse, "reverse sort order", panes: [.tasks]),

@@ -130,6 +130,7 @@ public struct Reducer: Sendable {
           s.tables[arn] = nil
           s.metrics[arn] = nil
           s.taskLog[arn] = nil
+          s.markedTasks.remove(arn)
         }
       }
       for t in tasks where s.pending[t.arn] != nil && !["starting", "stopping"].contains(t.status) {
@@ -307,21 +308,21 @@ public struct Reducer: Sendable {
       switch key {
       case .char("y"), .char("Y"):
         s.overlay = .none
-        r.effects += perform(&s, c.command)
+        r.effects += performAll(&s, c)
       case .char("n"), .char("N"), .escape, .char("q"):
         s.overlay = .none
-        setMessage(&s, "cancelled: \(c.command.summary)", .ok)
-        r.effects.append(.audit("cancelled \(c.command.summary)"))
+        setMessage(&s, "cancelled: \(c.summary)", .ok)
+        r.effects.append(.audit("cancelled \(c.summary)"))
       case .left, .right, .tab, .backTab, .char("h"), .char("l"):
         c.yesSelected.toggle()
         s.overlay = .confirm(c)
       case .enter:
         s.overlay = .none
         if c.yesSelected {
-          r.effects += perform(&s, c.command)
+          r.effects += performAll(&s, c)
         } else {
-          setMessage(&s, "cancelled: \(c.command.summary)", .ok)
-          r.effects.append(.audit("cancelled \(c.command.summary)"))
+          setMessage(&s, "cancelled: \(c.summary)", .ok)
+          r.effects.append(.audit("cancelled \(c.summary)"))
         }
       default: break
       }
@@ -399,6 +400,8 @@ public struct Reducer: Sendable {
     case .back:
       if !s.marked.isEmpty {
         s.marked = []
+      } else if !s.markedTasks.isEmpty {
+        s.markedTasks = []
       } else if s.focus != .tasks {
         s.focus = .tasks
       } else if !s.filter.isEmpty {
@@ -406,10 +409,12 @@ public struct Reducer: Sendable {
         s.recomputeTaskOrder()
       }
     case .start:
+      if s.focus == .tasks, !s.markedTasks.isEmpty { return startMarked(&s) }
       guard let t = s.selectedTask else { return noTask(&s) }
       if let why = TaskActions.startRefusal(t) { return refuse(&s, why) }
       s.overlay = .startMenu(taskArn: t.arn, index: 0)
     case .stop:
+      if s.focus == .tasks, !s.markedTasks.isEmpty { return stopMarked(&s) }
       guard let t = s.selectedTask else { return noTask(&s) }
       if let why = TaskActions.stopRefusal(t) { return refuse(&s, why) }
       s.overlay = .confirm(Confirmation(
@@ -445,6 +450,12 @@ public struct Reducer: Sendable {
       }
       return perform(&s, cmd)
     case .mark:
+      if s.focus == .tasks {
+        guard let t = s.selectedTask else { return noTask(&s) }
+        if s.markedTasks.contains(t.arn) { s.markedTasks.remove(t.arn) } else { s.markedTasks.insert(t.arn) }
+        move(&s, 1)
+        return []
+      }
       guard let ref = currentTableRef(s) else { return [] }
       if s.marked.contains(ref) { s.marked.remove(ref) } else { s.marked.insert(ref) }
       move(&s, 1)
@@ -655,6 +666,61 @@ public struct Reducer: Sendable {
       setMessage(&s, "unknown command :\(word)", .warn)
     }
     return []
+  }
+
+  // MARK: marked tasks
+
+  /// The marked tasks TASKS shows now, in its order: a mark hidden by the filter never reaches an action.
+  private func markedVisible(_ s: AppState) -> (shown: [ReplicationTask], hidden: Int) {
+    let shown = s.visibleTasks.filter { s.markedTasks.contains($0.arn) }
+    return (shown, s.markedTasks.count - shown.count)
+  }
+
+  private func names(_ tasks: [ReplicationTask]) -> String {
+    let n = tasks.map(\.identifier)
+    return n.count <= 8 ? n.joined(separator: ", ") : n.prefix(8).joined(separator: ", ") + " +\(n.count - 8) more"
+  }
+
+  /// One confirmation for every marked task that can stop; the others are named as left out.
+  private func stopMarked(_ s: inout AppState) -> [Effect] {
+    let (shown, hidden) = markedVisible(s)
+    let ok = shown.filter { TaskActions.stopRefusal($0) == nil && !s.isReadOnly($0) }
+    let skipped = shown.filter { t in !ok.contains { $0.arn == t.arn } }
+    guard !ok.isEmpty else {
+      return refuse(&s, "none of the \(shown.count) marked task\(shown.count == 1 ? "" : "s") can stop now (\(names(shown)))")
+    }
+    var prompt = "Stop \(ok.count) task\(ok.count == 1 ? "" : "s"): \(names(ok))? Replication stops until each is resumed."
+    if !skipped.isEmpty { prompt += " Left out (cannot stop now): \(names(skipped))." }
+    if hidden > 0 { prompt += " \(hidden) marked task\(hidden == 1 ? " is" : "s are") hidden by the filter and left out." }
+    let cmds = ok.map { ServiceCommand.stop(arn: $0.arn, task: $0.identifier) }
+    s.overlay = .confirm(Confirmation(command: cmds[0], more: Array(cmds.dropFirst()), prompt: prompt))
+    return []
+  }
+
+  /// Resume processing of every marked task that accepts it (one confirmation); never a full reload.
+  private func startMarked(_ s: inout AppState) -> [Effect] {
+    let (shown, hidden) = markedVisible(s)
+    let ok = shown.filter { TaskActions.startRefusal($0) == nil && TaskActions.startTypes(for: $0).contains(.resumeProcessing) && !s.isReadOnly($0) }
+    let skipped = shown.filter { t in !ok.contains { $0.arn == t.arn } }
+    guard !ok.isEmpty else {
+      return refuse(&s, "none of the \(shown.count) marked task\(shown.count == 1 ? "" : "s") can resume now (\(names(shown))); start one at a time with s")
+    }
+    var prompt = "Resume processing of \(ok.count) task\(ok.count == 1 ? "" : "s"): \(names(ok))?"
+    if !skipped.isEmpty { prompt += " Left out (cannot resume; start them one at a time): \(names(skipped))." }
+    if hidden > 0 { prompt += " \(hidden) marked task\(hidden == 1 ? " is" : "s are") hidden by the filter and left out." }
+    let cmds = ok.map { ServiceCommand.start(arn: $0.arn, task: $0.identifier, type: .resumeProcessing) }
+    s.overlay = .confirm(Confirmation(command: cmds[0], more: Array(cmds.dropFirst()), prompt: prompt))
+    return []
+  }
+
+  private func performAll(_ s: inout AppState, _ c: Confirmation) -> [Effect] {
+    var out: [Effect] = []
+    for cmd in c.commands { out += perform(&s, cmd) }
+    if !c.more.isEmpty {
+      s.markedTasks = []
+      setMessage(&s, "\(c.commands.count) requests: \(c.summary)…", .ok)
+    }
+    return out
   }
 
   private func sortBy(_ s: inout AppState, _ c: TaskSortColumn) {

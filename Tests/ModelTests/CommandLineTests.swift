@@ -176,3 +176,72 @@ final class CommandLineTests: XCTestCase {
     _ = r
   }
 }
+
+/// Issue 12: `space` marks tasks; stop/resume several with one confirmation that lists them.
+final class TaskMarkTests: XCTestCase {
+  func fleet() -> (AppState, Reducer) {
+    var s = AppState(now: t0)
+    s.layout = Layout(width: 120, height: 40)
+    let r = Reducer()
+    _ = r.reduce(&s, .tasksLoaded([
+      makeTask("a-orders"), makeTask("b-billing"), makeTask("c-stopped", status: TaskStatus.stopped), makeTask("d-prod-eu"),
+    ], at: t0))
+    return (s, r)
+  }
+
+  func mark(_ names: [String], _ s: inout AppState, _ r: Reducer) {
+    for n in names {
+      guard let i = s.visibleTasks.firstIndex(where: { $0.identifier == n }) else { return XCTFail("no \(n)") }
+      s.taskCursor.index = i
+      s.selectTask(arn: s.visibleTasks[i].arn)
+      _ = r.reduce(&s, .key(.char(" ")))
+    }
+  }
+
+  func testStopAskedOnceForEveryMarkedTaskThatCanStop() {
+    var (s, r) = fleet()
+    mark(["a-orders", "b-billing", "c-stopped"], &s, r)
+    XCTAssertEqual(s.markedTasks.count, 3)
+    XCTAssertEqual(r.reduce(&s, .key(.char("x"))).effects, [])
+    guard case .confirm(let c) = s.overlay else { return XCTFail("a confirmation, got \(s.overlay)") }
+    XCTAssertFalse(c.yesSelected, "default No")
+    XCTAssertEqual(c.commands.map(\.taskIdentifier), ["a-orders", "b-billing"])
+    XCTAssertTrue(c.prompt.hasPrefix("Stop 2 tasks: a-orders, b-billing?"), c.prompt)
+    XCTAssertTrue(c.prompt.contains("Left out (cannot stop now): c-stopped."), c.prompt)
+    // Enter on the default (No) sends nothing.
+    XCTAssertEqual(r.reduce(&s, .key(.enter)).effects, [.audit("cancelled \(c.summary)")])
+    _ = r.reduce(&s, .key(.char("x")))
+    let effects = r.reduce(&s, .key(.char("y"))).effects
+    XCTAssertEqual(effects, c.commands.map { .perform($0) }, "each task's stop is one request")
+    XCTAssertEqual(Set(s.pending.keys), Set(c.commands.map(\.taskArn)))
+    XCTAssertTrue(s.markedTasks.isEmpty)
+  }
+
+  func testAMarkHiddenByTheFilterNeverReachesAnAction() {
+    var (s, r) = fleet()
+    mark(["a-orders", "d-prod-eu"], &s, r)
+    s.filter = "!prod"
+    s.recomputeTaskOrder()
+    _ = r.reduce(&s, .key(.char("x")))
+    guard case .confirm(let c) = s.overlay else { return XCTFail("a confirmation, got \(s.overlay)") }
+    XCTAssertEqual(c.commands.map(\.taskIdentifier), ["a-orders"])
+    XCTAssertTrue(c.prompt.contains("1 marked task is hidden by the filter and left out."), c.prompt)
+  }
+
+  func testResumeSeveralStoppedTasksAndRefuseWhenNoneCan() {
+    var (s, r) = fleet()
+    mark(["a-orders"], &s, r)
+    _ = r.reduce(&s, .key(.char("s")))
+    XCTAssertEqual(s.overlay, .none)
+    XCTAssertEqual(s.message?.text, "none of the 1 marked task can resume now (a-orders); start one at a time with s")
+    _ = r.reduce(&s, .key(.escape))
+    XCTAssertTrue(s.markedTasks.isEmpty, "esc clears the marks")
+    mark(["c-stopped", "b-billing"], &s, r)
+    _ = r.reduce(&s, .key(.char("s")))
+    guard case .confirm(let c) = s.overlay else { return XCTFail("a confirmation, got \(s.overlay)") }
+    XCTAssertEqual(c.commands, [.start(arn: s.tasks[2].arn, task: "c-stopped", type: .resumeProcessing)])
+    XCTAssertTrue(c.prompt.contains("Left out (cannot resume; start them one at a time): b-billing."), c.prompt)
+    s.readOnly = true
+    XCTAssertEqual(r.reduce(&s, .key(.char("y"))).effects, [.audit("refused (read-only) \(c.command.summary)")])
+  }
+}
