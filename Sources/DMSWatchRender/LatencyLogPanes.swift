@@ -115,7 +115,14 @@ extension DashboardRenderer {
     let error = s.sources[.logs]?.lastError ?? s.sources[.events]?.lastError
     // Whose lines: the focused task's own buffer, or every task merged (`:log all`).
     let whose = s.logAll || s.selectedTaskArn == nil ? "all tasks" : (s.selectedTask?.identifier ?? "task")
-    drawPaneFrame(&g, s, .log, cs, title: [Segment(whose, .text), Segment("\(n)", .dim)], right: right, error: error, note: s.logNotice)
+    var title = [Segment(whose, .text), Segment("\(n)", .dim)]
+    if s.logLevel != .all { title.append(Segment(s.logLevel.label, .warn)) }
+    if s.filterEditing, s.filterTarget == .log {
+      title.append(Segment("/" + s.logSearch + String(cs.cursorGlyph), .headerAccent))
+    } else if !s.logSearch.isEmpty {
+      title.append(Segment("/" + s.logSearch, .headerAccent))
+    }
+    drawPaneFrame(&g, s, .log, cs, title: title, right: right, error: error, note: s.logNotice)
     guard inner.height >= 1, inner.width >= 1 else { return }
     if n == 0 {
       let text: String
@@ -139,6 +146,7 @@ extension DashboardRenderer {
       let e = lines[i]
       let y = inner.y + row
       let role = logRole(e.severity)
+      if i == s.logMatch { g.fill(Rect(x: inner.x, y: y, width: inner.width, height: 1), Cell(" ", role: .marked)) }
       var x = inner.x
       x += g.put(Format.clock(e.time), x: x, y: y, role: .dim, maxWidth: right0 - x)
       x += 1

@@ -39,7 +39,7 @@ extension DashboardRenderer {
     ("Filter and sort [TASKS]", [.filter, .errorsOnly, .scopeNext, .sortNext, .sortReverse, .sortByName, .sortByStatus, .sortByType, .sortByProgress, .sortByLatency, .sortByFlags, .sortByHealth]),
     ("Actions", [.start, .stop, .reload, .validate, .mark, .markAll]),
     ("Task", [.detail, .reconcile, .copy]),
-    ("Log [LOG]", [.followLog]),
+    ("Log [LOG]", [.followLog, .searchOlder, .searchNewer, .logLevel]),
     ("General", [.commandLine, .refresh, .pause, .help, .quit]),
   ]
 
@@ -106,21 +106,42 @@ extension DashboardRenderer {
     let longestKey = entries.map { DrawText.width($0.key) }.max() ?? 6
     let keyW = twoColumns ? min(18, max(6, longestKey + 1)) : min(16, max(6, colW / 4))
     let textW = max(8, colW - keyW - 4)
-    // Long descriptions wrap under themselves instead of being cut.
-    var rows: [(key: String, text: String, role: Role)] = []
-    for e in entries {
+    // Long descriptions wrap under themselves instead of being cut. In two columns, two short entries of
+    // one group share a row (htop-style), so every key and command fits one screen at 120×40.
+    struct Row {
+      var key: String
+      var text: String
+      var role: Role
+      var pair: (key: String, text: String, role: Role)?
+      var isTitle: Bool { key.isEmpty }
+    }
+    let half = colW / 2
+    func short(_ e: (key: String, text: String, role: Role)) -> Bool {
+      !e.key.isEmpty && DrawText.width(e.key) + 1 + DrawText.width(e.text) + 3 <= half
+    }
+    var rows: [Row] = []
+    var i = 0
+    while i < entries.count {
+      let e = entries[i]
       if e.key.isEmpty {
-        rows.append(e)
+        rows.append(Row(key: "", text: e.text, role: e.role))
+        i += 1
         continue
       }
-      for (i, part) in DrawText.wrap(e.text, width: textW).enumerated() {
-        rows.append((i == 0 ? e.key : " ", part, e.role))
+      if twoColumns, i + 1 < entries.count, short(e), short(entries[i + 1]) {
+        rows.append(Row(key: e.key, text: e.text, role: e.role, pair: entries[i + 1]))
+        i += 2
+        continue
       }
+      for (n, part) in DrawText.wrap(e.text, width: textW).enumerated() {
+        rows.append(Row(key: n == 0 ? e.key : " ", text: part, role: e.role))
+      }
+      i += 1
     }
     var columns = [rows]
     if twoColumns {
       // Split at the group title nearest the middle; the right column starts with that title.
-      let titles = rows.indices.filter { rows[$0].key.isEmpty && rows[$0].role == .overlayTitle && $0 > 0 }
+      let titles = rows.indices.filter { rows[$0].isTitle && rows[$0].role == .overlayTitle && $0 > 0 }
       if let split = titles.min(by: { abs($0 - rows.count / 2) < abs($1 - rows.count / 2) }) {
         var left = Array(rows[..<split])
         while left.last.map({ $0.key.isEmpty && $0.text.isEmpty }) == true { left.removeLast() }
@@ -138,8 +159,15 @@ extension DashboardRenderer {
         guard i < col.count else { break }
         let line = col[i]
         let y = inner.y + row
-        if line.key.isEmpty {
+        if line.isTitle {
           g.put(line.text, x: x0 + 1, y: y, role: line.role, maxWidth: width - 2, ellipsis: cs.ellipsis)
+        } else if let p = line.pair {
+          // Two short entries: each key just before its text, the second at the middle of the column.
+          for (k, (key, text, role)) in [(line.key, line.text, line.role), p].enumerated() {
+            let kx = x0 + 2 + k * (width / 2)
+            let kw = g.put(key, x: kx, y: y, role: .hintKey, maxWidth: width / 2 - 2)
+            g.put(text, x: kx + kw + 1, y: y, role: role, maxWidth: max(0, x0 + (k + 1) * (width / 2) - (kx + kw + 1) - 1), ellipsis: cs.ellipsis)
+          }
         } else {
           if line.key != " " {
             g.put(line.key, x: x0 + 2, y: y, width: keyW, role: .hintKey, align: .left, ellipsis: cs.ellipsis)

@@ -64,7 +64,17 @@ extension DashboardRenderer {
     let focused = s.focus == .tables
     let tt = s.selectedTables
     var title = taskTitle(s)
-    if let tt, !tt.tables.isEmpty { title.append(Segment("\(tt.tables.count) table\(tt.tables.count == 1 ? "" : "s")", .dim)) }
+    let list = s.shownTables
+    if let tt, !tt.tables.isEmpty {
+      // Position in the list (`17/580`), and the total when a filter hides some.
+      title.append(Segment(list.isEmpty ? "0/0" : "\(min(s.tableCursor.index, list.count - 1) + 1)/\(list.count)", .dim))
+      title.append(Segment(list.count == tt.tables.count ? "table\(tt.tables.count == 1 ? "" : "s")" : "of \(tt.tables.count) tables", .dim))
+    }
+    if s.filterEditing, s.filterTarget == .tables {
+      title.append(Segment("/" + s.tableFilter + String(cs.cursorGlyph), .headerAccent))
+    } else if !s.tableFilter.isEmpty {
+      title.append(Segment("/" + s.tableFilter, .headerAccent))
+    }
     if !s.marked.isEmpty { title.append(Segment("\(s.marked.count) marked", .marked)) }
     let error = (tt?.tables.isEmpty ?? true) ? nil : tt?.error
     drawPaneFrame(&g, s, .tables, cs, title: title, right: tablesAge(s), error: error)
@@ -80,7 +90,10 @@ extension DashboardRenderer {
       return
     }
     guard let tt else { return }
-    let list = tt.tables
+    if list.isEmpty {
+      drawEmpty(&g, body, "no table matches /\(s.tableFilter)", role: .dim, cs)
+      return
+    }
     let visible = min(body.height, s.layout.visibleRows(.tables))
     let top = max(0, min(s.tableCursor.top, list.count - 1))
     let end = min(list.count, top + visible)

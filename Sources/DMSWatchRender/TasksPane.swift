@@ -94,7 +94,7 @@ extension DashboardRenderer {
     if let only = s.scopeFilter {
       title.append(Segment("scope \(s.scopeInfo(only)?.display ?? only.rawValue)", .headerAccent))
     }
-    if s.filterEditing {
+    if s.filterEditing, s.filterTarget == .tasks {
       title.append(Segment("/" + s.filter + String(cs.cursorGlyph), .headerAccent))
     } else if !s.filter.isEmpty {
       title.append(Segment("/" + s.filter, .headerAccent))

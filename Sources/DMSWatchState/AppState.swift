@@ -21,6 +21,29 @@ public struct Confirmation: Sendable, Equatable {
   }
 }
 
+public enum FilterTarget: Sendable, Equatable {
+  case tasks, tables, log
+}
+
+/// The LOG pane's severity floor.
+public enum LogLevelFilter: String, Sendable, CaseIterable {
+  case all, warnings, errors
+  public func admits(_ s: LogSeverity) -> Bool {
+    switch self {
+    case .all: true
+    case .warnings: s >= .warning
+    case .errors: s >= .error
+    }
+  }
+  public var label: String {
+    switch self {
+    case .all: "all"
+    case .warnings: "W+"
+    case .errors: "E only"
+    }
+  }
+}
+
 public enum Overlay: Sendable, Equatable {
   case none
   case help(scroll: Int)
@@ -138,6 +161,16 @@ public struct AppState: Sendable {
   /// `E`: TASKS shows only tasks whose findings reach warn (the same findings `check` reports).
   public var errorsOnly = false
   public var filterEditing = false
+  /// Which pane's text `/` is editing: the TASKS filter, the TABLES filter or the LOG search.
+  public var filterTarget: FilterTarget = .tasks
+  /// TABLES filter (`/` in TABLES): name or state text, `!` negates, terms combine.
+  public var tableFilter = ""
+  /// LOG search (`/` in LOG; `n`/`N` go to the next older/newer match).
+  public var logSearch = ""
+  /// The LOG line (index into `shownLog`) the last search went to; highlighted.
+  public var logMatch: Int?
+  /// LOG severity floor (`e` in LOG): every line, warnings and up, or errors only.
+  public var logLevel: LogLevelFilter = .all
   /// The `:` command line while it is open (nil: closed).
   public var commandLine: CommandLineState?
   /// Theme names `:theme` completes (built-in and the theme directories'); set by the session.
@@ -286,10 +319,36 @@ public struct AppState: Sendable {
 
   public var selectedTables: TaskTables? { selectedTaskArn.flatMap { tables[$0] } }
 
-  /// The LOG pane's lines: the focused task's own buffer, or every line merged (`:log all`, or no task).
+  /// The LOG pane's lines: the focused task's own buffer, or every line merged (`:log all`, or no task),
+  /// at or above the severity floor.
   public var shownLog: RingBuffer<LogEntry> {
-    guard !logAll, let arn = selectedTaskArn else { return log }
-    return taskLog[arn] ?? RingBuffer(capacity: 1)
+    let all: RingBuffer<LogEntry>
+    if !logAll, let arn = selectedTaskArn {
+      all = taskLog[arn] ?? RingBuffer(capacity: 1)
+    } else {
+      all = log
+    }
+    guard logLevel != .all else { return all }
+    var out = RingBuffer<LogEntry>(capacity: max(1, all.count))
+    for i in 0..<all.count where logLevel.admits(all[i].severity) { out.append(all[i]) }
+    return out
+  }
+
+  /// The selected task's tables that pass the TABLES filter (all of them when it is empty).
+  public var shownTables: [TableStatistics] {
+    guard let all = selectedTables?.tables else { return [] }
+    let terms = tableFilter.lowercased().split(separator: " ").map { t -> (String, Bool) in
+      t.hasPrefix("!") ? (String(t.dropFirst()), true) : (String(t), false)
+    }.filter { !$0.0.isEmpty }
+    guard !terms.isEmpty else { return all }
+    return all.filter { t in
+      let name = t.qualifiedName.lowercased()
+      let state = (t.tableState ?? "").lowercased()
+      let validation = (t.validationState ?? "").lowercased()
+      return terms.allSatisfy { term, negated in
+        (TextSearch.contains(name, term) || TextSearch.contains(state, term) || TextSearch.contains(validation, term)) != negated
+      }
+    }
   }
 
   /// Flags of the selected task, worst first.
@@ -312,9 +371,7 @@ public struct AppState: Sendable {
   // MARK: ordering
 
   public mutating func recomputeTaskOrder() {
-    let needle = filter.hasPrefix("!") ? String(filter.dropFirst()) : filter
-    let invert = filter.hasPrefix("!")
-    let lowered = needle.lowercased()
+    let filter = TaskFilter(self.filter)
     var idx: [Int] = []
     idx.reserveCapacity(tasks.count)
     let multi = isMultiScope
@@ -322,14 +379,9 @@ public struct AppState: Sendable {
     for (i, t) in tasks.enumerated() {
       if let only = scopeFilter, t.scope != only { continue }
       if errorsOnly, health(of: t).severity < .warn { continue }
-      if lowered.isEmpty {
+      if filter.isEmpty || filter.matches(t, scopeLabel: multi ? labels[t.scope] ?? "" : "", health: { health(of: t).severity }) {
         idx.append(i)
-        continue
       }
-      let hit = TextSearch.contains(t.identifier.lowercased(), lowered) || TextSearch.contains(t.status, lowered)
-        || TextSearch.contains(t.migrationType, lowered)
-        || (multi && TextSearch.contains(labels[t.scope] ?? "", lowered))
-      if hit != invert { idx.append(i) }
     }
     let sort = self.sort
     func key(_ i: Int) -> SortKey {
@@ -383,6 +435,8 @@ public struct AppState: Sendable {
       // The log of the newly focused task starts at its newest line.
       logFollow = true
       logScrollBack = 0
+      logMatch = nil
+      tableFilter = ""
       marked = []
       selectedTable = nil
       tableCursor = ListCursor()
@@ -391,7 +445,7 @@ public struct AppState: Sendable {
   }
 
   public mutating func syncTableCursor() {
-    let list = selectedTables?.tables ?? []
+    let list = shownTables
     if let sel = selectedTable, let pos = list.firstIndex(where: { $0.ref == sel }) {
       tableCursor.index = pos
     }

@@ -49,6 +49,7 @@ public enum Command: String, Sendable, CaseIterable, Codable {
   case errorsOnly
   case commandLine
   case copy
+  case searchOlder, searchNewer, logLevel
 }
 
 /// One binding: keys, the command, and how help and the hint bar show it.
@@ -104,7 +105,7 @@ public struct KeyMap: Sendable {
   /// Replaces the keys of commands (config `keys:` overrides). Keys taken by an override are removed from other bindings.
   public mutating func override(_ command: Command, keys: [Key]) {
     for i in bindings.indices { bindings[i].keys.removeAll { keys.contains($0) } }
-    if let i = bindings.firstIndex(where: { $0.command == command }) { bindings[i].keys = keys }
+    for i in bindings.indices where bindings[i].command == command { bindings[i].keys = keys }
   }
 
   public static let defaultBindings: [KeyBinding] = [
@@ -119,13 +120,15 @@ public struct KeyMap: Sendable {
     KeyBinding([.char("h"), .left], .focusLeft, "focus pane to the left"),
     KeyBinding([.char("l"), .right], .focusRight, "focus pane to the right"),
     KeyBinding([.enter], .drillDown, hint: "tables", "the selected task's tables", panes: [.tasks]),
-    KeyBinding([.char("/")], .filter, hint: "filter", "filter tasks (substring; ! inverts)", panes: [.tasks]),
+    KeyBinding([.char("/")], .filter, hint: "filter", "filter tasks (status:x, health:x, !x)", panes: [.tasks]),
+    KeyBinding([.char("/")], .filter, hint: "filter", "filter tables (name, state)", panes: [.tables, .flags]),
+    KeyBinding([.char("/")], .filter, hint: "search", "search the log (n older, N newer)", panes: [.log]),
     KeyBinding([.escape], .back, "clear filter / marks / back to TASKS"),
     KeyBinding([.char("s")], .start, hint: "start", "start (menu: what the state allows)", mutates: true),
     KeyBinding([.char("x")], .stop, hint: "stop", "stop task (asks, default No)", mutates: true),
     KeyBinding([.char("r")], .reload, hint: "reload", "reload marked/selected tables (asks)", panes: [.tables, .flags], mutates: true),
     KeyBinding([.char("v")], .validate, hint: "revalidate", "revalidate marked/all tables (asks)", mutates: true),
-    KeyBinding([.char(" ")], .mark, hint: "mark", "mark/unmark (tasks: stop/resume several)", panes: [.tasks, .tables, .flags]),
+    KeyBinding([.char(" ")], .mark, hint: "mark", "mark (tasks: stop/resume several)", panes: [.tasks, .tables, .flags]),
     KeyBinding([.char("a")], .markAll, "mark all / none", panes: [.tables, .flags]),
     KeyBinding([.char("o")], .sortNext, hint: "sort", "sort by next column", panes: [.tasks]),
     KeyBinding([.char("O")], .sortReverse, "reverse sort order", panes: [.tasks]),
@@ -142,6 +145,9 @@ public struct KeyMap: Sendable {
     KeyBinding([.char("d")], .detail, hint: "detail", "detail: readiness, findings, hints"),
     KeyBinding([.char("c")], .copy, hint: "copy", "copy ARN / table (OSC 52 clipboard)"),
     KeyBinding([.char("f")], .followLog, hint: "follow", "pause / resume log follow", panes: [.log]),
+    KeyBinding([.char("n")], .searchOlder, "older search match", panes: [.log]),
+    KeyBinding([.char("N")], .searchNewer, "newer search match", panes: [.log]),
+    KeyBinding([.char("e")], .logLevel, hint: "level", "log level: all, W+, E only", panes: [.log]),
     KeyBinding([.ctrl("r")], .refresh, hint: "refresh", "refresh now"),
     KeyBinding([.char("p")], .pause, hint: "pause", "pause / resume polling"),
     KeyBinding([.char(":")], .commandLine, hint: "cmd", "command line (see Commands)"),

@@ -332,22 +332,33 @@ public struct Reducer: Sendable {
     }
 
     if s.filterEditing {
+      // The text of the pane `/` was pressed in: TASKS filter, TABLES filter or LOG search.
+      func edit(_ change: (inout String) -> Void) {
+        switch s.filterTarget {
+        case .tasks:
+          change(&s.filter)
+          s.recomputeTaskOrder()
+          s.syncTableCursor()
+        case .tables:
+          change(&s.tableFilter)
+          s.syncTableCursor()
+        case .log:
+          change(&s.logSearch)
+          s.logMatch = nil
+        }
+      }
       switch key {
       case .enter:
         s.filterEditing = false
+        if s.filterTarget == .log, !s.logSearch.isEmpty { searchLog(&s, older: true, fromCurrent: true) }
       case .escape:
         s.filterEditing = false
-        s.filter = ""
-        s.recomputeTaskOrder()
+        edit { $0 = "" }
       case .backspace, .delete:
-        if !s.filter.isEmpty { s.filter.removeLast() }
-        s.recomputeTaskOrder()
+        edit { if !$0.isEmpty { $0.removeLast() } }
       case .char(let c):
         // Printable characters only: control and format characters never reach the filter.
-        if s.filter.count < 128, c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7f && $0.properties.generalCategory != .control && $0.properties.generalCategory != .format }) {
-          s.filter.append(c)
-        }
-        s.recomputeTaskOrder()
+        if Self.isPrintable(c) { edit { if $0.count < 128 { $0.append(c) } } }
       default: break
       }
       return r
@@ -395,13 +406,44 @@ public struct Reducer: Sendable {
     case .drillDown:
       if s.selectedTaskArn != nil { s.focus = .tables }
     case .filter:
-      s.focus = .tasks
+      switch s.focus {
+      case .tables, .flags:
+        s.focus = .tables
+        s.filterTarget = .tables
+      case .log:
+        // A new search each time (as in less and vim); filters keep their text for editing.
+        s.filterTarget = .log
+        s.logSearch = ""
+        s.logMatch = nil
+      case .tasks, .latency:
+        s.focus = .tasks
+        s.filterTarget = .tasks
+      }
       s.filterEditing = true
+    case .searchOlder, .searchNewer:
+      guard !s.logSearch.isEmpty else {
+        setMessage(&s, "no search: / in LOG to search", .warn)
+        return []
+      }
+      searchLog(&s, older: cmd == .searchOlder, fromCurrent: false)
+    case .logLevel:
+      let all = LogLevelFilter.allCases
+      s.logLevel = all[((all.firstIndex(of: s.logLevel) ?? 0) + 1) % all.count]
+      s.logMatch = nil
+      s.logFollow = true
+      s.logScrollBack = 0
+      setMessage(&s, "log level: \(s.logLevel.label)", .ok)
     case .back:
       if !s.marked.isEmpty {
         s.marked = []
       } else if !s.markedTasks.isEmpty {
         s.markedTasks = []
+      } else if s.focus == .log, !s.logSearch.isEmpty {
+        s.logSearch = ""
+        s.logMatch = nil
+      } else if (s.focus == .tables || s.focus == .flags), !s.tableFilter.isEmpty {
+        s.tableFilter = ""
+        s.syncTableCursor()
       } else if s.focus != .tasks {
         s.focus = .tasks
       } else if !s.filter.isEmpty {
@@ -435,7 +477,9 @@ public struct Reducer: Sendable {
       guard let t = s.selectedTask else { return noTask(&s) }
       if let why = TaskActions.reloadRefusal(t, what: "tables revalidate") { return refuse(&s, why) }
       if let why = TaskActions.validationRefusal(t, tables: s.selectedTables) { return refuse(&s, why) }
-      let targets = s.marked.isEmpty ? (s.selectedTables?.tables.map(\.ref) ?? []) : s.marked.sorted()
+      // With a TABLES filter, "all" is the tables shown, and a mark hidden by the filter is left out.
+      let shownRefs = s.shownTables.map(\.ref)
+      let targets = s.marked.isEmpty ? shownRefs : s.marked.intersection(shownRefs).sorted()
       guard !targets.isEmpty else {
         setMessage(&s, "no table statistics loaded yet for \(t.identifier)", .warn)
         return []
@@ -443,9 +487,10 @@ public struct Reducer: Sendable {
       let cmd = ServiceCommand.reload(arn: t.arn, task: t.identifier, tables: targets, option: .validateOnly)
       if s.marked.isEmpty {
         // No marks: every table of the task — ask, naming how many.
+        let all = s.tableFilter.isEmpty ? "all \(targets.count)" : "the \(targets.count) shown (filter /\(s.tableFilter))"
         s.overlay = .confirm(Confirmation(
           command: cmd,
-          prompt: "Revalidate all \(targets.count) table\(targets.count == 1 ? "" : "s") of \(t.identifier)\(whereText(s, t))? Validation runs again on each (no data is reloaded)."))
+          prompt: "Revalidate \(all) table\(targets.count == 1 ? "" : "s") of \(t.identifier)\(whereText(s, t))? Validation runs again on each (no data is reloaded)."))
         return []
       }
       return perform(&s, cmd)
@@ -460,8 +505,8 @@ public struct Reducer: Sendable {
       if s.marked.contains(ref) { s.marked.remove(ref) } else { s.marked.insert(ref) }
       move(&s, 1)
     case .markAll:
-      let all = Set(s.selectedTables?.tables.map(\.ref) ?? [])
-      s.marked = s.marked.count == all.count ? [] : all
+      let all = Set(s.shownTables.map(\.ref))
+      s.marked = s.marked == all ? [] : all
     case .refresh:
       setMessage(&s, "refreshing…", .ok)
       return [.refreshNow]
@@ -668,6 +713,38 @@ public struct Reducer: Sendable {
     return []
   }
 
+  // MARK: log search
+
+  /// Scrolls LOG so that the next match older (or newer) than the line at the bottom is the bottom line.
+  private func searchLog(_ s: inout AppState, older: Bool, fromCurrent: Bool) {
+    let lines = s.shownLog
+    let n = lines.count
+    let needle = s.logSearch.lowercased()
+    guard n > 0 else { return }
+    let from = s.logMatch.map { min($0, n - 1) } ?? (n - 1 - s.logScrollBack)
+    var i = fromCurrent ? from : (older ? from - 1 : from + 1)
+    var scanned = 0
+    while scanned < n {
+      if i < 0 { i = n - 1 } else if i >= n { i = 0 }
+      let e = lines[i]
+      if TextSearch.contains(e.text.lowercased(), needle) || TextSearch.contains(e.component.lowercased(), needle)
+        || TextSearch.contains((e.task ?? "").lowercased(), needle)
+      {
+        let maxBack = max(0, n - s.layout.visibleRows(.log))
+        s.logScrollBack = min(n - 1 - i, max(maxBack, 0))
+        if n - 1 - i > maxBack { s.logScrollBack = maxBack }
+        s.logFollow = s.logScrollBack == 0
+        s.logMatch = i
+        setMessage(&s, "/\(s.logSearch): line \(i + 1) of \(n) (n older, N newer)", .ok)
+        return
+      }
+      i += older ? -1 : 1
+      scanned += 1
+    }
+    s.logMatch = nil
+    setMessage(&s, "/\(s.logSearch): not found in \(n) lines", .warn)
+  }
+
   // MARK: marked tasks
 
   /// The marked tasks TASKS shows now, in its order: a mark hidden by the filter never reaches an action.
@@ -765,7 +842,7 @@ public struct Reducer: Sendable {
   }
 
   private func reloadTargets(_ s: AppState) -> [TableRef] {
-    if !s.marked.isEmpty { return s.marked.sorted() }
+    if !s.marked.isEmpty { return s.marked.intersection(s.shownTables.map(\.ref)).sorted() }
     return currentTableRef(s).map { [$0] } ?? []
   }
 
@@ -791,7 +868,7 @@ public struct Reducer: Sendable {
       s.selectTask(arn: s.tasks[s.taskOrder[s.taskCursor.index]].arn)
       s.syncTableCursor()
     case .tables:
-      let list = s.selectedTables?.tables ?? []
+      let list = s.shownTables
       s.tableCursor.move(by: delta, count: list.count, visible: s.layout.visibleRows(.tables))
       s.selectedTable = list.isEmpty ? nil : list[s.tableCursor.index].ref
     case .flags:

@@ -245,3 +245,112 @@ final class TaskMarkTests: XCTestCase {
     XCTAssertEqual(r.reduce(&s, .key(.char("y"))).effects, [.audit("refused (read-only) \(c.command.summary)")])
   }
 }
+
+/// Issue 12: `/` filters by name, status, scope, health, type or kind; `!` negates; terms combine.
+final class TaskFilterTests: XCTestCase {
+  func testFieldsNegationAndCombinedTerms() {
+    var s = AppState(now: t0)
+    let r = Reducer()
+    _ = r.reduce(&s, .tasksLoaded([
+      makeTask("orders-prod"), makeTask("billing-prod", status: TaskStatus.failed, failure: "ORA-1"),
+      makeTask("crm-dev", status: TaskStatus.stopped), makeTask("audit-prod", type: .cdc),
+    ], at: t0))
+    func shown(_ f: String) -> [String] {
+      s.filter = f
+      s.recomputeTaskOrder()
+      return s.visibleTasks.map(\.identifier).sorted()
+    }
+    XCTAssertEqual(shown("status:failed"), ["billing-prod"])
+    XCTAssertEqual(shown("!prod"), ["crm-dev"])
+    XCTAssertEqual(shown("prod !status:failed"), ["audit-prod", "orders-prod"])
+    XCTAssertEqual(shown("type:cdc"), ["audit-prod", "billing-prod", "crm-dev", "orders-prod"], "full-load-and-cdc contains cdc")
+    XCTAssertEqual(shown("type:full"), ["billing-prod", "crm-dev", "orders-prod"])
+    XCTAssertEqual(shown("health:crit"), ["billing-prod"], "a failed task is critical")
+    XCTAssertEqual(shown("health:unknown"), ["audit-prod", "crm-dev", "orders-prod"], "never loaded: unknown, not healthy")
+    XCTAssertEqual(shown("name:"), ["audit-prod", "billing-prod", "crm-dev", "orders-prod"], "an empty term matches all")
+    XCTAssertEqual(shown("STATUS:Stopped"), ["crm-dev"], "case does not matter")
+    XCTAssertEqual(shown("kind:serverless"), [])
+    XCTAssertEqual(shown("nothing-like-this"), [])
+    XCTAssertNil(s.selectedTaskArn, "a filter that hides every task leaves nothing selected")
+  }
+}
+
+/// Issue 12: `/` filters the focused pane — TABLES by name or state — and searches LOG (`n`/`N`); `e` sets LOG's level.
+final class PaneFilterTests: XCTestCase {
+  func withTables() -> (AppState, Reducer, String) {
+    var s = AppState(now: t0)
+    s.layout = Layout(width: 120, height: 40)
+    let r = Reducer()
+    _ = r.reduce(&s, .tasksLoaded([makeTask("orders")], at: t0))
+    let arn = s.tasks[0].arn
+    _ = r.reduce(&s, .tablesLoaded(taskArn: arn, [
+      makeTable("orders"), makeTable("order_items"), makeTable("customers", state: TableState.error), makeTable("audit", schema: "ops"),
+    ], at: t0))
+    return (s, r, arn)
+  }
+
+  func type(_ text: String, _ s: inout AppState, _ r: Reducer) { for c in text { _ = r.reduce(&s, .key(.char(c))) } }
+
+  func testSlashInTablesFiltersTablesAndActionsReachOnlyShownOnes() {
+    var (s, r, _) = withTables()
+    s.focus = .tables
+    type("/order", &s, r)
+    XCTAssertEqual(s.filterTarget, .tables)
+    XCTAssertEqual(s.shownTables.map(\.qualifiedName).sorted(), ["public.order_items", "public.orders"])
+    XCTAssertEqual(s.filter, "", "the TASKS filter is untouched")
+    _ = r.reduce(&s, .key(.enter))
+    XCTAssertFalse(s.filterEditing)
+    // `a` marks all shown; `v` then revalidates just those, and the prompt says it is the filtered set.
+    _ = r.reduce(&s, .key(.char("a")))
+    XCTAssertEqual(s.marked.count, 2)
+    s.marked = []
+    _ = r.reduce(&s, .key(.char("v")))
+    guard case .confirm(let c) = s.overlay, case .reload(_, _, let tables, _) = c.command else { return XCTFail("\(s.overlay)") }
+    XCTAssertEqual(tables.map(\.qualifiedName).sorted(), ["public.order_items", "public.orders"])
+    XCTAssertTrue(c.prompt.contains("the 2 shown (filter /order)"), c.prompt)
+    _ = r.reduce(&s, .key(.char("n")))
+    // State text and negation.
+    s.tableFilter = "error"
+    XCTAssertEqual(s.shownTables.map(\.qualifiedName), ["public.customers"])
+    s.tableFilter = "!public"
+    XCTAssertEqual(s.shownTables.map(\.qualifiedName), ["ops.audit"])
+    _ = r.reduce(&s, .key(.escape))
+    XCTAssertEqual(s.tableFilter, "", "esc clears the TABLES filter")
+    XCTAssertEqual(s.shownTables.count, 4)
+  }
+
+  func testLogSearchGoesToMatchesAndTheLevelFilters() {
+    var (s, r, arn) = withTables()
+    var lines: [LogEntry] = []
+    for i in 0..<100 {
+      let sev: LogSeverity = i % 10 == 0 ? .error : .info
+      let text: String = i == 20 || i == 70 ? "ORA-01555 snapshot too old" : "line \(i)"
+      lines.append(LogEntry(time: t0.addingTimeInterval(Double(i)), source: .log, severity: sev, component: "TARGET_APPLY", text: text, task: "orders", taskArn: arn))
+    }
+    _ = r.reduce(&s, .logLoaded(lines, at: t0 + 100))
+    s.focus = .log
+    type("/ora-0", &s, r)
+    XCTAssertEqual(s.filterTarget, .log)
+    _ = r.reduce(&s, .key(.enter))
+    XCTAssertEqual(s.logMatch, 70, "the newest match first")
+    XCTAssertEqual(s.shownLog[s.shownLog.count - 1 - s.logScrollBack].text, "ORA-01555 snapshot too old")
+    XCTAssertFalse(s.logFollow)
+    _ = r.reduce(&s, .key(.char("n")))
+    XCTAssertEqual(s.logMatch, 20, "n: the next older match")
+    _ = r.reduce(&s, .key(.char("N")))
+    XCTAssertEqual(s.logMatch, 70, "N: back to the newer one")
+    XCTAssertEqual(s.message?.text, "/ora-0: line 71 of 100 (n older, N newer)")
+    type("/zzz", &s, r)
+    _ = r.reduce(&s, .key(.enter))
+    XCTAssertEqual(s.message?.text, "/zzz: not found in 100 lines")
+    // e: warnings and up, errors only, all.
+    _ = r.reduce(&s, .key(.char("e")))
+    XCTAssertEqual(s.logLevel, .warnings)
+    XCTAssertEqual(s.shownLog.count, 10)
+    _ = r.reduce(&s, .key(.char("e")))
+    XCTAssertEqual(s.logLevel, .errors)
+    XCTAssertTrue(s.shownLog.toArray().allSatisfy { $0.severity == .error })
+    _ = r.reduce(&s, .key(.char("e")))
+    XCTAssertEqual(s.shownLog.count, 100)
+  }
+}
