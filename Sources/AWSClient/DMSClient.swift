@@ -106,6 +106,22 @@ extension AWSDMSClient {
     return Page(items: try DMSCodec.list(out, "Connections", DMSCodec.connection), marker: DMSCodec.marker(out))
   }
 
+  public func testEndpointConnection(instanceArn: String, endpointArn: String) async throws -> EndpointConnection {
+    let c = try await testConnection(instanceArn: instanceArn, endpointArn: endpointArn)
+    return EndpointConnection(
+      instanceArn: c.replicationInstanceArn, endpointArn: c.endpointArn, status: c.status, lastFailureMessage: c.lastFailureMessage,
+      endpointIdentifier: c.endpointIdentifier)
+  }
+
+  public func describeEndpointConnections(endpointArns: [String]) async throws -> [EndpointConnection] {
+    let page = try await describeConnections(filters: [DMSFilter("endpoint-arn", endpointArns)])
+    return page.items.map {
+      EndpointConnection(
+        instanceArn: $0.replicationInstanceArn, endpointArn: $0.endpointArn, status: $0.status, lastFailureMessage: $0.lastFailureMessage,
+        endpointIdentifier: $0.endpointIdentifier)
+    }
+  }
+
   private func taskMember(_ out: JSONValue, _ op: String) throws -> ReplicationTask {
     guard let t = out["ReplicationTask"], !t.isNull else {
       throw AWSErrorMapper.malformed("dms", op, "no ReplicationTask in the response")

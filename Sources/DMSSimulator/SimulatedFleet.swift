@@ -26,6 +26,8 @@ public final class SimulatedFleet: DMSService, MetricsService, LogsService, @unc
   var events: [DMSEvent] = []
   var counts: [String: Int] = [:]
   var faults: [String: (error: ServiceError, remaining: Int)] = [:]
+  /// Connection tests by "instance|endpoint": when each was started.
+  var connectionTests: [String: Date] = [:]
   /// Log groups that exist (instances with at least one task logging).
   var logGroups: Set<String> = []
   /// True while `build()` lays out history (events are sorted once at the end).

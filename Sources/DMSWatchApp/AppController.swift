@@ -206,9 +206,11 @@ public final class AppController {
         if !p.notAccepted.isEmpty { text += "; not accepted: \(p.notAccepted.map(\.qualifiedName).joined(separator: ","))" }
       }
       if let e = outcome.error { text += ": \(e)" }
+      if let d = outcome.detail { text += ": \(d)" }
       self.audit?.record(kind, text, at: now)
       self.onAudit?(kind, text, now)
-      self.dispatch(.commandFinished(cmd, error: outcome.error, outcomeUnknown: outcome.outcomeUnknown, partial: outcome.partial, at: now))
+      self.dispatch(.commandFinished(
+        cmd, error: outcome.error, outcomeUnknown: outcome.outcomeUnknown, partial: outcome.partial, detail: outcome.detail, at: now))
     }
     commandTasks.removeAll { $0.isCancelled }
     commandTasks.append(t)

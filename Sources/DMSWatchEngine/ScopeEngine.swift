@@ -92,10 +92,13 @@ public struct ActionOutcome: Sendable, Equatable {
   /// The response was lost (timeout, connection reset): DMS may or may not have acted.
   public var outcomeUnknown: Bool
   public var partial: PartialReload?
-  public init(error: String? = nil, outcomeUnknown: Bool = false, partial: PartialReload? = nil) {
+  /// What the action found (a connection test's result per endpoint).
+  public var detail: String?
+  public init(error: String? = nil, outcomeUnknown: Bool = false, partial: PartialReload? = nil, detail: String? = nil) {
     self.error = error
     self.outcomeUnknown = outcomeUnknown
     self.partial = partial
+    self.detail = detail
   }
 }
 
@@ -234,6 +237,45 @@ public final class ScopeEngine {
   /// Sends a user action once: no automatic re-send. It does not wait for the polling budget but is
   /// counted in it. A reload of more than `reloadBatch` tables goes in chunks, and a failure part-way
   /// reports exactly which tables were accepted. Afterwards the task list and the task are re-read.
+  /// How long a connection test is waited for, and how often DescribeConnections is read meanwhile
+  /// (the AWS waiter reads every 5 s); tests replace the sleep.
+  public var connectionTestTimeout: TimeInterval = 60
+  public var connectionTestPoll: TimeInterval = 2
+  public var actionSleep: Sleeper = realSleep
+
+  /// TestConnection for the task's source and target (each sent once), then DescribeConnections until
+  /// neither is `testing`; the result per endpoint, in words.
+  func testConnections(_ task: ReplicationTask) async throws -> String {
+    guard let instance = task.replicationInstanceArn else {
+      throw ServiceError(kind: .client, code: "NoInstance", message: "\(task.identifier) has no replication instance to test from")
+    }
+    let ends = [("source", task.sourceEndpointArn), ("target", task.targetEndpointArn)].compactMap { n, a in a.map { (n, $0) } }
+    guard !ends.isEmpty else { throw ServiceError(kind: .client, code: "NoEndpoints", message: "\(task.identifier) names no endpoints") }
+    for (_, arn) in ends {
+      budget.spendForced()
+      _ = try await services.dms.testEndpointConnection(instanceArn: instance, endpointArn: arn)
+    }
+    let started = clock.now()
+    var last: [EndpointConnection] = []
+    while true {
+      try await actionSleep(connectionTestPoll)
+      await budget.take(sleep: actionSleep)
+      let all = try await services.dms.describeEndpointConnections(endpointArns: ends.map(\.1))
+      last = all.filter { $0.instanceArn == instance }
+      let testing = ends.contains { _, arn in last.first { $0.endpointArn == arn }.map { $0.status == "testing" } ?? true }
+      if !testing || clock.now().timeIntervalSince(started) >= connectionTestTimeout { break }
+    }
+    return ends.map { role, arn in
+      let name = inventory.endpoints[arn]?.identifier ?? last.first { $0.endpointArn == arn }?.endpointIdentifier ?? arn
+      guard let c = last.first(where: { $0.endpointArn == arn }) else { return "\(role) \(name): no result" }
+      switch c.status {
+      case "successful": return "\(role) \(name): successful"
+      case "testing": return "\(role) \(name): still testing after \(Int(connectionTestTimeout)) s (t to look again)"
+      default: return "\(role) \(name): \(c.status)" + (c.lastFailureMessage.map { " — " + $0.split(whereSeparator: \.isNewline).joined(separator: " ") } ?? "")
+      }
+    }.joined(separator: "; ")
+  }
+
   public func perform(_ cmd: ServiceCommand) async -> ActionOutcome {
     guard let task = task(arn: cmd.taskArn) ?? tasks.first(where: { $0.arn == cmd.taskArn }),
       let backend = services.backend(for: task)
@@ -254,6 +296,8 @@ public final class ScopeEngine {
       case .stop:
         budget.spendForced()
         try await backend.stop(task)
+      case .testConnections:
+        outcome.detail = try await testConnections(task)
       case .reload(_, _, let tables, let option):
         var i = 0
         while i < tables.count {

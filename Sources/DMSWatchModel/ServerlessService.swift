@@ -408,6 +408,8 @@ public enum ServerlessActions {
       return ServerlessJoin.canStop(row) ? nil : "\(row.identifier) is \(row.status): nothing to stop"
     case .reload:
       return ServerlessJoin.canReload(row) ? nil : "\(row.identifier) is \(row.status): tables reload only while running"
+    case .testConnections:
+      return "\(row.identifier) is a serverless replication: it has no replication instance to test endpoint connections from"
     }
   }
 
@@ -423,6 +425,8 @@ public enum ServerlessActions {
     case .reload(let arn, _, let tables, let option):
       try await service.reloadReplicationTables(configArn: arn, tables: tables, option: option)
       return nil
+    case .testConnections:
+      throw ServiceError(kind: .client, code: "Unsupported", message: "serverless replications have no connection test from an instance")
     }
   }
 }

@@ -136,6 +136,27 @@ public protocol DMSService: Sendable {
   func startReplicationTask(arn: String, type: StartTaskType) async throws -> ReplicationTask
   func stopReplicationTask(arn: String) async throws -> ReplicationTask
   func reloadTables(arn: String, tables: [TableRef], option: ReloadOption) async throws
+  /// TestConnection (a request DMS acts on: sent once); the result comes from `describeEndpointConnections`.
+  func testEndpointConnection(instanceArn: String, endpointArn: String) async throws -> EndpointConnection
+  /// DescribeConnections for these endpoints (one call, `endpoint-arn` filter).
+  func describeEndpointConnections(endpointArns: [String]) async throws -> [EndpointConnection]
+}
+
+/// One endpoint's connection test from a replication instance (TestConnection / DescribeConnections).
+public struct EndpointConnection: Sendable, Equatable {
+  public var instanceArn: String
+  public var endpointArn: String
+  /// `testing`, `successful`, `failed` or `deleting`.
+  public var status: String
+  public var lastFailureMessage: String?
+  public var endpointIdentifier: String?
+  public init(instanceArn: String, endpointArn: String, status: String, lastFailureMessage: String? = nil, endpointIdentifier: String? = nil) {
+    self.instanceArn = instanceArn
+    self.endpointArn = endpointArn
+    self.status = status
+    self.lastFailureMessage = lastFailureMessage
+    self.endpointIdentifier = endpointIdentifier
+  }
 }
 
 public protocol MetricsService: Sendable {
@@ -184,6 +205,12 @@ public struct ServiceBundle: Sendable {
 
 extension DMSService {
   public func describeReplicationTasks(arns: [String]) async throws -> [ReplicationTask]? { nil }
+  public func testEndpointConnection(instanceArn: String, endpointArn: String) async throws -> EndpointConnection {
+    throw ServiceError(kind: .client, code: "Unsupported", message: "connection tests are not available from this source")
+  }
+  public func describeEndpointConnections(endpointArns: [String]) async throws -> [EndpointConnection] {
+    throw ServiceError(kind: .client, code: "Unsupported", message: "connection tests are not available from this source")
+  }
   /// Every page of DescribeReplicationTasks; stops on a repeated marker.
   public func allReplicationTasks() async throws -> [ReplicationTask] {
     try await collectPages { try await describeReplicationTasks(marker: $0, maxRecords: 100) }

@@ -52,15 +52,17 @@ public enum ServiceCommand: Sendable, Equatable {
   case start(arn: String, task: String, type: StartTaskType)
   case stop(arn: String, task: String)
   case reload(arn: String, task: String, tables: [TableRef], option: ReloadOption)
+  /// TestConnection of the task's source and target endpoints from its replication instance.
+  case testConnections(arn: String, task: String)
 
   public var taskIdentifier: String {
     switch self {
-    case .start(_, let t, _), .stop(_, let t), .reload(_, let t, _, _): t
+    case .start(_, let t, _), .stop(_, let t), .reload(_, let t, _, _), .testConnections(_, let t): t
     }
   }
   public var taskArn: String {
     switch self {
-    case .start(let a, _, _), .stop(let a, _), .reload(let a, _, _, _): a
+    case .start(let a, _, _), .stop(let a, _), .reload(let a, _, _, _), .testConnections(let a, _): a
     }
   }
 
@@ -71,6 +73,7 @@ public enum ServiceCommand: Sendable, Equatable {
     case .stop(_, let t): "stop \(t)"
     case .reload(_, let t, let tables, let option):
       "\(option == .validateOnly ? "revalidate" : "reload") \(tables.count == 1 ? tables[0].qualifiedName : "\(tables.count) tables") of \(t)"
+    case .testConnections(_, let t): "test endpoint connections of \(t)"
     }
   }
 }

@@ -130,6 +130,14 @@ public struct RecordingDMS: DMSService {
       try await inner.reloadTables(arn: arn, tables: tables, option: option)
     }
   }
+  // Connection tests pass through unrecorded: the replay refuses actions, and their result is in the
+  // recorded audit line and status message.
+  public func testEndpointConnection(instanceArn: String, endpointArn: String) async throws -> EndpointConnection {
+    try await inner.testEndpointConnection(instanceArn: instanceArn, endpointArn: endpointArn)
+  }
+  public func describeEndpointConnections(endpointArns: [String]) async throws -> [EndpointConnection] {
+    try await inner.describeEndpointConnections(endpointArns: endpointArns)
+  }
 }
 
 public struct RecordingMetrics: MetricsService {

@@ -25,6 +25,12 @@ extension DashboardRenderer {
       let e = s.endpoints[arn]
       line("\(label)    \(e.map { "\($0.identifier) (\($0.engineName ?? "?"))" } ?? arn)")
     }
+    if let c = s.connectionResults[t.arn] {
+      // The last `t`: what TestConnection said for each endpoint, and when.
+      line("connections tested \(Format.clock(c.at)): \(c.text)", c.failed ? .error : .ok)
+    } else if t.kind == .task {
+      line("connections not tested (t tests source and target from the instance)", .dim)
+    }
     if let r = t.stopReason {
       let sr = StopReason(r)
       line("stop      \(StopReason.label(r)) (\(sr.code))", sr.isError ? .error : .warn)

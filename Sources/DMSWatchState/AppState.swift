@@ -21,6 +21,18 @@ public struct Confirmation: Sendable, Equatable {
   }
 }
 
+/// The last connection test of a task (`t`): the result per endpoint, in words.
+public struct ConnectionResult: Sendable, Equatable {
+  public var text: String
+  public var failed: Bool
+  public var at: Date
+  public init(text: String, failed: Bool, at: Date) {
+    self.text = text
+    self.failed = failed
+    self.at = at
+  }
+}
+
 public enum FilterTarget: Sendable, Equatable {
   case tasks, tables, log
 }
@@ -145,6 +157,8 @@ public struct AppState: Sendable {
   }
   /// Commands sent whose outcome is not yet known, by task ARN.
   public var pending: [String: String] = [:]
+  /// The last connection test of each task (by ARN), for the detail view.
+  public var connectionResults: [String: ConnectionResult] = [:]
 
   // View
   public var focus: Pane = .tasks

@@ -50,6 +50,7 @@ public enum Command: String, Sendable, CaseIterable, Codable {
   case commandLine
   case copy
   case searchOlder, searchNewer, logLevel
+  case testConnection
 }
 
 /// One binding: keys, the command, and how help and the hint bar show it.
@@ -143,6 +144,7 @@ public struct KeyMap: Sendable {
     KeyBinding([.char("@")], .scopeNext, "next account/region only (then all)", panes: [.tasks]),
     KeyBinding([.char("E")], .errorsOnly, "errors only (again: all)", panes: [.tasks]),
     KeyBinding([.char("d")], .detail, hint: "detail", "detail: readiness, findings, hints"),
+    KeyBinding([.char("t")], .testConnection, "test source/target connections (TestConnection)", mutates: true),
     KeyBinding([.char("c")], .copy, hint: "copy", "copy ARN / table (OSC 52 clipboard)"),
     KeyBinding([.char("f")], .followLog, hint: "follow", "pause / resume log follow", panes: [.log]),
     KeyBinding([.char("n")], .searchOlder, "older search match", panes: [.log]),

@@ -10,7 +10,7 @@ public enum AppAction: Sendable {
   case tick(Date)
   /// Data from a scope's engine.
   case engine(EngineEvent)
-  case commandFinished(ServiceCommand, error: String?, outcomeUnknown: Bool = false, partial: PartialReload? = nil, at: Date)
+  case commandFinished(ServiceCommand, error: String?, outcomeUnknown: Bool = false, partial: PartialReload? = nil, detail: String? = nil, at: Date)
   /// Progress or result of the RECON run of a task.
   case reconUpdated(taskArn: String, ReconState)
   /// A message for the status line from outside the reducer (e.g. a failed notification).
@@ -84,7 +84,7 @@ public struct Reducer: Sendable {
       if case .finished = st.phase, let result = st.result { s.reconResults[arn] = result }
       if case .stopped(let why) = st.phase { setMessage(&s, "reconcile \(st.taskIdentifier ?? ""): \(why)", .warn) }
       r.redraw = true
-    case .commandFinished(let cmd, let error, let unknown, let partial, let at):
+    case .commandFinished(let cmd, let error, let unknown, let partial, let detail, let at):
       s.pending[cmd.taskArn] = nil
       let scopeNote = s.isMultiScope ? " [\(s.scopeInfo(for: cmd.taskArn)?.display ?? "?")]" : ""
       if let partial {
@@ -95,11 +95,17 @@ public struct Reducer: Sendable {
         r.effects.append(.refreshNow)
       } else if let error {
         setMessage(&s, "\(cmd.summary)\(scopeNote) failed: \(error)", .critical)
+        if case .testConnections = cmd { s.connectionResults[cmd.taskArn] = ConnectionResult(text: "test failed: \(error)", failed: true, at: at) }
+      } else if let detail {
+        // A connection test: what each endpoint answered; nothing to re-read.
+        let bad = detail.contains(": failed") || detail.contains("no result")
+        setMessage(&s, "\(cmd.summary)\(scopeNote): \(detail)", bad ? .critical : (detail.contains("still testing") ? .warn : .ok))
+        s.connectionResults[cmd.taskArn] = ConnectionResult(text: detail, failed: bad, at: at)
       } else {
         setMessage(&s, "\(cmd.summary)\(scopeNote): requested", .ok)
         r.effects.append(.refreshNow)
       }
-      let result = partial.map { "partial: \($0.summary)" } ?? (unknown ? "outcome unknown" : error ?? "requested")
+      let result = partial.map { "partial: \($0.summary)" } ?? (unknown ? "outcome unknown" : error ?? detail ?? "requested")
       appendLog(&s, [LogEntry(
         time: at, source: .app, severity: error == nil && !unknown ? .info : .error, component: "DMSWATCH",
         text: "\(cmd.summary): \(result)", task: cmd.taskIdentifier, taskArn: cmd.taskArn)])
@@ -571,6 +577,16 @@ public struct Reducer: Sendable {
       if s.logFollow { s.logScrollBack = 0 }
     case .commandLine:
       s.commandLine = CommandLineState()
+    case .testConnection:
+      guard let t = s.selectedTask else { return noTask(&s) }
+      if t.kind == .serverless {
+        return refuse(&s, "\(t.identifier) is a serverless replication: no replication instance to test its endpoints from")
+      }
+      guard t.replicationInstanceArn != nil, t.sourceEndpointArn != nil || t.targetEndpointArn != nil else {
+        return refuse(&s, "\(t.identifier): its replication instance or endpoints are not known yet")
+      }
+      if s.pending[t.arn] != nil { return refuse(&s, "\(t.identifier): \(s.pending[t.arn] ?? "") is still under way") }
+      return perform(&s, .testConnections(arn: t.arn, task: t.identifier))
     case .copy:
       if s.focus == .tables || s.focus == .flags, let ref = currentTableRef(s) {
         return [.copy(text: ref.qualifiedName, what: "table \(ref.qualifiedName)")]

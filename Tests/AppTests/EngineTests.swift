@@ -222,3 +222,62 @@ final class ReloadRecorder: ReplicationBackend, @unchecked Sendable {
     }
   }
 }
+
+/// Issue 12: `t` tests a task's source and target endpoint connections (TestConnection once each,
+/// then DescribeConnections until neither is `testing`) and says what each answered.
+@MainActor
+final class ConnectionTestEngineTests: XCTestCase {
+  func engine(_ clock: ManualClock, _ f: SimulatedFleet) async -> ScopeEngine {
+    let services = ServiceBundle(dms: f, metrics: f, logs: f, sourceLabel: "a", scope: ScopeInfo(id: ScopeID("a")))
+    let e = ScopeEngine(services: services, clock: clock, settings: PollSettings()) { _ in }
+    e.actionSleep = { clock.advance($0) }
+    for _ in 0..<400 where e.tasks.count < 12 || e.inventory.endpoints.isEmpty {
+      _ = await e.runDMSStep()
+      clock.advance(0.5)
+    }
+    return e
+  }
+
+  func testEachEndpointIsTestedOnceAndTheResultIsSaid() async throws {
+    let clock = ManualClock()
+    let f = SimulatedFleet(config: SimulatorConfig(tasks: 12, seed: 1), clock: clock)
+    let e = await engine(clock, f)
+    let ok = try XCTUnwrap(e.tasks.first { $0.status == TaskStatus.running && $0.kind == .task })
+    let before = f.callCounts()
+    let out = await e.perform(.testConnections(arn: ok.arn, task: ok.identifier))
+    XCTAssertNil(out.error)
+    let after = f.callCounts()
+    XCTAssertEqual((after["TestConnection"] ?? 0) - (before["TestConnection"] ?? 0), 2, "source and target, each sent once")
+    XCTAssertGreaterThanOrEqual((after["DescribeConnections"] ?? 0) - (before["DescribeConnections"] ?? 0), 1)
+    let src = try XCTUnwrap(e.inventory.endpoints[ok.sourceEndpointArn ?? ""]?.identifier)
+    XCTAssertEqual(out.detail?.hasPrefix("source \(src): successful; target "), true, out.detail ?? "")
+    XCTAssertEqual(out.detail?.hasSuffix(": successful"), true, out.detail ?? "")
+  }
+
+  func testTheSourceOfAFailedTaskFailsWithDMSsMessage() async throws {
+    let clock = ManualClock()
+    let f = SimulatedFleet(config: SimulatorConfig(tasks: 12, seed: 1), clock: clock)
+    let e = await engine(clock, f)
+    let failed = try XCTUnwrap(e.tasks.first { $0.status == TaskStatus.failed })
+    let out = await e.perform(.testConnections(arn: failed.arn, task: failed.identifier))
+    XCTAssertEqual(out.detail?.contains(": failed — Test connection for endpoint"), true, out.detail ?? "")
+    // The reducer says it as critical and keeps it for the detail view.
+    var s = AppState(now: clock.now())
+    let r = Reducer()
+    _ = r.reduce(&s, .tasksLoaded(e.tasks, at: clock.now()))
+    _ = r.reduce(&s, .commandFinished(.testConnections(arn: failed.arn, task: failed.identifier), error: nil, detail: out.detail, at: clock.now()))
+    XCTAssertEqual(s.message?.severity, .critical)
+    XCTAssertEqual(s.connectionResults[failed.arn]?.failed, true)
+  }
+
+  func testServerlessAndReadOnlyAreRefusedBeforeAnythingIsSent() {
+    var s = AppState(now: Date())
+    let r = Reducer()
+    var sl = ReplicationTask(identifier: "orders-sl", arn: "arn:aws:dms:us-east-1:1:replication-config:X", status: "running", migrationType: "cdc")
+    sl.kind = .serverless
+    _ = r.reduce(&s, .tasksLoaded([sl], at: Date()))
+    XCTAssertEqual(r.reduce(&s, .key(.char("t"))).effects, [.audit("refused: orders-sl is a serverless replication: no replication instance to test its endpoints from")])
+    s.readOnly = true
+    XCTAssertEqual(r.reduce(&s, .key(.char("t"))).effects, [.audit("refused (read-only): testConnection")])
+  }
+}

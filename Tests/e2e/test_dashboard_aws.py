@@ -370,3 +370,21 @@ def test_log_lines_are_not_repeated_when_the_focus_comes_back(dmswatch_bin, tmux
     log = pane(tmux.capture(), "LOG", [])
     assert log.count("Applied 4242 changes") == 1, log
     assert log.count("Reading from the transaction log") == 1, log
+
+
+def test_t_tests_the_endpoint_connections_against_moto(dmswatch_bin, tmux, tmp_path, peer):
+    """`t`: TestConnection for the focused task's source and target (each sent once, audited), then
+    DescribeConnections until neither is `testing`; the result on the status line and in the detail."""
+    tmux.start(aws_command(tmp_path, dmswatch_bin, peer["url"], "--refresh", "1"), width=160, height=45)
+    tmux.wait_for(lambda s: task_row(s, "accounts-cdc") is not None and "TABLES accounts-cdc" in s, timeout=20)
+    tmux.send("t")
+    screen = tmux.wait_for(lambda s: re.search(r"test endpoint connections of accounts-cdc: source \S+: successful; target \S+: successful", s),
+                           timeout=30)
+    recs = [r for r in audit(tmp_path) if "test endpoint connections of accounts-cdc" in r["detail"]]
+    assert [r["event"] for r in recs] == ["request", "ok"], recs
+    tmux.send("d")
+    detail = tmux.wait_text("connections tested")
+    assert re.search(r"connections tested \d\d:\d\d:\d\d: source \S+: successful", detail), detail
+    tmux.send("Escape")
+    tmux.send("q")
+    tmux.wait_text("EXIT=0", timeout=10)

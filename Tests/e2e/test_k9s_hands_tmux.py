@@ -109,3 +109,34 @@ def test_copy_sends_osc52_with_the_arn(dmswatch_bin, tmp_path):
         read_until(master, b"copied", 10)
     finally:
         end_pty(p, master, slave)
+
+
+def test_pane_filters_and_log_search(dmswatch_bin, tmux, tmp_path):
+    tmux.start(f"{dmswatch_bin} --demo --demo-seed 1 --refresh 1", width=140, height=45, env=demo_env(tmp_path))
+    tmux.wait_for(lambda s: all(t in s for t in TITLES) and "running" in s, timeout=20)
+
+    # TASKS: `status:` narrows to that status; the title shows position and total.
+    type_keys(tmux, "/status:running")
+    tmux.send("Enter")
+    screen = tmux.wait_text("/status:running")
+    title = next(l for l in screen.splitlines() if "─ TASKS " in l)
+    m = re.search(r"TASKS (\d+)/(\d+) of (\d+)", title)
+    assert m and int(m.group(2)) < int(m.group(3)), title
+    rows = [l for l in screen.splitlines()[3:3 + int(m.group(2))]]
+    assert all(" running " in l for l in rows), "\n".join(rows)
+
+    # LOG: every task's lines, then a search; n goes to an older match and says which line it is on.
+    type_keys(tmux, ":log all")
+    tmux.send("Enter")
+    tmux.wait_for(lambda s: re.search(r"^│\d\d:\d\d:\d\d .*Replication task", s, re.M) is not None, timeout=30)
+    for _ in range(4):  # TASKS → TABLES → FLAGS → LATENCY → LOG
+        tmux.send("Tab")
+    type_keys(tmux, "/replication task")
+    tmux.send("Enter")
+    found = tmux.wait_for(lambda s: re.search(r"/replication task: line \d+ of \d+", s) is not None)
+    log_title = next(l for l in found.splitlines() if "─ LOG " in l)
+    assert "/replication task" in log_title, log_title
+    tmux.send("e")
+    tmux.wait_for(lambda s: any("─ LOG " in l and "W+" in l for l in s.splitlines()))
+    tmux.send("q")
+    tmux.wait_text("EXIT=0", timeout=10)
