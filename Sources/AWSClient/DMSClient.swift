@@ -122,6 +122,26 @@ extension AWSDMSClient {
     }
   }
 
+  public func rawTaskJSON(arn: String) async throws -> String? {
+    var b = JSONObjectBuilder()
+    b.set("Filters", .array([DMSFilter("replication-task-arn", [arn]).json]))
+    b.set("MaxRecords", 20)
+    let out = try await caller.json("DescribeReplicationTasks", b.value)
+    guard case .array(let list)? = out["ReplicationTasks"], let first = list.first else { return nil }
+    return first.prettyRedacted()
+  }
+
+  public func rawTableJSON(taskArn: String, table: TableRef) async throws -> String? {
+    var b = JSONObjectBuilder()
+    b.set("ReplicationTaskArn", taskArn)
+    b.set("Filters", .array([DMSFilter("schema-name", [table.schema]).json, DMSFilter("table-name", [table.table]).json]))
+    b.set("MaxRecords", 20)
+    let out = try await caller.json("DescribeTableStatistics", b.value)
+    guard case .array(let list)? = out["TableStatistics"] else { return nil }
+    let match = list.first { $0["SchemaName"]?.string == table.schema && $0["TableName"]?.string == table.table } ?? list.first
+    return match?.prettyRedacted()
+  }
+
   private func taskMember(_ out: JSONValue, _ op: String) throws -> ReplicationTask {
     guard let t = out["ReplicationTask"], !t.isNull else {
       throw AWSErrorMapper.malformed("dms", op, "no ReplicationTask in the response")

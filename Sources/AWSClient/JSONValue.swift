@@ -132,6 +132,33 @@ extension JSONValue {
   /// Serialises with keys in insertion order and no insignificant whitespace.
   public func encoded() -> Data { Data(serialized().utf8) }
 
+  /// Keys whose values are never shown (`y`): passwords, secrets, tokens, credentials.
+  public static func isSecretKey(_ k: String) -> Bool {
+    let l = k.lowercased()
+    return ["password", "secret", "token", "credential", "privatekey"].contains { l.contains($0) } && !l.hasSuffix("arn") && !l.hasSuffix("id")
+  }
+
+  /// Indented JSON (two spaces) in insertion order, with the values of secret-looking keys replaced by
+  /// `"<redacted>"` at any depth: the `y` view.
+  public func prettyRedacted(indent: String = "") -> String {
+    let inner = indent + "  "
+    switch self {
+    case .array(let a):
+      guard !a.isEmpty else { return "[]" }
+      return "[\n" + a.map { inner + $0.prettyRedacted(indent: inner) }.joined(separator: ",\n") + "\n" + indent + "]"
+    case .object(let pairs):
+      guard !pairs.isEmpty else { return "{}" }
+      return "{\n" + pairs.map { k, v in
+        var key = ""
+        JSONValue.writeString(k, into: &key)
+        let value = JSONValue.isSecretKey(k) && !v.isNull ? "\"<redacted>\"" : v.prettyRedacted(indent: inner)
+        return inner + key + ": " + value
+      }.joined(separator: ",\n") + "\n" + indent + "}"
+    default:
+      return serialized()
+    }
+  }
+
   public func serialized() -> String {
     var out = ""
     write(into: &out)

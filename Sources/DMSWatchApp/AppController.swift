@@ -142,6 +142,12 @@ public final class AppController {
       } else {
         dispatch(.statusMessage(":\(command) is not available here", .warn))
       }
+    case .fetchRaw(let arn, let table, let title):
+      let engine = self.engine
+      Task { @MainActor [weak self] in
+        let (text, error) = await engine.raw(taskArn: arn, table: table)
+        self?.dispatch(.rawLoaded(title: title, text: text, error: error))
+      }
     case .copy(let text, let what):
       guard let send = onCopy else {
         dispatch(.statusMessage("copy is not available here", .warn))

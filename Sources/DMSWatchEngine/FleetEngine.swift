@@ -106,6 +106,17 @@ public final class FleetEngine {
   public func refreshNow() { for e in engines { e.refreshNow() } }
 
   /// Sends the action to the scope of its task, once.
+  /// `y`: raw JSON of a task or table from the scope that lists it.
+  public func raw(taskArn: String, table: TableRef?) async -> (text: String?, error: String?) {
+    guard let e = engine(owning: taskArn) else { return (nil, "the task is not listed in any scope any more") }
+    do {
+      guard let text = try await e.raw(taskArn: taskArn, table: table) else { return (nil, "this source cannot show raw JSON") }
+      return (text, nil)
+    } catch {
+      return (nil, String(describing: error))
+    }
+  }
+
   public func perform(_ cmd: ServiceCommand) async -> ActionOutcome {
     guard let e = engine(owning: cmd.taskArn) else {
       return ActionOutcome(error: "task \(cmd.taskIdentifier) is not listed in any scope any more")

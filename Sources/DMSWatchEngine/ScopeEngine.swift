@@ -276,6 +276,13 @@ public final class ScopeEngine {
     }.joined(separator: "; ")
   }
 
+  /// `y`: the task (or one of its tables) as DMS returns it, secrets redacted; one read inside the budget.
+  public func raw(taskArn: String, table: TableRef?) async throws -> String? {
+    await budget.take()
+    if let table { return try await services.dms.rawTableJSON(taskArn: taskArn, table: table) }
+    return try await services.dms.rawTaskJSON(arn: taskArn)
+  }
+
   public func perform(_ cmd: ServiceCommand) async -> ActionOutcome {
     guard let task = task(arn: cmd.taskArn) ?? tasks.first(where: { $0.arn == cmd.taskArn }),
       let backend = services.backend(for: task)

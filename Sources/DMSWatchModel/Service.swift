@@ -140,6 +140,11 @@ public protocol DMSService: Sendable {
   func testEndpointConnection(instanceArn: String, endpointArn: String) async throws -> EndpointConnection
   /// DescribeConnections for these endpoints (one call, `endpoint-arn` filter).
   func describeEndpointConnections(endpointArns: [String]) async throws -> [EndpointConnection]
+  /// The task as the service returns it (one DescribeReplicationTasks filtered by ARN), as indented JSON
+  /// with secret values redacted; nil when the service cannot say (`y`).
+  func rawTaskJSON(arn: String) async throws -> String?
+  /// One table's statistics as returned (DescribeTableStatistics filtered by schema and table name).
+  func rawTableJSON(taskArn: String, table: TableRef) async throws -> String?
 }
 
 /// One endpoint's connection test from a replication instance (TestConnection / DescribeConnections).
@@ -211,6 +216,8 @@ extension DMSService {
   public func describeEndpointConnections(endpointArns: [String]) async throws -> [EndpointConnection] {
     throw ServiceError(kind: .client, code: "Unsupported", message: "connection tests are not available from this source")
   }
+  public func rawTaskJSON(arn: String) async throws -> String? { nil }
+  public func rawTableJSON(taskArn: String, table: TableRef) async throws -> String? { nil }
   /// Every page of DescribeReplicationTasks; stops on a repeated marker.
   public func allReplicationTasks() async throws -> [ReplicationTask] {
     try await collectPages { try await describeReplicationTasks(marker: $0, maxRecords: 100) }

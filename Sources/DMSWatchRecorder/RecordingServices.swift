@@ -138,6 +138,10 @@ public struct RecordingDMS: DMSService {
   public func describeEndpointConnections(endpointArns: [String]) async throws -> [EndpointConnection] {
     try await inner.describeEndpointConnections(endpointArns: endpointArns)
   }
+  public func rawTaskJSON(arn: String) async throws -> String? { try await inner.rawTaskJSON(arn: arn) }
+  public func rawTableJSON(taskArn: String, table: TableRef) async throws -> String? {
+    try await inner.rawTableJSON(taskArn: taskArn, table: table)
+  }
 }
 
 public struct RecordingMetrics: MetricsService {

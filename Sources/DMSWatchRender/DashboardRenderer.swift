@@ -42,6 +42,7 @@ public enum DashboardRenderer {
       case .confirm(let c): drawConfirm(&g, c, charset)
       case .detail(let arn, let scroll): drawDetail(&g, state, charset, taskArn: arn, scroll: scroll)
       case .recon: drawRecon(&g, state, charset)
+      case .raw(let v): drawRaw(&g, v, charset)
       }
     }
     if charset.isASCII { g.asciiOnly() }
@@ -244,6 +245,7 @@ public enum DashboardRenderer {
     var pairs: [(String, String)]
     switch s.overlay {
     case .help, .detail: pairs = [("↑/↓", "scroll"), ("PgUp/PgDn", "page"), ("esc", "close")]
+    case .raw: pairs = [("↑/↓", "scroll"), ("PgUp/PgDn", "page"), ("c", "copy JSON"), ("esc", "close")]
     case .startMenu: pairs = [("↑/↓", "choose"), ("1-3", "pick"), ("enter", "start"), ("esc", "cancel")]
     case .confirm: pairs = [("y", "yes"), ("n", "no"), ("←/→", "choose"), ("enter", "confirm")]
     case .recon: pairs = [("↑/↓", "table"), ("ctrl-r", "run again"), ("esc", "cancel run / close"), ("q", "close")]

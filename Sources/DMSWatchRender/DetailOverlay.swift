@@ -144,4 +144,23 @@ extension DashboardRenderer {
       g.put(lines[i].text, x: inner.x + 1, y: inner.y + row, role: lines[i].role, maxWidth: inner.width - 2, ellipsis: cs.ellipsis)
     }
   }
+
+  /// `y`: the raw JSON, indented, scrolling; long lines are cut (`c` copies it whole).
+  static func drawRaw(_ g: inout Grid, _ v: RawView, _ cs: Charset) {
+    let lines: [(String, Role)]
+    if let text = v.text {
+      lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { (SafeLine.one(String($0)), Role.overlay) }
+    } else if let e = v.error {
+      lines = [("no raw JSON: " + SafeLine.one(e), .error)]
+    } else {
+      lines = [("reading \(v.title) from DMS\(cs.ellipsisText)", .dim)]
+    }
+    let r = overlayRect(g, width: min(140, g.width - 4), height: lines.count + 2)
+    guard let (inner, top) = scrollingBox(&g, r, title: "RAW \(v.title) (secrets redacted)", count: lines.count, scroll: v.scroll, cs) else { return }
+    for row in 0..<inner.height {
+      let i = top + row
+      guard i < lines.count else { break }
+      g.put(lines[i].0, x: inner.x + 1, y: inner.y + row, role: lines[i].1, maxWidth: inner.width - 2, ellipsis: cs.ellipsis)
+    }
+  }
 }

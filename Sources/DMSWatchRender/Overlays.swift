@@ -38,7 +38,7 @@ extension DashboardRenderer {
     ("Navigation", [.moveUp, .moveDown, .pageUp, .pageDown, .top, .bottom, .focusNext, .focusPrev, .focusLeft, .focusRight, .drillDown, .back]),
     ("Filter and sort [TASKS]", [.filter, .errorsOnly, .scopeNext, .sortNext, .sortReverse, .sortByName, .sortByStatus, .sortByType, .sortByProgress, .sortByLatency, .sortByFlags, .sortByHealth]),
     ("Actions", [.start, .stop, .reload, .validate, .mark, .markAll]),
-    ("Task", [.detail, .reconcile, .testConnection, .copy]),
+    ("Task", [.detail, .reconcile, .testConnection, .raw, .copy]),
     ("Log [LOG]", [.followLog, .searchOlder, .searchNewer, .logLevel]),
     ("General", [.commandLine, .refresh, .pause, .help, .quit]),
   ]

@@ -65,6 +65,21 @@ public enum Overlay: Sendable, Equatable {
   case detail(taskArn: String, scroll: Int)
   /// RECON: source↔target row counts, checksums and validation-failure rows of one task.
   case recon(taskArn: String)
+  /// `y`: the raw JSON of a task or table as DMS returned it (secrets redacted).
+  case raw(RawView)
+}
+
+public struct RawView: Sendable, Equatable {
+  public var title: String
+  /// nil while it is being read.
+  public var text: String?
+  public var error: String?
+  public var scroll = 0
+  public init(title: String, text: String? = nil, error: String? = nil) {
+    self.title = title
+    self.text = text
+    self.error = error
+  }
 }
 
 public struct StatusMessage: Sendable, Equatable {

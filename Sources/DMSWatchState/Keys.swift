@@ -51,6 +51,7 @@ public enum Command: String, Sendable, CaseIterable, Codable {
   case copy
   case searchOlder, searchNewer, logLevel
   case testConnection
+  case raw
 }
 
 /// One binding: keys, the command, and how help and the hint bar show it.
@@ -145,6 +146,7 @@ public struct KeyMap: Sendable {
     KeyBinding([.char("E")], .errorsOnly, "errors only (again: all)", panes: [.tasks]),
     KeyBinding([.char("d")], .detail, hint: "detail", "detail: readiness, findings, hints"),
     KeyBinding([.char("t")], .testConnection, "test source/target connections (TestConnection)", mutates: true),
+    KeyBinding([.char("y")], .raw, "raw JSON of the task / table, as DMS returned it"),
     KeyBinding([.char("c")], .copy, hint: "copy", "copy ARN / table (OSC 52 clipboard)"),
     KeyBinding([.char("f")], .followLog, hint: "follow", "pause / resume log follow", panes: [.log]),
     KeyBinding([.char("n")], .searchOlder, "older search match", panes: [.log]),

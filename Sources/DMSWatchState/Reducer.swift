@@ -15,6 +15,8 @@ public enum AppAction: Sendable {
   case reconUpdated(taskArn: String, ReconState)
   /// A message for the status line from outside the reducer (e.g. a failed notification).
   case statusMessage(String, Severity)
+  /// The raw JSON the `y` view asked for (or why there is none).
+  case rawLoaded(title: String, text: String?, error: String?)
 }
 
 /// What the reducer asks the outside world to do.
@@ -34,6 +36,8 @@ public enum Effect: Sendable, Equatable {
   case setTheme(String)
   /// Put `text` on the clipboard of the terminal (OSC 52); `what` names it in the confirmation.
   case copy(text: String, what: String)
+  /// Read the raw JSON of a task (or one of its tables) for the `y` view.
+  case fetchRaw(taskArn: String, table: TableRef?, title: String)
 }
 
 public struct ReduceResult: Sendable, Equatable {
@@ -73,6 +77,14 @@ public struct Reducer: Sendable {
       r = reduceEngine(&s, event)
     case .statusMessage(let text, let sev):
       setMessage(&s, text, sev)
+      r.redraw = true
+    case .rawLoaded(let title, let text, let error):
+      if case .raw(let v) = s.overlay, v.title == title {
+        var nv = v
+        nv.text = text
+        nv.error = error
+        s.overlay = .raw(nv)
+      }
       r.redraw = true
     case .reconUpdated(let arn, var st):
       if arn == s.reconTaskArn {
@@ -215,7 +227,7 @@ public struct Reducer: Sendable {
     // `:` opens the command line over the views (help, detail, RECON), never over a question being asked.
     if keyMap.binding(for: .commandLine)?.keys.contains(key) == true, !s.filterEditing {
       switch s.overlay {
-      case .none, .help, .detail, .recon:
+      case .none, .help, .detail, .recon, .raw:
         s.commandLine = CommandLineState()
         return r
       case .confirm, .startMenu:
@@ -285,6 +297,23 @@ public struct Reducer: Sendable {
           r.effects.append(.copy(text: t.arn, what: "ARN of \(t.identifier)"))
         }
       }
+      return r
+    case .raw(var v):
+      let lines = v.text.map { $0.split(separator: "\n", omittingEmptySubsequences: false).count } ?? 0
+      switch key {
+      case .escape, .char("q"), .char("y"), .enter: s.overlay = .none
+      case .down, .char("j"): v.scroll = min(max(0, lines - 1), v.scroll + 1)
+      case .up, .char("k"): v.scroll = max(0, v.scroll - 1)
+      case .pageDown, .char(" "): v.scroll = min(max(0, lines - 1), v.scroll + 10)
+      case .pageUp: v.scroll = max(0, v.scroll - 10)
+      case .char("g"), .home: v.scroll = 0
+      case .char("G"), .end: v.scroll = max(0, lines - 1)
+      default:
+        if keyMap.binding(for: .copy)?.keys.contains(key) == true, let text = v.text {
+          r.effects.append(.copy(text: text, what: "the raw JSON of \(v.title)"))
+        }
+      }
+      if case .raw = s.overlay { s.overlay = .raw(v) }
       return r
     case .recon(let arn):
       let n = s.recon.result?.tables.count ?? 0
@@ -577,6 +606,12 @@ public struct Reducer: Sendable {
       if s.logFollow { s.logScrollBack = 0 }
     case .commandLine:
       s.commandLine = CommandLineState()
+    case .raw:
+      guard let t = s.selectedTask else { return noTask(&s) }
+      let table = (s.focus == .tables || s.focus == .flags) ? currentTableRef(s) : nil
+      let title = table.map { "\(t.identifier) \($0.qualifiedName)" } ?? t.identifier
+      s.overlay = .raw(RawView(title: title))
+      return [.fetchRaw(taskArn: t.arn, table: table, title: title)]
     case .testConnection:
       guard let t = s.selectedTask else { return noTask(&s) }
       if t.kind == .serverless {

@@ -36,3 +36,17 @@ final class JSONParserTests: XCTestCase {
     XCTAssertThrowsError(try p(deep), "bounded nesting, no stack overflow")
   }
 }
+
+/// Issue 12 (`y`): raw JSON is indented in the service's key order, and secret values never shown.
+final class RawJSONTests: XCTestCase {
+  func testPrettyRedactedHidesSecretsAtAnyDepth() throws {
+    let v = try JSONParser.parse(Data(#"{"ReplicationTaskIdentifier":"orders","Settings":{"Password":"hunter2","SecretsManagerSecretId":"arn:secret","SecretsManagerAccessRoleArn":"arn:role","Port":5432},"Tags":[{"Key":"SessionToken","Value":"x"}],"Empty":{},"List":[]}"#.utf8))
+    let text = v.prettyRedacted()
+    XCTAssertFalse(text.contains("hunter2"))
+    XCTAssertTrue(text.contains(#""Password": "<redacted>""#), text)
+    XCTAssertTrue(text.contains(#""SecretsManagerAccessRoleArn": "arn:role""#), "an ARN naming a role is not a secret")
+    XCTAssertTrue(text.contains(#""SecretsManagerSecretId": "arn:secret""#), "an id naming a secret is not a secret")
+    XCTAssertTrue(text.hasPrefix("{\n  \"ReplicationTaskIdentifier\": \"orders\",\n  \"Settings\": {\n    \"Password\""), text)
+    XCTAssertTrue(text.contains(#""Empty": {}"#) && text.contains(#""List": []"#))
+  }
+}

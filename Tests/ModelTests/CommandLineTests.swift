@@ -354,3 +354,30 @@ final class PaneFilterTests: XCTestCase {
     XCTAssertEqual(s.shownLog.count, 100)
   }
 }
+
+/// Issue 12: `y` shows the raw JSON of the selected task or table; `c` there copies it.
+final class RawViewTests: XCTestCase {
+  func testYReadsTheTaskOrTableThenShowsAndCopiesIt() {
+    var s = AppState(now: t0)
+    s.layout = Layout(width: 120, height: 40)
+    let r = Reducer()
+    _ = r.reduce(&s, .tasksLoaded([makeTask("orders")], at: t0))
+    let arn = s.tasks[0].arn
+    XCTAssertEqual(r.reduce(&s, .key(.char("y"))).effects, [.fetchRaw(taskArn: arn, table: nil, title: "orders")])
+    XCTAssertEqual(s.overlay, .raw(RawView(title: "orders")))
+    _ = r.reduce(&s, .rawLoaded(title: "orders", text: "{\n  \"Status\": \"running\"\n}", error: nil))
+    guard case .raw(let v) = s.overlay else { return XCTFail() }
+    XCTAssertEqual(v.text?.contains("running"), true)
+    XCTAssertEqual(r.reduce(&s, .key(.char("c"))).effects, [.copy(text: "{\n  \"Status\": \"running\"\n}", what: "the raw JSON of orders")])
+    _ = r.reduce(&s, .key(.escape))
+    XCTAssertEqual(s.overlay, .none)
+    // In TABLES: the selected table.
+    _ = r.reduce(&s, .tablesLoaded(taskArn: arn, [makeTable("orders")], at: t0))
+    s.focus = .tables
+    XCTAssertEqual(r.reduce(&s, .key(.char("y"))).effects, [.fetchRaw(taskArn: arn, table: TableRef(schema: "public", table: "orders"), title: "orders public.orders")])
+    // A late answer for a view that was closed changes nothing.
+    _ = r.reduce(&s, .key(.escape))
+    _ = r.reduce(&s, .rawLoaded(title: "orders public.orders", text: "{}", error: nil))
+    XCTAssertEqual(s.overlay, .none)
+  }
+}

@@ -620,3 +620,44 @@ final class RenderBehaviourTests: XCTestCase {
     XCTAssertTrue(g.rowText(1).contains("TASKS 4322/5000 checked 0/5000"), g.rowText(1))
   }
 }
+
+/// Issue 12: README's key table matches the help screen: every binding and `:` command is in it.
+final class ReadmeKeysTests: XCTestCase {
+  func testReadmeKeyTableListsEveryBindingAndCommand() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+    guard let start = readme.range(of: "## Keys\n"), let end = readme.range(of: "\n## ", range: start.upperBound..<readme.endIndex) else {
+      return XCTFail("no Keys section")
+    }
+    let section = String(readme[start.upperBound..<end.lowerBound])
+    // Tokens written as code: `j`/`k`, `N S T P L F H`, `ctrl-r`, `:recon`.
+    var tokens = Set<String>()
+    var inCode = false
+    var cur = ""
+    for ch in section {
+      if ch == "`" {
+        if inCode {
+          tokens.insert(cur)
+          for t in cur.split(whereSeparator: { $0 == " " || $0 == "/" || $0 == "," }) { tokens.insert(String(t)) }
+        }
+        cur = ""
+        inCode.toggle()
+      } else if inCode {
+        cur.append(ch)
+      }
+    }
+    for b in KeyMap().bindings {
+      let found = b.keys.contains { k in
+        if case .char(let c) = k { return tokens.contains(String(c)) || (c == " " && tokens.contains("space")) }
+        return section.lowercased().contains(k.label.lowercased())
+      }
+      XCTAssertTrue(found, "README's key table lacks \(b.keyLabel) (\(b.description))")
+    }
+    for c in PromptCommands.available(replay: true) {
+      XCTAssertTrue(tokens.contains { $0.hasPrefix(":" + c.name) || c.aliases.contains(String($0.dropFirst())) }, "README lacks :\(c.name)")
+    }
+    for b in SessionKeys.bindings where !b.replayOnly {
+      XCTAssertTrue(b.keys.contains { k in if case .char(let c) = k { return tokens.contains(String(c)) } else { return false } }, "README lacks \(b.description)")
+    }
+  }
+}

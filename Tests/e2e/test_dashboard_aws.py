@@ -386,5 +386,11 @@ def test_t_tests_the_endpoint_connections_against_moto(dmswatch_bin, tmux, tmp_p
     detail = tmux.wait_text("connections tested")
     assert re.search(r"connections tested \d\d:\d\d:\d\d: source \S+: successful", detail), detail
     tmux.send("Escape")
+    # `y`: the task as moto returned it, read with one signed DescribeReplicationTasks.
+    tmux.wait_for(lambda s: "connections tested" not in s)
+    tmux.send("y")
+    raw = tmux.wait_text('"ReplicationTaskIdentifier": "accounts-cdc"', timeout=15)
+    assert "RAW accounts-cdc (secrets redacted)" in raw and '"ReplicationTaskArn": "arn:aws:dms:' in raw, raw
+    tmux.send("Escape")
     tmux.send("q")
     tmux.wait_text("EXIT=0", timeout=10)
