@@ -762,6 +762,15 @@ public final class ScopeEngine {
   /// The published GetMetricData price: USD 0.01 per 1,000 metrics requested.
   public nonisolated static let getMetricDataUSDPerMetric = 0.01 / 1000
 
+  /// Where the first read of a task's log starts: the last 15 minutes, or for a task that failed or
+  /// stopped the hour before it stopped (the E: lines the triage hints point at), whichever is earlier.
+  public nonisolated static func logBackfillStart(_ task: ReplicationTask, now: Date) -> Date {
+    let recent = now.addingTimeInterval(-900)
+    guard [TaskStatus.failed, TaskStatus.stopped, TaskStatus.failedMove].contains(task.status) else { return recent }
+    let stop = task.stats?.stopDate ?? now
+    return min(recent, stop.addingTimeInterval(-3600))
+  }
+
   /// Tails the focused task's log streams with forward tokens (one per stream).
   public func pollLogs() async {
     guard let arn = demand.focused, let task = task(arn: arn) else { return }
@@ -778,7 +787,7 @@ public final class ScopeEngine {
     for stream in streams {
       let key = "\(task.arn)|\(stream.group)|\(stream.stream)"
       let token = logTokens[key]
-      let start = token == nil ? clock.now().addingTimeInterval(-900) : nil
+      let start = token == nil ? Self.logBackfillStart(task, now: clock.now()) : nil
       do {
         let (got, next) = try await fetcher.logTail(task: task, stream: stream, startTime: start, token: token, maxPages: 5)
         // The focus may have moved while we waited.

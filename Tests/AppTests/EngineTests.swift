@@ -281,3 +281,20 @@ final class ConnectionTestEngineTests: XCTestCase {
     XCTAssertEqual(r.reduce(&s, .key(.char("t"))).effects, [.audit("refused (read-only): testConnection")])
   }
 }
+
+/// Issue 12: the log of a task that failed is read from an hour before it stopped, so the E: lines
+/// before the stop are in LOG when the triage hint says to read them.
+final class LogBackfillTests: XCTestCase {
+  func testAFailedTaskIsReadFromAnHourBeforeItStopped() {
+    let now = Date(timeIntervalSince1970: 1_790_000_000)
+    var t = ReplicationTask(identifier: "a", arn: "arn:a", status: TaskStatus.failed, migrationType: "cdc")
+    var st = ReplicationTaskStats()
+    st.stopDate = now.addingTimeInterval(-7200)
+    t.stats = st
+    XCTAssertEqual(ScopeEngine.logBackfillStart(t, now: now), now.addingTimeInterval(-10_800))
+    t.stats?.stopDate = now.addingTimeInterval(-60)
+    XCTAssertEqual(ScopeEngine.logBackfillStart(t, now: now), now.addingTimeInterval(-3660))
+    t.status = TaskStatus.running
+    XCTAssertEqual(ScopeEngine.logBackfillStart(t, now: now), now.addingTimeInterval(-900), "a running task: the last 15 minutes")
+  }
+}
