@@ -44,6 +44,21 @@ extension SimulatedFleet {
           }
           return MetricResult(id: q.id, label: q.metricName, points: points, statusCode: "Complete")
         }
+        if q.dimension(TaskMetricNames.taskDimension) == nil {
+          // A replication instance's own metric (CPU, memory, swap, storage).
+          guard let n = instances.firstIndex(where: { $0.identifier == q.instanceIdentifier }), InstanceMetric.all.contains(q.metricName) else {
+            return MetricResult(id: q.id, label: q.metricName, points: [], statusCode: "Complete")
+          }
+          var points: [SeriesPoint] = []
+          var x = first
+          let load = instanceLoad(n)
+          while x < to {
+            let v = instanceMetricValue(n, q.metricName, Date(timeIntervalSince1970: x), running: load.running, overloaded: load.overloaded)
+            points.append(SeriesPoint(time: Date(timeIntervalSince1970: x), value: v))
+            x += p
+          }
+          return MetricResult(id: q.id, label: q.metricName, points: points, statusCode: "Complete")
+        }
         guard let i = byResource[q.taskResourceId], instances[tasks[i].instance].identifier == q.instanceIdentifier,
           DMSMetric.all.contains(q.metricName)
         else {
@@ -60,6 +75,34 @@ extension SimulatedFleet {
         }
         return MetricResult(id: q.id, label: q.metricName, points: points, statusCode: "Complete")
       }
+    }
+  }
+
+  /// A replication instance's metric at `at`: CPU follows its running tasks; the instance that hosts the
+  /// most tasks is short of memory and swapping more and more (DMS's sign of an overloaded instance).
+  func instanceLoad(_ n: Int) -> (running: Int, overloaded: Bool) {
+    var hosted = Array(repeating: 0, count: instances.count)
+    var running = 0
+    for t in tasks where t.instance < hosted.count {
+      hosted[t.instance] += 1
+      if t.instance == n, t.phase == .running { running += 1 }
+    }
+    let busiest = hosted.indices.max { hosted[$0] < hosted[$1] } ?? 0
+    return (running, n == busiest && hosted[n] >= 3)
+  }
+
+  func instanceMetricValue(_ n: Int, _ metric: String, _ at: Date, running: Int, overloaded: Bool) -> Double {
+    let x = at.timeIntervalSince1970
+    let key = H.h(seed, UInt64(n), 0x696E_7374)
+    let wobble = H.smooth(key, 1, x / 300)
+    let gib = 1_073_741_824.0
+    switch metric {
+    case InstanceMetric.cpu: return ((min(95, 12 + Double(running) * 9 + wobble * 10 + (overloaded ? 25 : 0))) * 10).rounded() / 10
+    case InstanceMetric.freeableMemory: return overloaded ? (0.12 + wobble * 0.05) * gib : (2.5 + wobble) * gib
+    case InstanceMetric.swapUsage:
+      // Rising steadily on the overloaded instance (0.5 GiB an hour since an hour before the fleet's start); a little, flat, elsewhere.
+      return overloaded ? (0.3 + max(0, x - createdAt.timeIntervalSince1970 + 3600) / 3600 * 0.5) * gib : 0.02 * gib
+    default: return (overloaded ? 18 : 60 + wobble * 5) * gib
     }
   }
 

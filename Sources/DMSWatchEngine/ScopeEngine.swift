@@ -666,7 +666,20 @@ public final class ScopeEngine {
     let now = clock.now()
     let fetcher = ScopeFetcher(services: services)
     await fetcher.prepareMetrics(for: wanted)
-    let (queries, idMap, _) = fetcher.metricQueries(for: wanted, inventory: inventory, limit: ScopeFetcher.metricQueryLimit)
+    var (queries, idMap, _) = fetcher.metricQueries(for: wanted, inventory: inventory, limit: ScopeFetcher.metricQueryLimit)
+    // The instances of those tasks: CPU, freeable memory, swap, free storage (filed under the instance's ARN).
+    var instanceArns: [String] = []
+    for t in wanted {
+      if let i = t.replicationInstanceArn, inventory.instances[i] != nil, !instanceArns.contains(i) { instanceArns.append(i) }
+    }
+    for (n, arn) in instanceArns.enumerated() where queries.count + InstanceMetric.all.count <= ScopeFetcher.metricQueryLimit {
+      guard let ident = inventory.instances[arn]?.identifier else { continue }
+      for (k, m) in InstanceMetric.all.enumerated() {
+        let q = InstanceMetric.query(id: "inst\(n)m\(k)", metric: m, instanceIdentifier: ident)
+        queries.append(q)
+        idMap[q.id] = (arn, m)
+      }
+    }
     if !queries.isEmpty {
       let backfill = wanted.contains { !backfilled.contains($0.arn) }
       let oldest = now.addingTimeInterval(backfill ? -3600 : -600)

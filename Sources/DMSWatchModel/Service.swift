@@ -92,6 +92,20 @@ public struct SeriesPoint: Sendable, Equatable, Codable {
   }
 }
 
+/// Replication-instance metrics (namespace AWS/DMS, dimension ReplicationInstanceIdentifier only).
+/// DMS's guidance: FreeableMemory near zero with rising SwapUsage means the instance is overloaded.
+public enum InstanceMetric {
+  public static let cpu = "CPUUtilization"
+  public static let freeableMemory = "FreeableMemory"
+  public static let swapUsage = "SwapUsage"
+  public static let freeStorage = "FreeStorageSpace"
+  public static let all = [cpu, freeableMemory, swapUsage, freeStorage]
+
+  public static func query(id: String, metric: String, instanceIdentifier: String) -> MetricQuery {
+    MetricQuery(id: id, metricName: metric, dimensions: [MetricDimension(TaskMetricNames.instanceDimension, instanceIdentifier)])
+  }
+}
+
 /// Metric names dmswatch reads (namespace AWS/DMS).
 public enum DMSMetric {
   public static let cdcLatencySource = "CDCLatencySource"

@@ -132,6 +132,12 @@ public enum DashboardRenderer {
     // Right: badges and the clock, right-aligned.
     var right: [Segment] = []
     if s.anyStale { right.append(Segment(" STALE ", .badgeStale)) }
+    let troubled = s.troubledInstances
+    if let worst = troubled.first {
+      // DMS's sign of an overloaded instance (FreeableMemory near zero, swap rising), or low storage / high CPU.
+      let text = troubled.count == 1 ? " INSTANCE \(worst.identifier) \(worst.health.severity == .critical ? "OVERLOADED" : "WARN") " : " \(troubled.count) INSTANCES WARN "
+      right.append(Segment(text, worst.health.severity == .critical ? .badgeStale : .badgeThrottled))
+    }
     if let b = s.budget, b.isThrottled { right.append(Segment(" THROTTLED \(rateText(b.rate)) ", .badgeThrottled)) }
     if let a = s.auditBadge { right.append(Segment(" \(a) ", .badgeStale)) }
     if s.readOnly { right.append(Segment(" READ-ONLY ", .badgeReadOnly)) }

@@ -19,6 +19,9 @@ extension DashboardRenderer {
     line("ARN       \(t.arn)", .dim)
     if let inst = t.replicationInstanceArn {
       line("instance  \(s.instances[inst]?.identifier ?? inst)", .overlay)
+      let h = s.instanceHealth(inst)
+      let role: Role = h.severity == .critical ? .error : (h.severity == .warn ? .warn : (h.severity == .unknown ? .unknown : .ok))
+      line("instance health: \(h.severity == .ok ? "ok" : h.summary)\(h.figures.isEmpty ? "" : " (" + h.figures.joined(separator: ", ") + ")")", role)
     }
     for (label, arn) in [("source", t.sourceEndpointArn), ("target", t.targetEndpointArn)] {
       guard let arn else { continue }

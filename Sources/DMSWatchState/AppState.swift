@@ -340,10 +340,11 @@ public struct AppState: Sendable {
 
   /// ARNs of the task rows on screen now, top to bottom (the demand the UI pushes to the engines).
   public var visibleTaskArns: [String] {
-    let top = taskCursor.top
+    // Any state renders (the fuzz tests build odd ones): a cursor out of range or a stale order shows nothing.
+    let top = max(0, taskCursor.top)
     let rows = layout.visibleRows(.tasks)
     guard top < taskOrder.count, rows > 0 else { return [] }
-    return taskOrder[top..<min(taskOrder.count, top + rows)].map { tasks[$0].arn }
+    return taskOrder[top..<min(taskOrder.count, top + rows)].compactMap { $0 < tasks.count ? tasks[$0].arn : nil }
   }
 
   public var selectedTables: TaskTables? { selectedTaskArn.flatMap { tables[$0] } }
@@ -386,6 +387,21 @@ public struct AppState: Sendable {
   public func instanceIdentifier(for task: ReplicationTask) -> String? {
     guard let arn = task.replicationInstanceArn else { return nil }
     return instances[arn]?.identifier
+  }
+
+  /// A replication instance's health from its metrics (filed under its ARN by the engine).
+  public func instanceHealth(_ instanceArn: String) -> InstanceHealth { InstanceHealth.judge(metrics[instanceArn]) }
+
+  /// Instances of the tasks on screen whose health reaches warn, worst first (the header's mark).
+  public var troubledInstances: [(identifier: String, health: InstanceHealth)] {
+    var seen = Set<String>()
+    var out: [(String, InstanceHealth)] = []
+    for arn in visibleTaskArns {
+      guard let t = tasks.first(where: { $0.arn == arn }), let i = t.replicationInstanceArn, seen.insert(i).inserted else { continue }
+      let h = instanceHealth(i)
+      if h.severity >= .warn { out.append((instances[i]?.identifier ?? i, h)) }
+    }
+    return out.sorted { $0.1.severity > $1.1.severity }
   }
 
   public func isStale(_ source: DataSource) -> Bool { sources[source]?.isStale(now: now) ?? false }

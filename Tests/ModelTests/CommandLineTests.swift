@@ -3,6 +3,7 @@ import TestKit
 import XCTest
 
 @testable import DMSWatchModel
+@testable import DMSWatchRules
 @testable import DMSWatchState
 
 /// Issue 12: the `:` command line (k9s-style) with completion; per-task LOG buffers and `:log all`.
@@ -379,5 +380,49 @@ final class RawViewTests: XCTestCase {
     _ = r.reduce(&s, .key(.escape))
     _ = r.reduce(&s, .rawLoaded(title: "orders public.orders", text: "{}", error: nil))
     XCTAssertEqual(s.overlay, .none)
+  }
+}
+
+/// Issue 12: a replication instance's health from CPUUtilization, FreeableMemory, SwapUsage and
+/// FreeStorageSpace; FreeableMemory near zero with rising swap is DMS's sign of an overloaded instance.
+final class InstanceHealthTests: XCTestCase {
+  let gib = 1_073_741_824.0
+  func metrics(cpu: Double = 30, free: Double, swap: [Double], storage: Double = 60 * 1_073_741_824) -> TaskMetrics {
+    var m = TaskMetrics()
+    let now = t0
+    m[InstanceMetric.cpu].merge([SeriesPoint(time: now, value: cpu)])
+    m[InstanceMetric.freeableMemory].merge([SeriesPoint(time: now, value: free)])
+    m[InstanceMetric.swapUsage].merge(swap.enumerated().map { SeriesPoint(time: now.addingTimeInterval(Double($0.offset - swap.count + 1) * 300), value: $0.element) })
+    m[InstanceMetric.freeStorage].merge([SeriesPoint(time: now, value: storage)])
+    return m
+  }
+
+  func testJudgement() {
+    XCTAssertEqual(InstanceHealth.judge(nil).severity, .unknown, "never ok without metrics")
+    let ok = InstanceHealth.judge(metrics(free: 2.5 * gib, swap: [0.02 * gib, 0.02 * gib, 0.02 * gib]))
+    XCTAssertEqual(ok.severity, .ok)
+    XCTAssertEqual(ok.figures, ["CPU 30%", "memory 2.5 GiB free", "swap 20 MiB", "storage 60.0 GiB free"])
+    let over = InstanceHealth.judge(metrics(free: 0.1 * gib, swap: [0.5 * gib, 0.6 * gib, 0.8 * gib]))
+    XCTAssertEqual(over.severity, .critical)
+    XCTAssertEqual(over.summary, "overloaded: FreeableMemory 102 MiB with swap rising")
+    let low = InstanceHealth.judge(metrics(free: 0.1 * gib, swap: [0.5 * gib, 0.5 * gib, 0.5 * gib]))
+    XCTAssertEqual(low.severity, .warn, "low memory without swap growth is a warning")
+    XCTAssertEqual(InstanceHealth.judge(metrics(free: 3 * gib, swap: [0], storage: 0.5 * gib)).severity, .critical)
+    XCTAssertEqual(InstanceHealth.judge(metrics(cpu: 97, free: 3 * gib, swap: [0])).summary, "CPU 97%")
+  }
+
+  func testTheHeaderNamesAnOverloadedInstanceOfATaskOnScreen() {
+    var s = AppState(now: t0)
+    s.layout = Layout(width: 160, height: 40)
+    let r = Reducer()
+    var t = makeTask("orders")
+    t.replicationInstanceArn = "arn:aws:dms:us-east-1:1:rep:I1"
+    _ = r.reduce(&s, .tasksLoaded([t], at: t0))
+    _ = r.reduce(&s, .instancesLoaded([ReplicationInstance(identifier: "dms-prod-c", arn: "arn:aws:dms:us-east-1:1:rep:I1")], []))
+    XCTAssertTrue(s.troubledInstances.isEmpty, "unknown is not a warning")
+    let m = metrics(free: 0.1 * gib, swap: [0.5 * gib, 0.8 * gib])
+    _ = r.reduce(&s, .metricsLoaded(["arn:aws:dms:us-east-1:1:rep:I1": m.series.mapValues(\.points)], at: t0))
+    XCTAssertEqual(s.troubledInstances.map(\.identifier), ["dms-prod-c"])
+    XCTAssertEqual(s.troubledInstances.first?.health.severity, .critical)
   }
 }
