@@ -137,7 +137,7 @@ extension SimulatedFleet {
         return Catalog.logLine(at, "TARGET_APPLY", .warning, "Some changes from the source database had no impact when applied to the target database. See 'awsdms_apply_exceptions' table for details. (endpointshell.c:5752)")
       }
       if t.profile.highLatency, r < 0.2 {
-        return Catalog.logLine(at, "SOURCE_CAPTURE", .warning, "Reading from source is paused. Total storage used by swap files exceeded the limit of 1048576000 bytes (sorter_transaction.c:110)")
+        return Catalog.logLine(at, "SORTER", .warning, "Reading from source is paused. Total storage used by swap files exceeded the limit of 1048576000 bytes (sorter_transaction.c:110)")
       }
       if r < 0.01 {
         return Catalog.logLine(at, "SOURCE_CAPTURE", .error, "Error reading from source: connection reset by peer; reconnecting (sourcecapture.c:1322)")

@@ -251,7 +251,7 @@ public enum DashboardRenderer {
     var pairs: [(String, String)]
     switch s.overlay {
     case .help, .detail: pairs = [("↑/↓", "scroll"), ("PgUp/PgDn", "page"), ("esc", "close")]
-    case .raw: pairs = [("↑/↓", "scroll"), ("PgUp/PgDn", "page"), ("c", "copy JSON"), ("esc", "close")]
+    case .raw: pairs = [("↑/↓", "scroll"), ("PgUp/PgDn", "page"), ("c", "copy"), ("esc", "close")]
     case .startMenu: pairs = [("↑/↓", "choose"), ("1-3", "pick"), ("enter", "start"), ("esc", "cancel")]
     case .confirm: pairs = [("y", "yes"), ("n", "no"), ("←/→", "choose"), ("enter", "confirm")]
     case .recon: pairs = [("↑/↓", "table"), ("ctrl-r", "run again"), ("esc", "cancel run / close"), ("q", "close")]

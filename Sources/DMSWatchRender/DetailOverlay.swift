@@ -150,16 +150,19 @@ extension DashboardRenderer {
 
   /// `y`: the raw JSON, indented, scrolling; long lines are cut (`c` copies it whole).
   static func drawRaw(_ g: inout Grid, _ v: RawView, _ cs: Charset) {
-    let lines: [(String, Role)]
+    var lines: [(String, Role)]
+    let width = min(140, g.width - 4) - 4
     if let text = v.text {
       lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { (SafeLine.one(String($0)), Role.overlay) }
+      if v.wrap { lines = lines.flatMap { l in l.0.isEmpty ? [l] : DrawText.wrap(l.0, width: max(10, width)).map { ($0, l.1) } } }
     } else if let e = v.error {
       lines = [("no raw JSON: " + SafeLine.one(e), .error)]
     } else {
       lines = [("reading \(v.title) from DMS\(cs.ellipsisText)", .dim)]
     }
     let r = overlayRect(g, width: min(140, g.width - 4), height: lines.count + 2)
-    guard let (inner, top) = scrollingBox(&g, r, title: "RAW \(v.title) (secrets redacted)", count: lines.count, scroll: v.scroll, cs) else { return }
+    let title = v.wrap ? v.title.uppercased() : "RAW \(v.title) (secrets redacted)"
+    guard let (inner, top) = scrollingBox(&g, r, title: title, count: lines.count, scroll: v.scroll, cs) else { return }
     for row in 0..<inner.height {
       let i = top + row
       guard i < lines.count else { break }

@@ -115,7 +115,8 @@ extension DashboardRenderer {
     let error = s.sources[.logs]?.lastError ?? s.sources[.events]?.lastError
     // Whose lines: the focused task's own buffer, or every task merged (`:log all`).
     let whose = s.logAll || s.selectedTaskArn == nil ? "all tasks" : (s.selectedTask?.identifier ?? "task")
-    var title = [Segment(whose, .text), Segment("\(n)", .dim)]
+    // Position: the bottom line shown, of all (`234/234` while following).
+    var title = [Segment(whose, .text), Segment(n == 0 ? "0" : "\(n - back)/\(n)", .dim)]
     if s.logLevel != .all { title.append(Segment(s.logLevel.label, .warn)) }
     if s.filterEditing, s.filterTarget == .log {
       title.append(Segment("/" + s.logSearch + String(cs.cursorGlyph), .headerAccent))

@@ -39,7 +39,7 @@ extension DashboardRenderer {
     ("Filter and sort [TASKS]", [.filter, .errorsOnly, .scopeNext, .sortNext, .sortReverse, .sortByName, .sortByStatus, .sortByType, .sortByProgress, .sortByLatency, .sortByFlags, .sortByHealth]),
     ("Actions", [.start, .stop, .reload, .validate, .mark, .markAll]),
     ("Task", [.detail, .reconcile, .testConnection, .raw, .copy]),
-    ("Log [LOG]", [.followLog, .searchOlder, .searchNewer, .logLevel]),
+    ("Log [LOG]", [.followLog, .searchOlder, .searchNewer, .logLevel, .expandLine]),
     ("General", [.commandLine, .refresh, .pause, .help, .quit]),
   ]
 

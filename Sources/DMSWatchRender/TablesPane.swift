@@ -271,7 +271,8 @@ extension DashboardRenderer {
       if flags.isEmpty {
         title.append(Segment("0", .ok))
       } else {
-        title.append(Segment("\(flags.count)", flags[0].severity.role))
+        // Position in the list (`3/8`), coloured by the worst flag.
+        title.append(Segment("\(min(s.flagCursor.index, flags.count - 1) + 1)/\(flags.count)", flags[0].severity.role))
       }
     }
     let tt = s.selectedTables

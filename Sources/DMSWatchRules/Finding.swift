@@ -295,6 +295,8 @@ public enum FindingEvent {
   public static let taskThroughputLow = "dms.task.throughput_low"
   public static let taskStalled = "dms.task.stalled"
   public static let taskErrorsLogged = "dms.task.errors_logged"
+  /// SORTER "Reading from source is paused" (swap files over the limit) in the recent log.
+  public static let taskSourceReadingPaused = "dms.task.source_reading_paused"
   public static let taskTablesUnknown = "dms.task.tables_unknown"
   /// The row is from an earlier listing (its kind's listing failed since): status unknown.
   public static let taskListingStale = "dms.task.listing_stale"

@@ -37,6 +37,12 @@ public enum TaskRules {
         actual: Int64(errors.count)))
     }
 
+    if let paused = sourceReadingPaused(task: task, entries: events, now: now, minutes: config.recentErrorMinutes) {
+      out.append(Finding(
+        event: FindingEvent.taskSourceReadingPaused, severity: .warn, task: id,
+        message: "SORTER paused reading from the source at \(Format.clock(paused.time)) (swap files over the limit: the instance is short of memory or storage; see its health in the detail): \(clip(paused.text, 160))"))
+    }
+
     if let unknown = tablesUnknownReason(tables) {
       out.append(Finding(event: FindingEvent.taskTablesUnknown, severity: .unknown, task: id, message: unknown))
     }
@@ -198,6 +204,18 @@ public enum TaskRules {
   // MARK: helpers
 
   /// `.error` entries of this task (matched by identifier) with time in (now - minutes, now], oldest first.
+  /// The newest SORTER "Reading from source is paused" line of the task in the recent window, if any.
+  public static func sourceReadingPaused(task: ReplicationTask, entries: [LogEntry], now: Date, minutes: Double) -> LogEntry? {
+    let cutoff = now.addingTimeInterval(-minutes * 60)
+    return entries.last { isSourcePausedLine($0) && $0.belongs(to: task) && $0.time > cutoff && $0.time <= now }
+  }
+
+  /// DMS's sorter line when swap files or the disk exceed their limit: `[SORTER ]W: Reading from source is paused. …`
+  /// (`SORTER_STORAGE` for the disk); the text decides, whatever the component.
+  public static func isSourcePausedLine(_ e: LogEntry) -> Bool {
+    TextSearch.contains(e.text.lowercased(), "reading from source is paused")
+  }
+
   public static func recentErrors(task: ReplicationTask, entries: [LogEntry], now: Date, minutes: Double) -> [LogEntry] {
     let cutoff = now.addingTimeInterval(-minutes * 60)
     return entries.filter {

@@ -5,6 +5,7 @@ import DMSWatchRules
 extension AppState {
   /// Log lines and events of one task currently in the LOG buffer, oldest first.
   public func logEntries(for task: ReplicationTask) -> [LogEntry] {
+    if let own = taskLog[task.arn] { return own.toArray() }
     var out: [LogEntry] = []
     for i in 0..<log.count where log[i].belongs(to: task) { out.append(log[i]) }
     return out

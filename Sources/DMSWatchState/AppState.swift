@@ -75,10 +75,13 @@ public struct RawView: Sendable, Equatable {
   public var text: String?
   public var error: String?
   public var scroll = 0
-  public init(title: String, text: String? = nil, error: String? = nil) {
+  /// Wrap long lines (a log line) instead of cutting them (JSON).
+  public var wrap = false
+  public init(title: String, text: String? = nil, error: String? = nil, wrap: Bool = false) {
     self.title = title
     self.text = text
     self.error = error
+    self.wrap = wrap
   }
 }
 
@@ -140,7 +143,8 @@ public struct AppState: Sendable {
   public static let taskLogCapacity = 2_000
   /// `:log all`: LOG shows every task merged in time order instead of the focused task's lines.
   public var logAll = false
-  /// The newest error lines and events per task identifier (for readiness and findings without scanning the log).
+  /// The newest error lines and events per task identifier, and SORTER "reading from source is paused" lines
+  /// (for readiness and findings without scanning the log).
   public var errorLog: [String: [LogEntry]] = [:]
   public static let errorLogPerTask = 50
   /// Freshness of each data source over every scope (the oldest age, the first error): the header.
@@ -314,7 +318,7 @@ public struct AppState: Sendable {
       guard let key else { continue }
       taskLog[key, default: RingBuffer(capacity: AppState.taskLogCapacity)].append(e)
     }
-    for e in entries where e.severity == .error {
+    for e in entries where e.severity == .error || TaskRules.isSourcePausedLine(e) {
       // Keyed by ARN: names repeat across scopes.
       guard let key = e.taskArn ?? e.task else { continue }
       var list = errorLog[key, default: []]

@@ -52,6 +52,7 @@ public enum Command: String, Sendable, CaseIterable, Codable {
   case searchOlder, searchNewer, logLevel
   case testConnection
   case raw
+  case expandLine
 }
 
 /// One binding: keys, the command, and how help and the hint bar show it.
@@ -152,6 +153,7 @@ public struct KeyMap: Sendable {
     KeyBinding([.char("n")], .searchOlder, "older search match", panes: [.log]),
     KeyBinding([.char("N")], .searchNewer, "newer search match", panes: [.log]),
     KeyBinding([.char("e")], .logLevel, hint: "level", "log level: all, W+, E only", panes: [.log]),
+    KeyBinding([.enter], .expandLine, "the whole line (the match, else the newest shown)", panes: [.log]),
     KeyBinding([.ctrl("r")], .refresh, hint: "refresh", "refresh now"),
     KeyBinding([.char("p")], .pause, hint: "pause", "pause / resume polling"),
     KeyBinding([.char(":")], .commandLine, hint: "cmd", "command line (see Commands)"),

@@ -310,7 +310,7 @@ public struct Reducer: Sendable {
       case .char("G"), .end: v.scroll = max(0, lines - 1)
       default:
         if keyMap.binding(for: .copy)?.keys.contains(key) == true, let text = v.text {
-          r.effects.append(.copy(text: text, what: "the raw JSON of \(v.title)"))
+          r.effects.append(.copy(text: text, what: v.wrap ? "the \(v.title)" : "the raw JSON of \(v.title)"))
         }
       }
       if case .raw = s.overlay { s.overlay = .raw(v) }
@@ -606,6 +606,16 @@ public struct Reducer: Sendable {
       if s.logFollow { s.logScrollBack = 0 }
     case .commandLine:
       s.commandLine = CommandLineState()
+    case .expandLine:
+      let lines = s.shownLog
+      guard lines.count > 0 else {
+        setMessage(&s, "no log line to show", .warn)
+        return []
+      }
+      let i = s.logMatch.map { min($0, lines.count - 1) } ?? max(0, lines.count - 1 - s.logScrollBack)
+      let e = lines[i]
+      let text = "\(Format.iso(e.time))  \(e.task ?? "-")  \(e.severity.rawValue)  \(e.component)\n\n\(e.text)"
+      s.overlay = .raw(RawView(title: "log line \(i + 1)/\(lines.count)", text: text, wrap: true))
     case .raw:
       guard let t = s.selectedTask else { return noTask(&s) }
       let table = (s.focus == .tables || s.focus == .flags) ? currentTableRef(s) : nil

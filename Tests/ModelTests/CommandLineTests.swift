@@ -426,3 +426,40 @@ final class InstanceHealthTests: XCTestCase {
     XCTAssertEqual(s.troubledInstances.first?.health.severity, .critical)
   }
 }
+
+/// Issue 12: the SORTER "reading from source is paused" line is a finding, on screen and in `check` alike;
+/// `enter` in LOG shows a whole line.
+final class SourcePausedAndLineViewTests: XCTestCase {
+  func testPausedLineIsAWarningFindingFromTheSameRule() {
+    var s = AppState(now: t0)
+    let r = Reducer()
+    _ = r.reduce(&s, .tasksLoaded([makeTask("orders")], at: t0))
+    let t = s.tasks[0]
+    let line = LogEntry(time: t0 - 30, source: .log, severity: .warning, component: "SORTER",
+                        text: "Reading from source is paused. Total storage used by swap files exceeded the limit of 1048576000 bytes",
+                        task: "orders", taskArn: t.arn)
+    _ = r.reduce(&s, .logLoaded([line], at: t0))
+    let screen = s.findings(for: t).filter { $0.event == FindingEvent.taskSourceReadingPaused }
+    XCTAssertEqual(screen.map(\.severity), [.warn])
+    // `check` hands the rules every log line it read: the same finding from the same line.
+    let check = TaskRules.findings(task: t, tables: nil, metrics: nil, events: [line], now: t0).filter { $0.event == FindingEvent.taskSourceReadingPaused }
+    XCTAssertEqual(check.map(\.message), screen.map(\.message))
+    // Older than the recent window: no finding.
+    XCTAssertTrue(TaskRules.findings(task: t, tables: nil, metrics: nil, events: [line], now: t0 + 3600).allSatisfy { $0.event != FindingEvent.taskSourceReadingPaused })
+  }
+
+  func testEnterInLogShowsTheWholeLine() {
+    var s = AppState(now: t0)
+    s.layout = Layout(width: 120, height: 40)
+    let r = Reducer()
+    _ = r.reduce(&s, .tasksLoaded([makeTask("orders")], at: t0))
+    let long = String(repeating: "ORA-01555 snapshot too old; ", count: 20)
+    _ = r.reduce(&s, .logLoaded([LogEntry(time: t0, source: .log, severity: .error, component: "TARGET_APPLY", text: long, task: "orders", taskArn: s.tasks[0].arn)], at: t0))
+    s.focus = .log
+    _ = r.reduce(&s, .key(.enter))
+    guard case .raw(let v) = s.overlay else { return XCTFail("\(s.overlay)") }
+    XCTAssertTrue(v.wrap)
+    XCTAssertEqual(v.title, "log line 1/1")
+    XCTAssertTrue(v.text?.hasSuffix(long) ?? false)
+  }
+}
