@@ -300,6 +300,27 @@ public struct AppState: Sendable {
     }
   }
 
+  /// Events that arrived before their task was listed name it only by identifier: once it is listed they join
+  /// its own buffer (in time order), so the focused task's LOG never misses them.
+  public mutating func adoptUnassignedLog(for listed: [ReplicationTask]) {
+    var byName: [String: String] = [:]
+    for t in listed { byName[t.identifier] = t.arn }
+    guard !byName.isEmpty else { return }
+    var adopted: [String: [LogEntry]] = [:]
+    for i in 0..<log.count {
+      let e = log[i]
+      guard e.taskArn == nil, let n = e.task, let arn = byName[n] else { continue }
+      adopted[arn, default: []].append(e)
+    }
+    for (arn, lines) in adopted {
+      var all = (taskLog[arn]?.toArray() ?? []) + lines
+      all.sort { $0.time < $1.time }
+      var buf = RingBuffer<LogEntry>(capacity: AppState.taskLogCapacity)
+      buf.append(contentsOf: all)
+      taskLog[arn] = buf
+    }
+  }
+
   /// New log lines and events: the merged buffer, each task's own buffer (an event names its task by
   /// identifier, resolved in its scope), the per-task error lines, and a still view while scrolled back.
   public mutating func appendLog(_ entries: [LogEntry], scope: ScopeID? = nil) {

@@ -142,6 +142,8 @@ public struct Reducer: Sendable {
       })
       s.tasks = merged
       s.setSource(.tasks, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
+      let listed = tasks.filter { !oldArns.contains($0.arn) }
+      if !listed.isEmpty { s.adoptUnassignedLog(for: listed.map { t in var t = t; t.scope = scope; return t }) }
       let gone = oldArns.subtracting(tasks.map(\.arn))
       if !gone.isEmpty {
         for arn in gone {

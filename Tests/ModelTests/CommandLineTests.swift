@@ -463,3 +463,15 @@ final class SourcePausedAndLineViewTests: XCTestCase {
     XCTAssertTrue(v.text?.hasSuffix(long) ?? false)
   }
 }
+
+final class LogAdoptionTests: XCTestCase {
+  func testAnEventThatArrivedBeforeItsTaskWasListedIsInThatTasksLog() {
+    var s = AppState(now: t0)
+    let r = Reducer()
+    let ev = LogEntry(time: t0, source: .event, severity: .info, component: "STATE CHANGE", text: "Replication task started", task: "orders")
+    _ = r.reduce(&s, .eventsLoaded([ev], at: t0))
+    XCTAssertTrue(s.taskLog.isEmpty, "no task listed yet: only the merged log has it")
+    _ = r.reduce(&s, .tasksLoaded([makeTask("orders")], at: t0 + 1))
+    XCTAssertEqual(s.shownLog.toArray().map(\.text), ["Replication task started"])
+  }
+}

@@ -76,7 +76,7 @@ def test_serverless_replication_found_opened_and_stopped(dmswatch_bin, tmux, tmp
             break
         tmux.send("j")
         time.sleep(0.15)
-    opened = tmux.wait_for(lambda s: "TABLES orders-sl 3 tables" in s and "sales.order_lines" in s, timeout=20)
+    opened = tmux.wait_for(lambda s: "TABLES orders-sl 1/3 tables" in s and "sales.order_lines" in s, timeout=20)
     assert re.search(r"RESYNC\s+sales\.order_lines", pane(opened, "TABLES", ["LATENCY"])), opened
     # Latency from the discovered CloudWatch dimension; the orchestrator's lines in the log tail.
     tmux.wait_for(lambda s: "LATENCY orders-sl" in s and re.search(r"source\s+\d", pane(s, "LATENCY", ["LOG"])), timeout=30)
