@@ -823,33 +823,38 @@ public struct Reducer: Sendable {
 
   /// One confirmation for every marked task that can stop; the others are named as left out.
   private func stopMarked(_ s: inout AppState) -> [Effect] {
-    let (shown, hidden) = markedVisible(s)
-    let ok = shown.filter { TaskActions.stopRefusal($0) == nil && !s.isReadOnly($0) }
-    let skipped = shown.filter { t in !ok.contains { $0.arn == t.arn } }
-    guard !ok.isEmpty else {
-      return refuse(&s, "none of the \(shown.count) marked task\(shown.count == 1 ? "" : "s") can stop now (\(names(shown)))")
-    }
-    var prompt = "Stop \(ok.count) task\(ok.count == 1 ? "" : "s"): \(names(ok))? Replication stops until each is resumed."
-    if !skipped.isEmpty { prompt += " Left out (cannot stop now): \(names(skipped))." }
-    if hidden > 0 { prompt += " \(hidden) marked task\(hidden == 1 ? " is" : "s are") hidden by the filter and left out." }
-    let cmds = ok.map { ServiceCommand.stop(arn: $0.arn, task: $0.identifier) }
-    s.overlay = .confirm(Confirmation(command: cmds[0], more: Array(cmds.dropFirst()), prompt: prompt))
-    return []
+    confirmMarked(
+      &s, eligible: { TaskActions.stopRefusal($0) == nil }, none: "can stop now", leftOut: "cannot stop now",
+      prompt: { "Stop \($0): \($1)? Replication stops until each is resumed." },
+      command: { .stop(arn: $0.arn, task: $0.identifier) })
   }
 
   /// Resume processing of every marked task that accepts it (one confirmation); never a full reload.
   private func startMarked(_ s: inout AppState) -> [Effect] {
+    confirmMarked(
+      &s, eligible: { TaskActions.startRefusal($0) == nil && TaskActions.startTypes(for: $0).contains(.resumeProcessing) },
+      none: "can resume now", noneHint: "; start one at a time with s", leftOut: "cannot resume; start them one at a time",
+      prompt: { "Resume processing of \($0): \($1)?" },
+      command: { .start(arn: $0.arn, task: $0.identifier, type: .resumeProcessing) })
+  }
+
+  /// The marked tasks shown that `eligible` accepts (and no read-only scope holds), in one confirmation that
+  /// names the rest as left out; a refusal when none is eligible.
+  private func confirmMarked(
+    _ s: inout AppState, eligible: (ReplicationTask) -> Bool, none: String, noneHint: String = "", leftOut: String,
+    prompt: (_ count: String, _ names: String) -> String, command: (ReplicationTask) -> ServiceCommand
+  ) -> [Effect] {
     let (shown, hidden) = markedVisible(s)
-    let ok = shown.filter { TaskActions.startRefusal($0) == nil && TaskActions.startTypes(for: $0).contains(.resumeProcessing) && !s.isReadOnly($0) }
+    let ok = shown.filter { eligible($0) && !s.isReadOnly($0) }
     let skipped = shown.filter { t in !ok.contains { $0.arn == t.arn } }
     guard !ok.isEmpty else {
-      return refuse(&s, "none of the \(shown.count) marked task\(shown.count == 1 ? "" : "s") can resume now (\(names(shown))); start one at a time with s")
+      return refuse(&s, "none of the \(shown.count) marked task\(shown.count == 1 ? "" : "s") \(none) (\(names(shown)))\(noneHint)")
     }
-    var prompt = "Resume processing of \(ok.count) task\(ok.count == 1 ? "" : "s"): \(names(ok))?"
-    if !skipped.isEmpty { prompt += " Left out (cannot resume; start them one at a time): \(names(skipped))." }
-    if hidden > 0 { prompt += " \(hidden) marked task\(hidden == 1 ? " is" : "s are") hidden by the filter and left out." }
-    let cmds = ok.map { ServiceCommand.start(arn: $0.arn, task: $0.identifier, type: .resumeProcessing) }
-    s.overlay = .confirm(Confirmation(command: cmds[0], more: Array(cmds.dropFirst()), prompt: prompt))
+    var text = prompt("\(ok.count) task\(ok.count == 1 ? "" : "s")", names(ok))
+    if !skipped.isEmpty { text += " Left out (\(leftOut)): \(names(skipped))." }
+    if hidden > 0 { text += " \(hidden) marked task\(hidden == 1 ? " is" : "s are") hidden by the filter and left out." }
+    let cmds = ok.map(command)
+    s.overlay = .confirm(Confirmation(command: cmds[0], more: Array(cmds.dropFirst()), prompt: text))
     return []
   }
 
