@@ -138,7 +138,7 @@ extension AWSDMSClient {
     b.set("MaxRecords", 20)
     let out = try await caller.json("DescribeTableStatistics", b.value)
     guard case .array(let list)? = out["TableStatistics"] else { return nil }
-    let match = list.first { $0["SchemaName"]?.string == table.schema && $0["TableName"]?.string == table.table } ?? list.first
+    let match = list.first { $0["SchemaName"]?.string == table.schema && $0["TableName"]?.string == table.table }
     return match?.prettyRedacted()
   }
 

@@ -153,8 +153,10 @@ public final class AppController {
         dispatch(.statusMessage("copy is not available here", .warn))
         return
       }
-      if send(OSC52.sequence(copying: text)) {
-        dispatch(.statusMessage("copied \(what) to the clipboard (OSC 52; the terminal must allow it)", .ok))
+      let (seq, cut) = OSC52.sequence(copying: text)
+      if send(seq) {
+        let part = cut ? " (its first \(OSC52.maxBytes) bytes)" : ""
+        dispatch(.statusMessage("copied \(what)\(part) to the clipboard (OSC 52; the terminal must allow it)", cut ? .warn : .ok))
       } else {
         dispatch(.statusMessage("copy failed: the terminal is not taking output", .warn))
       }

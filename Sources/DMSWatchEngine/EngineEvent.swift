@@ -13,6 +13,8 @@ public enum EngineEvent: Sendable {
   /// The focused task's log stream does not exist (task logging off): a notice, not a failure.
   case logUnavailable(ScopeID, taskArn: String, notice: String, at: Date)
   case eventsLoaded(ScopeID, [LogEntry], at: Date)
+  /// A line of the engine's own for LOG (a listing left out); says nothing about any data source's freshness.
+  case note(ScopeID, LogEntry)
   case sourceFailed(ScopeID, DataSource, message: String, at: Date, taskArn: String? = nil)
   /// The scope's DMS budget changed (throttled, recovering, recovered).
   case budgetChanged(ScopeID, BudgetStatus)
@@ -23,7 +25,7 @@ public enum EngineEvent: Sendable {
     switch self {
     case .tasksLoaded(let s, _, _), .inventoryLoaded(let s, _, _), .tablesLoaded(let s, _, _, _), .metricsLoaded(let s, _, _),
       .logLoaded(let s, _, _), .logUnavailable(let s, _, _, _), .eventsLoaded(let s, _, _), .sourceFailed(let s, _, _, _, _),
-      .budgetChanged(let s, _):
+      .budgetChanged(let s, _), .note(let s, _):
       s
     case .scopeChanged(let info, _): info.id
     }

@@ -257,11 +257,18 @@ public final class ScopeEngine {
     }
     let started = clock.now()
     var last: [EndpointConnection] = []
-    while true {
+    // At most timeout ÷ poll reads, whatever the clock does.
+    let maxPolls = max(1, Int(connectionTestTimeout / max(0.1, connectionTestPoll)))
+    for _ in 0..<maxPolls {
       try await actionSleep(connectionTestPoll)
       await budget.take(sleep: actionSleep)
-      let all = try await services.dms.describeEndpointConnections(endpointArns: ends.map(\.1))
-      last = all.filter { $0.instanceArn == instance }
+      do {
+        let all = try await services.dms.describeEndpointConnections(endpointArns: ends.map(\.1))
+        last = all.filter { $0.instanceArn == instance }
+      } catch {
+        // The tests were sent; only their result could not be read.
+        return "TestConnection sent for \(ends.map(\.0).joined(separator: " and ")); the result could not be read (\(error)) — t to test again"
+      }
       let testing = ends.contains { _, arn in last.first { $0.endpointArn == arn }.map { $0.status == "testing" } ?? true }
       if !testing || clock.now().timeIntervalSince(started) >= connectionTestTimeout { break }
     }
@@ -448,7 +455,8 @@ public final class ScopeEngine {
     skippedBackends.insert(index)
     guard skippedNotes.insert(text).inserted else { return }
     let entry = LogEntry(time: clock.now(), source: .app, severity: .warning, component: "DMSWATCH", text: text)
-    sink(.eventsLoaded(scope, [entry], at: clock.now()))
+    // Not `eventsLoaded`: that would mark DescribeEvents fresh and hide its error (seen against plain moto).
+    sink(.note(scope, entry))
   }
 
   private func call(_ job: DMSJob, marker: String?) async throws {

@@ -27,6 +27,8 @@ public struct LogEntry: Sendable, Equatable {
   public var task: String?
   /// The task's ARN when known: with several scopes, names repeat and only the ARN identifies the task.
   public var taskArn: String?
+  /// The scope an entry came from when its task was not known yet (so it joins only that scope's task).
+  public var scope: ScopeID?
 
   public init(
     time: Date, source: Source, severity: LogSeverity, component: String, text: String, task: String? = nil, taskArn: String? = nil
@@ -108,7 +110,8 @@ public struct RingBuffer<Element>: Sendable where Element: Sendable {
 
   /// Element i, 0 = oldest.
   public subscript(i: Int) -> Element {
-    storage[(head + i) % storage.count]
+    get { storage[(head + i) % storage.count] }
+    set { storage[(head + i) % storage.count] = newValue }
   }
 
   public var last: Element? { storage.isEmpty ? nil : self[storage.count - 1] }

@@ -154,7 +154,7 @@ extension DashboardRenderer {
     let width = min(140, g.width - 4) - 4
     if let text = v.text {
       lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { (SafeLine.one(String($0)), Role.overlay) }
-      if v.wrap { lines = lines.flatMap { l in l.0.isEmpty ? [l] : DrawText.wrap(l.0, width: max(10, width)).map { ($0, l.1) } } }
+      _ = width
     } else if let e = v.error {
       lines = [("no raw JSON: " + SafeLine.one(e), .error)]
     } else {

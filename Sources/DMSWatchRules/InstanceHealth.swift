@@ -19,16 +19,17 @@ public struct InstanceHealth: Sendable, Equatable {
     guard let m, InstanceMetric.all.contains(where: { m[$0].last != nil }) else {
       return InstanceHealth(severity: .unknown, summary: "instance metrics not read yet", figures: [])
     }
-    let cpu = m[InstanceMetric.cpu].last?.value
-    let free = m[InstanceMetric.freeableMemory].last?.value
+    func finite(_ v: Double?) -> Double? { v.flatMap { $0.isFinite && abs($0) < 1e18 ? $0 : nil } }
+    let cpu = finite(m[InstanceMetric.cpu].last?.value)
+    let free = finite(m[InstanceMetric.freeableMemory].last?.value)
     let swapSeries = m[InstanceMetric.swapUsage].points
-    let swap = swapSeries.last?.value
-    let storage = m[InstanceMetric.freeStorage].last?.value
+    let swap = finite(swapSeries.last?.value)
+    let storage = finite(m[InstanceMetric.freeStorage].last?.value)
     // Rising: above what it was ten minutes (or the oldest point) before.
     var swapRising = false
-    if let last = swapSeries.last {
+    if let last = swapSeries.last, last.value.isFinite {
       let before = swapSeries.last { $0.time <= last.time.addingTimeInterval(-600) } ?? swapSeries.first
-      if let before, before.time < last.time { swapRising = last.value > before.value + 16 * 1_048_576 }
+      if let before, before.time < last.time, before.value.isFinite { swapRising = last.value > before.value + 16 * 1_048_576 }
     }
     var figures: [String] = []
     if let cpu { figures.append("CPU \(Int(cpu.rounded()))%") }

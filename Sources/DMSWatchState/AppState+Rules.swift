@@ -23,7 +23,9 @@ extension AppState {
 
   /// Findings of one task from what the dashboard holds.
   public func findings(for task: ReplicationTask, config: RuleConfig) -> [Finding] {
-    TaskRules.findings(task: task, tables: tables[task.arn], metrics: metrics[task.arn], events: errorLines(of: task), now: now, config: config)
+    let paused = (sourcePaused[task.arn] ?? sourcePaused[task.identifier]).map { [$0] } ?? []
+    return TaskRules.findings(
+      task: task, tables: tables[task.arn], metrics: metrics[task.arn], events: errorLines(of: task) + paused, now: now, config: config)
       + (reconResults[task.arn].map(ReconRules.findings) ?? [])
   }
 

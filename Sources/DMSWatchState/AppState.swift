@@ -146,6 +146,8 @@ public struct AppState: Sendable {
   /// The newest error lines and events per task identifier, and SORTER "reading from source is paused" lines
   /// (for readiness and findings without scanning the log).
   public var errorLog: [String: [LogEntry]] = [:]
+  /// The newest SORTER "reading from source is paused" line per task (by ARN, else name).
+  public var sourcePaused: [String: LogEntry] = [:]
   public static let errorLogPerTask = 50
   /// Freshness of each data source over every scope (the oldest age, the first error): the header.
   public var sources: [DataSource: SourceStatus] = [:]
@@ -176,6 +178,8 @@ public struct AppState: Sendable {
   }
   /// Commands sent whose outcome is not yet known, by task ARN.
   public var pending: [String: String] = [:]
+  /// Tasks whose connection test is still running (its polling outlives a task-list refresh).
+  public var testingConnections: Set<String> = []
   /// The last connection test of each task (by ARN), for the detail view.
   public var connectionResults: [String: ConnectionResult] = [:]
 
@@ -301,16 +305,19 @@ public struct AppState: Sendable {
   }
 
   /// Events that arrived before their task was listed name it only by identifier: once it is listed they join
-  /// its own buffer (in time order), so the focused task's LOG never misses them.
+  /// its own buffer (in time order), so the focused task's LOG never misses them. Only entries of the task's
+  /// own scope are taken, and each is resolved once (its ARN is written into the merged buffer).
   public mutating func adoptUnassignedLog(for listed: [ReplicationTask]) {
-    var byName: [String: String] = [:]
-    for t in listed { byName[t.identifier] = t.arn }
+    var byName: [String: ReplicationTask] = [:]
+    for t in listed { byName[t.identifier] = t }
     guard !byName.isEmpty else { return }
     var adopted: [String: [LogEntry]] = [:]
     for i in 0..<log.count {
-      let e = log[i]
-      guard e.taskArn == nil, let n = e.task, let arn = byName[n] else { continue }
-      adopted[arn, default: []].append(e)
+      var e = log[i]
+      guard e.taskArn == nil, let n = e.task, let t = byName[n], e.scope == nil || e.scope == t.scope else { continue }
+      e.taskArn = t.arn
+      log[i] = e
+      adopted[t.arn, default: []].append(e)
     }
     for (arn, lines) in adopted {
       var all = (taskLog[arn]?.toArray() ?? []) + lines
@@ -322,35 +329,53 @@ public struct AppState: Sendable {
   }
 
   /// New log lines and events: the merged buffer, each task's own buffer (an event names its task by
-  /// identifier, resolved in its scope), the per-task error lines, and a still view while scrolled back.
+  /// identifier, resolved in its scope), the per-task error lines and the newest "reading from source is
+  /// paused" line, and a still view while scrolled back (and the search match kept on its line).
   public mutating func appendLog(_ entries: [LogEntry], scope: ScopeID? = nil) {
     let shownBefore = shownLog.count
-    log.append(contentsOf: entries)
-    // Each task's own buffer, by ARN: an event names its task by identifier, resolved in its scope.
-    var byName: [String: String] = [:]
-    for e in entries {
-      var key = e.taskArn
-      if key == nil, let name = e.task {
-        if byName.isEmpty {
-          for t in tasks where scope == nil || t.scope == scope { byName[t.identifier] = t.arn }
+    var byName: [String: String]?
+    var resolved: [LogEntry] = []
+    resolved.reserveCapacity(entries.count)
+    var landedInView = 0
+    let viewArn = logAll ? nil : selectedTaskArn
+    for var e in entries {
+      if e.taskArn == nil, let name = e.task {
+        if byName == nil {
+          var m: [String: String] = [:]
+          for t in tasks where scope == nil || t.scope == scope { m[t.identifier] = t.arn }
+          byName = m
         }
-        key = byName[name]
+        e.taskArn = byName?[name]
+        if e.taskArn == nil { e.scope = scope }
       }
-      guard let key else { continue }
-      taskLog[key, default: RingBuffer(capacity: AppState.taskLogCapacity)].append(e)
+      if let key = e.taskArn {
+        taskLog[key, default: RingBuffer(capacity: AppState.taskLogCapacity)].append(e)
+      }
+      if logLevel.admits(e.severity), viewArn == nil || e.taskArn == viewArn { landedInView += 1 }
+      resolved.append(e)
     }
-    for e in entries where e.severity == .error || TaskRules.isSourcePausedLine(e) {
-      // Keyed by ARN: names repeat across scopes.
+    log.append(contentsOf: resolved)
+    for e in resolved {
+      // Keyed by ARN when known (names repeat across scopes), else by name.
       guard let key = e.taskArn ?? e.task else { continue }
+      if TaskRules.isSourcePausedLine(e) {
+        // Kept apart: a line DMS repeats must not push the error lines out.
+        sourcePaused[key] = e
+        continue
+      }
+      guard e.severity == .error else { continue }
       var list = errorLog[key, default: []]
       list.append(e)
       if list.count > AppState.errorLogPerTask { list.removeFirst(list.count - AppState.errorLogPerTask) }
       errorLog[key] = list
     }
+    let shown = shownLog.count
+    // Lines dropped off the front of the view when its buffer is full: the search match moves with its line.
+    let dropped = max(0, shownBefore + landedInView - shown)
+    if let m = logMatch { logMatch = m - dropped >= 0 ? m - dropped : nil }
     if !logFollow {
       // Keep the view still while new lines arrive under it.
-      let shown = shownLog.count
-      logScrollBack = min(logScrollBack + max(0, shown - shownBefore), max(0, shown - 1))
+      logScrollBack = min(logScrollBack + landedInView, max(0, shown - 1))
     }
   }
 
@@ -449,7 +474,7 @@ public struct AppState: Sendable {
     for (i, t) in tasks.enumerated() {
       if let only = scopeFilter, t.scope != only { continue }
       if errorsOnly, health(of: t).severity < .warn { continue }
-      if filter.isEmpty || filter.matches(t, scopeLabel: multi ? labels[t.scope] ?? "" : "", health: { health(of: t).severity }) {
+      if filter.isEmpty || filter.matches(t, scopeLabel: labels[t.scope] ?? "", plainMatchesScope: multi, health: { health(of: t).severity }) {
         idx.append(i)
       }
     }

@@ -98,6 +98,7 @@ public struct Reducer: Sendable {
       r.redraw = true
     case .commandFinished(let cmd, let error, let unknown, let partial, let detail, let at):
       s.pending[cmd.taskArn] = nil
+      if case .testConnections = cmd { s.testingConnections.remove(cmd.taskArn) }
       let scopeNote = s.isMultiScope ? " [\(s.scopeInfo(for: cmd.taskArn)?.display ?? "?")]" : ""
       if let partial {
         setMessage(&s, "\(cmd.summary)\(scopeNote): \(partial.summary)\(error.map { " — \($0)" } ?? "")", unknown ? .warn : .critical)
@@ -186,6 +187,8 @@ public struct Reducer: Sendable {
     case .logUnavailable(_, let arn, let notice, let at):
       s.setSource(.logs, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
       if arn == s.selectedTaskArn { s.logNotice = notice }
+    case .note(_, let entry):
+      appendLog(&s, [entry], scope: scope)
     case .eventsLoaded(_, let entries, let at):
       appendLog(&s, entries, scope: scope)
       s.setSource(.events, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
@@ -616,7 +619,10 @@ public struct Reducer: Sendable {
       }
       let i = s.logMatch.map { min($0, lines.count - 1) } ?? max(0, lines.count - 1 - s.logScrollBack)
       let e = lines[i]
-      let text = "\(Format.iso(e.time))  \(e.task ?? "-")  \(e.severity.rawValue)  \(e.component)\n\n\(e.text)"
+      // Wrapped here to the view's width, so scrolling reaches the end of a long line.
+      let width = max(20, min(140, s.layout.width - 4) - 4)
+      let body = Self.wrap(e.text, width: width).joined(separator: "\n")
+      let text = "\(Format.iso(e.time))  \(e.task ?? "-")  \(e.severity.rawValue)  \(e.component)\n\n\(body)"
       s.overlay = .raw(RawView(title: "log line \(i + 1)/\(lines.count)", text: text, wrap: true))
     case .raw:
       guard let t = s.selectedTask else { return noTask(&s) }
@@ -632,8 +638,10 @@ public struct Reducer: Sendable {
       guard t.replicationInstanceArn != nil, t.sourceEndpointArn != nil || t.targetEndpointArn != nil else {
         return refuse(&s, "\(t.identifier): its replication instance or endpoints are not known yet")
       }
-      if s.pending[t.arn] != nil { return refuse(&s, "\(t.identifier): \(s.pending[t.arn] ?? "") is still under way") }
-      return perform(&s, .testConnections(arn: t.arn, task: t.identifier))
+      if s.testingConnections.contains(t.arn) { return refuse(&s, "\(t.identifier): a connection test is still under way") }
+      let effects = perform(&s, .testConnections(arn: t.arn, task: t.identifier))
+      if effects.contains(where: { if case .perform = $0 { return true } else { return false } }) { s.testingConnections.insert(t.arn) }
+      return effects
     case .copy:
       if s.focus == .tables || s.focus == .flags, let ref = currentTableRef(s) {
         return [.copy(text: ref.qualifiedName, what: "table \(ref.qualifiedName)")]
@@ -676,6 +684,23 @@ public struct Reducer: Sendable {
       break
     }
     return []
+  }
+
+  /// Greedy word wrap at `width` characters (a word longer than the width is cut).
+  static func wrap(_ text: String, width: Int) -> [String] {
+    var out: [String] = []
+    var line = ""
+    for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+      var w = String(word)
+      while w.count > width {
+        if !line.isEmpty { out.append(line); line = "" }
+        out.append(String(w.prefix(width)))
+        w = String(w.dropFirst(width))
+      }
+      if line.isEmpty { line = w } else if line.count + 1 + w.count <= width { line += " " + w } else { out.append(line); line = w }
+    }
+    out.append(line)
+    return out
   }
 
   static func isPrintable(_ c: Character) -> Bool {
@@ -746,6 +771,7 @@ public struct Reducer: Sendable {
       }
       s.logFollow = true
       s.logScrollBack = 0
+      s.logMatch = nil
       setMessage(&s, s.logAll ? "LOG: every task, merged in time order (:log task for the focused task)" : "LOG: the focused task's lines (:log all for every task)", .ok)
     case "scope":
       let a = arg.lowercased()

@@ -36,13 +36,14 @@ public struct TaskFilter: Sendable, Equatable {
   public var needsHealth: Bool { terms.contains { $0.field == .health } }
 
   /// Whether `task` passes; `scopeLabel` is its scope's display name (lower case), `health` its judged severity.
-  public func matches(_ task: ReplicationTask, scopeLabel: String, health: () -> Severity) -> Bool {
+  /// `plainMatchesScope`: whether plain text also looks at the scope (only when several are watched).
+  public func matches(_ task: ReplicationTask, scopeLabel: String, plainMatchesScope: Bool = true, health: () -> Severity) -> Bool {
     for term in terms {
       let hit: Bool
       switch term.field {
       case nil:
         hit = TextSearch.contains(task.identifier.lowercased(), term.text) || TextSearch.contains(task.status, term.text)
-          || TextSearch.contains(task.migrationType, term.text) || TextSearch.contains(scopeLabel, term.text)
+          || TextSearch.contains(task.migrationType, term.text) || (plainMatchesScope && TextSearch.contains(scopeLabel, term.text))
       case .name: hit = TextSearch.contains(task.identifier.lowercased(), term.text)
       case .status: hit = TextSearch.contains(task.status.lowercased(), term.text)
       case .scope: hit = TextSearch.contains(scopeLabel, term.text)

@@ -225,15 +225,22 @@ public final class CursesTerminal {
   /// in order; refused (false) in the background or while the terminal is not taking output.
   public func sendControlString(_ s: String) -> Bool {
     guard !ended, canDraw else { return false }
+    // Room for all of it now, so a stalled terminal never blocks the main thread mid-sequence.
+    if relayed, Int(dmsw_relay_capacity()) - Int(dmsw_relay_pending()) < s.utf8.count { return false }
     // Curses' buffered output first (fflush of every stream), then the sequence itself on fd 1.
     fflush(nil)
     var bytes = Array(s.utf8)[...]
+    var waits = 0
     while !bytes.isEmpty {
       let n = bytes.withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
       if n > 0 {
         bytes = bytes.dropFirst(n)
-      } else if n < 0, errno == EINTR || errno == EAGAIN {
+      } else if n < 0, errno == EINTR {
         continue
+      } else if n < 0, errno == EAGAIN, waits < 200 {
+        // A non-blocking fd that is full for a moment: wait at most 200 ms in all, never spin.
+        waits += 1
+        usleep(1000)
       } else {
         return false
       }

@@ -205,6 +205,7 @@ func runReplay(
     }
   }
   session.onSessionCommand = { runLine($0, $1) }
+  session.onQuit = { finish(0) }
 
   let input = term.startReadingInput(
     onEvents: { events in

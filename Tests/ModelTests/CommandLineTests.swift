@@ -460,7 +460,11 @@ final class SourcePausedAndLineViewTests: XCTestCase {
     guard case .raw(let v) = s.overlay else { return XCTFail("\(s.overlay)") }
     XCTAssertTrue(v.wrap)
     XCTAssertEqual(v.title, "log line 1/1")
-    XCTAssertTrue(v.text?.hasSuffix(long) ?? false)
+    // Wrapped to the view's width here (so scrolling reaches the end), every character kept.
+    let body = (v.text ?? "").split(separator: "\n", omittingEmptySubsequences: false).dropFirst(2)
+    XCTAssertGreaterThan(body.count, 3)
+    XCTAssertTrue(body.allSatisfy { $0.count <= 112 }, "\(body.map(\.count))")
+    XCTAssertEqual(body.joined().filter { $0 != " " }, long.filter { $0 != " " })
   }
 }
 
@@ -473,5 +477,81 @@ final class LogAdoptionTests: XCTestCase {
     XCTAssertTrue(s.taskLog.isEmpty, "no task listed yet: only the merged log has it")
     _ = r.reduce(&s, .tasksLoaded([makeTask("orders")], at: t0 + 1))
     XCTAssertEqual(s.shownLog.toArray().map(\.text), ["Replication task started"])
+  }
+}
+
+/// Review follow-ups: what the second reading of the change found.
+final class ReviewFollowUpTests: XCTestCase {
+  func loaded() -> (AppState, Reducer, ReplicationTask) {
+    var s = AppState(now: t0)
+    s.layout = Layout(width: 120, height: 40)
+    let r = Reducer()
+    var t = makeTask("orders")
+    t.replicationInstanceArn = "arn:aws:dms:us-east-1:1:rep:I"
+    t.sourceEndpointArn = "arn:aws:dms:us-east-1:1:endpoint:S"
+    _ = r.reduce(&s, .tasksLoaded([t], at: t0))
+    return (s, r, s.tasks[0])
+  }
+
+  func line(_ t: ReplicationTask, _ i: Int, _ text: String = "", sev: LogSeverity = .info, comp: String = "TARGET_APPLY") -> LogEntry {
+    LogEntry(time: t0.addingTimeInterval(Double(i)), source: .log, severity: sev, component: comp, text: text.isEmpty ? "line \(i)" : text, task: t.identifier, taskArn: t.arn)
+  }
+
+  func testRepeatedPausedLinesNeverPushTheErrorLinesOut() {
+    var (s, r, t) = loaded()
+    _ = r.reduce(&s, .logLoaded([line(t, 0, "ORA-00942 table or view does not exist", sev: .error)], at: t0))
+    let paused = (1...80).map { line(t, $0, "Reading from source is paused. Total storage used by swap files exceeded the limit", sev: .warning, comp: "SORTER") }
+    _ = r.reduce(&s, .logLoaded(paused, at: t0 + 80))
+    s.now = t0 + 90
+    XCTAssertEqual(s.errorLines(of: t).map(\.text), ["ORA-00942 table or view does not exist"])
+    let events = Set(s.findings(for: t).map(\.event))
+    XCTAssertTrue(events.contains(FindingEvent.taskErrorsLogged) && events.contains(FindingEvent.taskSourceReadingPaused), "\(events)")
+  }
+
+  func testAScrolledBackViewStaysStillWhenItsBufferIsFullAndTheMatchMovesWithItsLine() {
+    var (s, r, t) = loaded()
+    _ = r.reduce(&s, .logLoaded((0..<AppState.taskLogCapacity).map { line(t, $0) }, at: t0))
+    s.logFollow = false
+    s.logScrollBack = 10
+    s.logMatch = 500
+    let bottomBefore = s.shownLog[s.shownLog.count - 1 - s.logScrollBack].text
+    _ = r.reduce(&s, .logLoaded((0..<5).map { line(t, 3000 + $0) }, at: t0 + 10))
+    XCTAssertEqual(s.logScrollBack, 15)
+    XCTAssertEqual(s.shownLog[s.shownLog.count - 1 - s.logScrollBack].text, bottomBefore, "the same line stays at the bottom")
+    XCTAssertEqual(s.logMatch, 495, "the match follows its line as 5 old lines drop off")
+  }
+
+  func testASecondConnectionTestWaitsForTheFirstEvenAfterARefresh() {
+    var (s, r, t) = loaded()
+    XCTAssertEqual(r.reduce(&s, .key(.char("t"))).effects, [.perform(.testConnections(arn: t.arn, task: "orders"))])
+    _ = r.reduce(&s, .tasksLoaded([t], at: t0 + 5))
+    XCTAssertEqual(r.reduce(&s, .key(.char("t"))).effects, [.audit("refused: orders: a connection test is still under way")])
+    _ = r.reduce(&s, .commandFinished(.testConnections(arn: t.arn, task: "orders"), error: nil, detail: "source s: successful", at: t0 + 8))
+    XCTAssertEqual(r.reduce(&s, .key(.char("t"))).effects, [.perform(.testConnections(arn: t.arn, task: "orders"))])
+  }
+
+  func testOSC52CutsAtACharacterAndSaysSo() {
+    let (short, cut0) = OSC52.sequence(copying: "arn:aws:dms:us-east-1:1:task:X")
+    XCTAssertFalse(cut0)
+    XCTAssertEqual(short, "\u{1B}]52;c;" + Data("arn:aws:dms:us-east-1:1:task:X".utf8).base64EncodedString() + "\u{07}")
+    let long = String(repeating: "é", count: OSC52.maxBytes)  // 2 bytes each
+    let (seq, cut) = OSC52.sequence(copying: long)
+    XCTAssertTrue(cut)
+    let b64 = String(seq.dropFirst(7).dropLast())
+    let decoded = Data(base64Encoded: b64).map { String(decoding: $0, as: UTF8.self) }
+    XCTAssertEqual(decoded, String(repeating: "é", count: OSC52.maxBytes / 2), "whole characters only")
+  }
+
+  func testScopeTermWorksWithOneScope() {
+    var s = AppState(now: t0)
+    let r = Reducer()
+    _ = r.reduce(&s, .engine(.scopeChanged(ScopeInfo(id: .single, label: "prod-eu"), error: nil)))
+    _ = r.reduce(&s, .tasksLoaded([makeTask("orders")], at: t0))
+    s.filter = "scope:prod"
+    s.recomputeTaskOrder()
+    XCTAssertEqual(s.visibleTasks.map(\.identifier), ["orders"])
+    s.filter = "prod"
+    s.recomputeTaskOrder()
+    XCTAssertEqual(s.visibleTasks.count, 0, "plain text looks at the scope only when several are watched")
   }
 }

@@ -49,6 +49,10 @@ public final class ReplaySession {
   public var onSessionCommand: (@MainActor (String, String) -> Void)? {
     didSet { controller.onSessionCommand = onSessionCommand }
   }
+  /// `:quit` in the replay.
+  public var onQuit: (@MainActor () -> Void)? {
+    didSet { controller.onQuit = onQuit }
+  }
 
   private static func makeStepper(_ clock: ReplayClock) -> LaneStepper {
     let s = LaneStepper()
@@ -102,6 +106,7 @@ public final class ReplaySession {
       let render = controller.onRender
       controller = Self.makeController(recording, clock, keyMap, poll, thresholds)
       controller.onSessionCommand = onSessionCommand
+      controller.onQuit = onQuit
       controller.onRender = render
       controller.dispatch(.resize(width: width, height: height))
       stepper = Self.makeStepper(clock)
