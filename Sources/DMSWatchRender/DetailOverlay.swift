@@ -150,11 +150,9 @@ extension DashboardRenderer {
 
   /// `y`: the raw JSON, indented, scrolling; long lines are cut (`c` copies it whole).
   static func drawRaw(_ g: inout Grid, _ v: RawView, _ cs: Charset) {
-    var lines: [(String, Role)]
-    let width = min(140, g.width - 4) - 4
+    let lines: [(String, Role)]
     if let text = v.text {
       lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { (SafeLine.one(String($0)), Role.overlay) }
-      _ = width
     } else if let e = v.error {
       lines = [("no raw JSON: " + SafeLine.one(e), .error)]
     } else {
