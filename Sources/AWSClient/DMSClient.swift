@@ -65,11 +65,13 @@ extension AWSDMSClient {
     return Page(items: try DMSCodec.list(out, "Endpoints", DMSCodec.endpoint), marker: DMSCodec.marker(out))
   }
 
-  public func startReplicationTask(arn: String, type: StartTaskType) async throws -> ReplicationTask {
-    let out = try await caller.json(
-      "StartReplicationTask",
-      .object([("ReplicationTaskArn", .string(arn)), ("StartReplicationTaskType", .string(type.rawValue))]),
-      mutating: true)
+  public func startReplicationTask(arn: String, type: StartTaskType, from: CdcStartPoint?) async throws -> ReplicationTask {
+    var b = JSONObjectBuilder()
+    b.set("ReplicationTaskArn", arn)
+    b.set("StartReplicationTaskType", type.rawValue)
+    b.set("CdcStartPosition", from?.position)
+    b.set("CdcStartTime", from?.time)
+    let out = try await caller.json("StartReplicationTask", b.value, mutating: true)
     return try taskMember(out, "StartReplicationTask")
   }
 

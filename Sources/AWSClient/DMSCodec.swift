@@ -13,7 +13,7 @@ public enum DMSCodec {
 
   public static func task(_ v: JSONValue) throws -> ReplicationTask {
     let arn = try req(v, "ReplicationTaskArn", "replication task")
-    return ReplicationTask(
+    var t = ReplicationTask(
       identifier: v["ReplicationTaskIdentifier"]?.string ?? ReplicationTask.resourceId(fromArn: arn),
       arn: arn,
       status: v["Status"]?.string ?? "unknown",
@@ -26,6 +26,8 @@ public enum DMSCodec {
       creationDate: v["ReplicationTaskCreationDate"]?.date,
       startDate: v["ReplicationTaskStartDate"]?.date,
       stats: v["ReplicationTaskStats"].flatMap { $0.isNull ? nil : stats($0) })
+    t.recoveryCheckpoint = v["RecoveryCheckpoint"]?.string
+    return t
   }
 
   public static func stats(_ v: JSONValue) -> ReplicationTaskStats {

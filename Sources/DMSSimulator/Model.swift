@@ -162,6 +162,10 @@ final class SimTask {
   var epoch = 0
   var load: LoadState?
   var cdc = ActiveClock()
+  /// A start from a chosen CDC point (StartReplicationTask's CdcStartPosition/Time): the backlog the next run
+  /// begins with, in seconds, and the point as DMS echoes it.
+  var cdcStartBacklog: Double?
+  var cdcStartPoint: CdcStartPoint?
   var runs: [Run] = []
   var overrides: [Int: TableOverride] = [:]
   var logs: [LogLine] = []

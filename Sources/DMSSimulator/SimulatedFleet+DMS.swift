@@ -83,13 +83,13 @@ extension SimulatedFleet {
     }
   }
 
-  public func startReplicationTask(arn: String, type: StartTaskType) async throws -> ReplicationTask {
+  public func startReplicationTask(arn: String, type: StartTaskType, from: CdcStartPoint?) async throws -> ReplicationTask {
     try begin("StartReplicationTask")
     let now = clock.now()
     return try lock.withLock {
       advanceAll(now)
       let t = try task(arn: arn)
-      try requestStart(t, type: type, now: now)
+      try requestStart(t, type: type, from: from, now: now)
       return describe(t, now)
     }
   }

@@ -113,7 +113,8 @@ extension SimulatedFleet {
     let loading = t.isLoading
     t.runs.append(Run(
       start: s, end: nil, loading: loading, loadEnd: nil, cdcFrom: loading || !t.hasCdc ? nil : s,
-      catchUp: fresh ? 0 : previousEnd.map { max(0, s.timeIntervalSince($0)) } ?? 0))
+      catchUp: t.cdcStartBacklog ?? (fresh ? 0 : previousEnd.map { max(0, s.timeIntervalSince($0)) } ?? 0)))
+    t.cdcStartBacklog = nil
     if t.runs.count > 64 { t.runs.removeFirst(t.runs.count - 64) }
     t.phase = .running
     t.startDate = s
@@ -168,7 +169,7 @@ extension SimulatedFleet {
   }
 
   /// Start request: `starting` now, `running` a few seconds later.
-  func requestStart(_ t: SimTask, type: StartTaskType, now: Date) throws {
+  func requestStart(_ t: SimTask, type: StartTaskType, from: CdcStartPoint? = nil, now: Date) throws {
     switch t.phase {
     case .running, .starting, .stopping:
       throw ServiceError(
@@ -177,11 +178,34 @@ extension SimulatedFleet {
     case .ready, .stopped, .failed:
       break
     }
+    if let from {
+      // DMS: a CDC start point is for CDC-only tasks, and a time cannot be in the future.
+      guard t.type == .cdc else {
+        throw ServiceError(
+          kind: .client, code: "InvalidParameterCombinationException",
+          message: "CdcStartPosition/CdcStartTime can be used only with a CDC-only task (migration type cdc).", httpStatus: 400)
+      }
+      switch from {
+      case .time(let d) where d > now:
+        throw ServiceError(
+          kind: .client, code: "InvalidParameterValueException", message: "CdcStartTime is in the future.", httpStatus: 400)
+      case .position(let p) where p.trimmingCharacters(in: .whitespaces).isEmpty:
+        throw ServiceError(kind: .client, code: "InvalidParameterValueException", message: "CdcStartPosition is empty.", httpStatus: 400)
+      case .time(let d):
+        t.cdcStartBacklog = now.timeIntervalSince(d)
+      case .position(let p):
+        // A native position lies somewhere in the retained log: 10 minutes to an hour behind.
+        t.cdcStartBacklog = Double(H.int(600, 3600, t.key, Salt.time, H.bits(Double(p.utf8.count))))
+      }
+      t.cdcStartPoint = from
+    }
     let fresh = t.phase == .ready || t.runs.isEmpty || type != .resumeProcessing
     let delay = Double(H.int(4, 10, t.key, Salt.time, H.bits(now.timeIntervalSince1970)))
     t.phase = .starting(until: now.addingTimeInterval(delay), type: type, fresh: fresh)
     t.statsCache = nil
-    addLog(t, at: now, "TASK_MANAGER", .info, "Task '\(t.identifier)' start requested: \(type.rawValue) (replicationtask.c:1187)")
+    addLog(
+      t, at: now, "TASK_MANAGER", .info,
+      "Task '\(t.identifier)' start requested: \(type.rawValue)\(from.map { ", CDC from \($0.summary)" } ?? "") (replicationtask.c:1187)")
   }
 
   /// Stop request: `stopping` now, `stopped` a few seconds later; progress freezes now.

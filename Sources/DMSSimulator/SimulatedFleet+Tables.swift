@@ -343,10 +343,22 @@ extension SimulatedFleet {
   }
 
   func describe(_ t: SimTask, _ now: Date) -> ReplicationTask {
-    ReplicationTask(
+    var r = ReplicationTask(
       identifier: t.identifier, arn: t.arn, status: t.phase.status, migrationType: t.type.rawValue,
       sourceEndpointArn: endpoints[t.sourceEndpoint].arn, targetEndpointArn: endpoints[t.targetEndpoint].arn,
       replicationInstanceArn: instances[t.instance].arn, lastFailureMessage: t.lastFailure, stopReason: t.stopReason,
       creationDate: t.creationDate, startDate: t.startDate, stats: stats(t, now))
+    r.recoveryCheckpoint = recoveryCheckpoint(t, now)
+    return r
+  }
+
+  /// A MySQL-style checkpoint that advances while CDC runs (nil before CDC ever ran).
+  func recoveryCheckpoint(_ t: SimTask, _ now: Date) -> String? {
+    guard t.hasCdc, let first = t.runs.first(where: { $0.cdcFrom != nil })?.cdcFrom else { return nil }
+    let at = t.runs.last?.end ?? now
+    let seconds = max(0, Int(at.timeIntervalSince(first)))
+    let file = 157_000 + seconds / 3600
+    let offset = 4 + (seconds % 3600) * 977
+    return "checkpoint:V1#27#mysql-bin-changelog.\(file):\(offset):-1:\(offset + 91):0:mysql-bin-changelog.\(file):\(offset)#0#0#*#0#93"
   }
 }

@@ -58,7 +58,7 @@ public final class AppController {
     self.audit = audit
     self.poll = poll
     self.state.sourceLabel = scopes.count == 1 ? (scopes.first?.sourceLabel ?? "") : "\(scopes.count) scopes"
-    for s in DataSource.allCases { self.state.sources[s]?.interval = poll.interval(s) }
+    for s in DataSource.allCases { self.state.fleet.sources[s]?.interval = poll.interval(s) }
     // The engine's sink holds the controller weakly: the engine must not keep it alive.
     let box = WeakController()
     engine = FleetEngine(clock: clock, settings: poll) { ev in box.value?.dispatch(.engine(ev)) }
@@ -170,7 +170,7 @@ public final class AppController {
   }
 
   private func reconcile(taskArn: String, task: String, checksum: Set<String>) {
-    let scope = state.tasks.first { $0.arn == taskArn }?.scope ?? .single
+    let scope = state.fleet.tasks.first { $0.arn == taskArn }?.scope ?? .single
     guard let job = reconcilers[scope] ?? (reconcilers.count == 1 ? reconcilers.values.first : nil) else {
       dispatch(.reconUpdated(taskArn: taskArn, ReconState(taskIdentifier: task, phase: .stopped("reconciliation is not available for this scope"))))
       return
@@ -185,7 +185,7 @@ public final class AppController {
 
   /// Where an action goes, for the audit log: task ARN and scope.
   private func target(_ cmd: ServiceCommand) -> String {
-    let scope = state.scopeInfo(for: cmd.taskArn).map { " scope=\($0.display) (\($0.longDescription))" } ?? ""
+    let scope = state.fleet.scopeInfo(for: cmd.taskArn).map { " scope=\($0.display) (\($0.longDescription))" } ?? ""
     return " [\(cmd.taskArn)]\(scope)"
   }
 

@@ -304,9 +304,9 @@ public final class ScopeEngine {
     var outcome = ActionOutcome()
     do {
       switch cmd {
-      case .start(_, _, let type):
+      case .start(_, _, let type, let from):
         budget.spendForced()
-        try await backend.start(task, type: type)
+        try await backend.start(task, type: type, from: from)
       case .stop:
         budget.spendForced()
         try await backend.stop(task)

@@ -69,7 +69,7 @@ public protocol ReplicationBackend: Sendable {
   func metricQueries(for task: ReplicationTask, inventory: Inventory, idPrefix: String) -> [TaskMetricQuery]?
   /// The task's log stream; nil while it cannot be known.
   func logStream(for task: ReplicationTask, inventory: Inventory) -> LogStreamRef?
-  func start(_ task: ReplicationTask, type: StartTaskType) async throws
+  func start(_ task: ReplicationTask, type: StartTaskType, from: CdcStartPoint?) async throws
   func stop(_ task: ReplicationTask) async throws
   func reload(_ task: ReplicationTask, tables: [TableRef], option: ReloadOption) async throws
   /// Every log stream of the task, in reading order (the first is the one whose absence is reported).
@@ -125,8 +125,8 @@ public struct ProvisionedTaskBackend: ReplicationBackend {
     return LogStreamRef(
       group: TaskLogNames.group(instanceIdentifier: instance), stream: TaskLogNames.stream(taskResourceId: task.resourceId))
   }
-  public func start(_ task: ReplicationTask, type: StartTaskType) async throws {
-    _ = try await dms.startReplicationTask(arn: task.arn, type: type)
+  public func start(_ task: ReplicationTask, type: StartTaskType, from: CdcStartPoint?) async throws {
+    _ = try await dms.startReplicationTask(arn: task.arn, type: type, from: from)
   }
   public func stop(_ task: ReplicationTask) async throws {
     _ = try await dms.stopReplicationTask(arn: task.arn)
@@ -232,8 +232,8 @@ public final class ServerlessReplicationBackend: ReplicationBackend, @unchecked 
 
   public func refusal(_ command: ServiceCommand, task: ReplicationTask) -> String? { ServerlessActions.refusal(command, row: task) }
 
-  public func start(_ task: ReplicationTask, type: StartTaskType) async throws {
-    _ = try await service.startReplication(configArn: task.arn, type: type, cdcStartTime: nil, cdcStartPosition: nil)
+  public func start(_ task: ReplicationTask, type: StartTaskType, from: CdcStartPoint?) async throws {
+    _ = try await service.startReplication(configArn: task.arn, type: type, cdcStartTime: from?.time, cdcStartPosition: from?.position)
   }
   public func stop(_ task: ReplicationTask) async throws { _ = try await service.stopReplication(configArn: task.arn) }
   public func reload(_ task: ReplicationTask, tables: [TableRef], option: ReloadOption) async throws {

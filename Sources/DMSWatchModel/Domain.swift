@@ -72,6 +72,8 @@ public struct ReplicationTask: Sendable, Equatable, Codable, Identifiable {
   /// Set when this row was not in the latest listing because its backend's listing failed: the row is the
   /// one from the last good listing, listed at this time (shown as such; its status is not current).
   public var keptSince: Date?
+  /// Where CDC would resume (DMS's RecoveryCheckpoint), for a start from a chosen CDC point.
+  public var recoveryCheckpoint: String?
 
   public var id: String { arn }
   public var isServerless: Bool { kind == .serverless }

@@ -399,7 +399,10 @@ public enum ServerlessActions {
     guard let sl = row.serverless else { return "\(row.identifier) is not a serverless replication" }
     if sl.isReadOnly { return "\(row.identifier) is read-only (zero-ETL integration): no actions" }
     switch command {
-    case .start(_, _, let type):
+    case .start(_, _, let type, let from):
+      if from != nil, row.migration != .cdc {
+        return "\(row.identifier) is \(row.migrationType): a CDC start point applies to CDC-only replications"
+      }
       let allowed = ServerlessJoin.allowedStartTypes(row)
       if allowed.contains(type) { return nil }
       if allowed.isEmpty { return "\(row.identifier) is \(row.status): it cannot be started now" }
@@ -418,8 +421,8 @@ public enum ServerlessActions {
   /// ("outcome unknown — verify") and audits; nothing here retries.
   public static func perform(_ command: ServiceCommand, on service: any DMSServerlessService) async throws -> Replication? {
     switch command {
-    case .start(let arn, _, let type):
-      return try await service.startReplication(configArn: arn, type: type, cdcStartTime: nil, cdcStartPosition: nil)
+    case .start(let arn, _, let type, let from):
+      return try await service.startReplication(configArn: arn, type: type, cdcStartTime: from?.time, cdcStartPosition: from?.position)
     case .stop(let arn, _):
       return try await service.stopReplication(configArn: arn)
     case .reload(let arn, _, let tables, let option):

@@ -147,7 +147,8 @@ public protocol DMSService: Sendable {
   func describeEvents(since: Date, marker: String?, maxRecords: Int) async throws -> Page<DMSEvent>
   func describeReplicationInstances(marker: String?) async throws -> Page<ReplicationInstance>
   func describeEndpoints(marker: String?) async throws -> Page<Endpoint>
-  func startReplicationTask(arn: String, type: StartTaskType) async throws -> ReplicationTask
+  /// `from`: CdcStartPosition or CdcStartTime (CDC-only tasks).
+  func startReplicationTask(arn: String, type: StartTaskType, from: CdcStartPoint?) async throws -> ReplicationTask
   func stopReplicationTask(arn: String) async throws -> ReplicationTask
   func reloadTables(arn: String, tables: [TableRef], option: ReloadOption) async throws
   /// TestConnection (a request DMS acts on: sent once); the result comes from `describeEndpointConnections`.
@@ -277,4 +278,16 @@ public typealias Sleeper = @Sendable (TimeInterval) async throws -> Void
 /// The real sleep.
 public let realSleep: Sleeper = { seconds in
   try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
+}
+
+extension DMSService {
+  /// StartReplicationTask without a CDC start point.
+  public func startReplicationTask(arn: String, type: StartTaskType) async throws -> ReplicationTask {
+    try await startReplicationTask(arn: arn, type: type, from: nil)
+  }
+}
+
+extension CdcStartPoint {
+  public var time: Date? { if case .time(let d) = self { d } else { nil } }
+  public var position: String? { if case .position(let p) = self { p } else { nil } }
 }

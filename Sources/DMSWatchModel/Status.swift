@@ -48,8 +48,24 @@ public struct BudgetStatus: Sendable, Equatable {
 }
 
 /// An action against AWS (or the simulator) that the user asked for.
+/// Where CDC starts when a task is started from a chosen point (StartReplicationTask's CdcStartPosition or
+/// CdcStartTime; never both).
+public enum CdcStartPoint: Sendable, Equatable {
+  /// A native position: a checkpoint (`checkpoint:V1#…`), an LSN/SCN or a binlog position (`mysql-bin-changelog.000024:373`).
+  case position(String)
+  case time(Date)
+
+  public var summary: String {
+    switch self {
+    case .position(let p): "position \(p.count > 48 ? String(p.prefix(45)) + "…" : p)"
+    case .time(let d): "time \(Format.iso(d))"
+    }
+  }
+}
+
 public enum ServiceCommand: Sendable, Equatable {
-  case start(arn: String, task: String, type: StartTaskType)
+  /// `from`: start CDC from a chosen point (CDC-only tasks, start-replication).
+  case start(arn: String, task: String, type: StartTaskType, from: CdcStartPoint? = nil)
   case stop(arn: String, task: String)
   case reload(arn: String, task: String, tables: [TableRef], option: ReloadOption)
   /// TestConnection of the task's source and target endpoints from its replication instance.
@@ -57,19 +73,20 @@ public enum ServiceCommand: Sendable, Equatable {
 
   public var taskIdentifier: String {
     switch self {
-    case .start(_, let t, _), .stop(_, let t), .reload(_, let t, _, _), .testConnections(_, let t): t
+    case .start(_, let t, _, _), .stop(_, let t), .reload(_, let t, _, _), .testConnections(_, let t): t
     }
   }
   public var taskArn: String {
     switch self {
-    case .start(let a, _, _), .stop(let a, _), .reload(let a, _, _, _), .testConnections(let a, _): a
+    case .start(let a, _, _, _), .stop(let a, _), .reload(let a, _, _, _), .testConnections(let a, _): a
     }
   }
 
   /// A one-line description for prompts, the status line and the audit log.
   public var summary: String {
     switch self {
-    case .start(_, let t, let type): "start \(t) (\(type.rawValue))"
+    case .start(_, let t, let type, nil): "start \(t) (\(type.rawValue))"
+    case .start(_, let t, let type, let from?): "start \(t) (\(type.rawValue), CDC from \(from.summary))"
     case .stop(_, let t): "stop \(t)"
     case .reload(_, let t, let tables, let option):
       "\(option == .validateOnly ? "revalidate" : "reload") \(tables.count == 1 ? tables[0].qualifiedName : "\(tables.count) tables") of \(t)"

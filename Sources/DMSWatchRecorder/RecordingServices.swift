@@ -115,9 +115,9 @@ public struct RecordingDMS: DMSService {
       try await inner.describeEndpoints(marker: marker)
     }
   }
-  public func startReplicationTask(arn: String, type: StartTaskType) async throws -> ReplicationTask {
+  public func startReplicationTask(arn: String, type: StartTaskType, from: CdcStartPoint?) async throws -> ReplicationTask {
     try await recorded(r, clock, scope, RecordedOp.start, "task=\(arn)&type=\(type.rawValue)", body: { RecordedAction(task: $0) }) {
-      try await inner.startReplicationTask(arn: arn, type: type)
+      try await inner.startReplicationTask(arn: arn, type: type, from: from)
     }
   }
   public func stopReplicationTask(arn: String) async throws -> ReplicationTask {
@@ -214,9 +214,9 @@ public struct RecordingBackend: ReplicationBackend {
   public func logStream(for task: ReplicationTask, inventory: Inventory) -> LogStreamRef? {
     inner.logStream(for: task, inventory: inventory)
   }
-  public func start(_ task: ReplicationTask, type: StartTaskType) async throws {
-    try await recorded(r, clock, scope, "start:\(inner.listOperation)", "task=\(task.arn)&type=\(type.rawValue)", body: { _ in RecordedAction() }) {
-      try await inner.start(task, type: type)
+  public func start(_ task: ReplicationTask, type: StartTaskType, from: CdcStartPoint?) async throws {
+    try await recorded(r, clock, scope, "start:\(inner.listOperation)", "task=\(task.arn)&type=\(type.rawValue)\(from.map { "&cdc=\($0.summary)" } ?? "")", body: { _ in RecordedAction() }) {
+      try await inner.start(task, type: type, from: from)
     }
   }
   public func stop(_ task: ReplicationTask) async throws {

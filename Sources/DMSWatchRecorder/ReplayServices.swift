@@ -82,7 +82,9 @@ public struct ReplayDMS: DMSService {
   public func describeEndpoints(marker: String?) async throws -> Page<Endpoint> {
     try src.answer(RecordedOp.endpoints, RecordedOp.marker(marker), as: RecordedPage<Endpoint>.self).page
   }
-  public func startReplicationTask(arn: String, type: StartTaskType) async throws -> ReplicationTask { throw replayReadOnly }
+  public func startReplicationTask(arn: String, type: StartTaskType, from: CdcStartPoint?) async throws -> ReplicationTask {
+    throw replayReadOnly
+  }
   public func stopReplicationTask(arn: String) async throws -> ReplicationTask { throw replayReadOnly }
   public func reloadTables(arn: String, tables: [TableRef], option: ReloadOption) async throws { throw replayReadOnly }
 }
@@ -181,7 +183,7 @@ public struct ReplayBackend: ReplicationBackend {
   public func logStream(for task: ReplicationTask, inventory: Inventory) -> LogStreamRef? {
     rules?.logStream(for: task, inventory: inventory)
   }
-  public func start(_ task: ReplicationTask, type: StartTaskType) async throws { throw replayReadOnly }
+  public func start(_ task: ReplicationTask, type: StartTaskType, from: CdcStartPoint?) async throws { throw replayReadOnly }
   public func stop(_ task: ReplicationTask) async throws { throw replayReadOnly }
   public func reload(_ task: ReplicationTask, tables: [TableRef], option: ReloadOption) async throws { throw replayReadOnly }
 }

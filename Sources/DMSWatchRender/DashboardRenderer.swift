@@ -43,6 +43,7 @@ public enum DashboardRenderer {
       case .detail(let arn, let scroll): drawDetail(&g, state, charset, taskArn: arn, scroll: scroll)
       case .recon: drawRecon(&g, state, charset)
       case .raw(let v): drawRaw(&g, v, charset)
+      case .cdcStart(let d): drawCdcStart(&g, d, state.now, charset)
       }
     }
     if charset.isASCII { g.asciiOnly() }
@@ -86,12 +87,12 @@ public enum DashboardRenderer {
 
   /// Age of a source's data for a frame: `12s`, or a STALE badge, or loading / no data.
   static func ageSegments(_ s: AppState, _ source: DataSource) -> [Segment] {
-    ageSegments(s, source, last: s.sources[source]?.lastSuccess)
+    ageSegments(s, source, last: s.fleet.sources[source]?.lastSuccess)
   }
 
   /// Age segments for data loaded at `last` (e.g. the selected task's tables), judged by the source's interval.
   static func ageSegments(_ s: AppState, _ source: DataSource, last: Date?) -> [Segment] {
-    guard let status = s.sources[source] else { return [] }
+    guard let status = s.fleet.sources[source] else { return [] }
     guard let last else {
       return [Segment(status.lastError == nil ? "loading" : "no data", status.lastError == nil ? .dim : .error)]
     }
@@ -138,7 +139,7 @@ public enum DashboardRenderer {
       let text = troubled.count == 1 ? " INSTANCE \(worst.identifier) \(worst.health.severity == .critical ? "OVERLOADED" : "WARN") " : " \(troubled.count) INSTANCES WARN "
       right.append(Segment(text, worst.health.severity == .critical ? .badgeStale : .badgeThrottled))
     }
-    if let b = s.budget, b.isThrottled { right.append(Segment(" THROTTLED \(rateText(b.rate)) ", .badgeThrottled)) }
+    if let b = s.fleet.budget, b.isThrottled { right.append(Segment(" THROTTLED \(rateText(b.rate)) ", .badgeThrottled)) }
     if let a = s.auditBadge { right.append(Segment(" \(a) ", .badgeStale)) }
     if s.readOnly { right.append(Segment(" READ-ONLY ", .badgeReadOnly)) }
     if s.paused { right.append(Segment(" PAUSED ", .badgePaused)) }
@@ -155,12 +156,12 @@ public enum DashboardRenderer {
     x += 2
     // Several scopes: one segment each (label, age of its task list, its own badges and error) first.
     if s.isMultiScope {
-      for info in s.scopes {
-        let per = s.scopeSources[info.id]
+      for info in s.fleet.scopes {
+        let per = s.fleet.scopeSources[info.id]
         let tasksSt = per?[.tasks]
         var text = info.display
         var role: Role = .header
-        if let err = s.scopeErrors[info.id] {
+        if let err = s.fleet.scopeErrors[info.id] {
           text += " \(cs.crossGlyph) \(err)"
           role = .error
         } else {
@@ -172,13 +173,13 @@ public enum DashboardRenderer {
             text += " STALE"
             role = .warn
           }
-          if s.scopeBudgets[info.id]?.isThrottled == true {
+          if s.fleet.scopeBudgets[info.id]?.isThrottled == true {
             text += " THR"
             if role == .header { role = .warn }
           }
         }
         if info.readOnly { text += " RO" }
-        let w = min(DrawText.width(text), max(8, (rx - x) / max(1, s.scopes.count)))
+        let w = min(DrawText.width(text), max(8, (rx - x) / max(1, s.fleet.scopes.count)))
         guard x + w < rx else { break }
         g.put(text, x: x, y: y, role: role == .header && DashboardRenderer.scopeRole(info) == .error ? .badgeStale : role, maxWidth: w, ellipsis: cs.ellipsis)
         x += w + 2
@@ -187,7 +188,7 @@ public enum DashboardRenderer {
     // Middle: refresh age of each data source; short labels when the long ones do not all fit.
     var items: [(long: String, short: String, value: String, role: Role)] = []
     for src in DataSource.allCases {
-      guard let st = s.sources[src] else { continue }
+      guard let st = s.fleet.sources[src] else { continue }
       var value = (st.age(now: s.now).map { Format.age($0) } ?? "-") + (st.lastError != nil ? "!" : "")
       var role: Role = st.lastError != nil ? .error : (st.isStale(now: s.now) ? .warn : .header)
       if src == .tables, !s.taskOrder.isEmpty {
@@ -195,7 +196,7 @@ public enum DashboardRenderer {
         let order = s.taskOrder
         let top = max(0, min(s.taskCursor.top, order.count - 1))
         let rows = max(0, min(s.layout.visibleRows(.tasks), order.count - top))
-        let shown = s.oldestTablesLoad(of: order[top..<(top + rows)].compactMap { $0 < s.tasks.count ? s.tasks[$0].arn : nil })
+        let shown = s.oldestTablesLoad(of: order[top..<(top + rows)].compactMap { $0 < s.fleet.tasks.count ? s.fleet.tasks[$0].arn : nil })
         let age = shown.oldest.map { max(0, s.now.timeIntervalSince($0)) }
         value = [age.map { Format.age($0) }, shown.unchecked > 0 ? "?\(shown.unchecked)" : nil].compactMap { $0 }.joined(separator: " ")
         if value.isEmpty { value = "-" }
@@ -249,19 +250,13 @@ public enum DashboardRenderer {
       return
     }
     var pairs: [(String, String)]
-    switch s.overlay {
-    case .help, .detail: pairs = [("↑/↓", "scroll"), ("PgUp/PgDn", "page"), ("esc", "close")]
-    case .raw: pairs = [("↑/↓", "scroll"), ("PgUp/PgDn", "page"), ("c", "copy"), ("esc", "close")]
-    case .startMenu: pairs = [("↑/↓", "choose"), ("1-3", "pick"), ("enter", "start"), ("esc", "cancel")]
-    case .confirm: pairs = [("y", "yes"), ("n", "no"), ("←/→", "choose"), ("enter", "confirm")]
-    case .recon: pairs = [("↑/↓", "table"), ("ctrl-r", "run again"), ("esc", "cancel run / close"), ("q", "close")]
-    case .none:
-      if s.filterEditing {
-        pairs = [("enter", "apply"), ("esc", "clear"), ("bksp", "delete"), ("!", "invert")]
-      } else {
-        pairs = keyMap.hints(for: s.focus, readOnly: s.readOnly).map { b in
-          (b.keys.first?.label ?? "", b.hint ?? "")
-        }
+    if let context = s.keyContext {
+      // An open view's keys, from the same view-binding table its component handles them with.
+      pairs = ViewKeys.hints(in: context, bindings: keyMap.views).map { ($0.key, $0.hint) }
+      if context == .filterEdit { pairs.append(("!", "invert")) }
+    } else {
+      pairs = keyMap.hints(for: s.focus, readOnly: s.readOnly).map { b in
+        (b.keys.first?.label ?? "", b.hint ?? "")
       }
     }
     var limit = r.x + r.width

@@ -18,17 +18,17 @@ extension DashboardRenderer {
     line("\(t.identifier)  \(t.status)  \(t.migrationType)", .overlayTitle)
     line("ARN       \(t.arn)", .dim)
     if let inst = t.replicationInstanceArn {
-      line("instance  \(s.instances[inst]?.identifier ?? inst)", .overlay)
-      let h = s.instanceHealth(inst)
+      line("instance  \(s.fleet.instances[inst]?.identifier ?? inst)", .overlay)
+      let h = s.fleet.instanceHealth(inst)
       let role: Role = h.severity == .critical ? .error : (h.severity == .warn ? .warn : (h.severity == .unknown ? .unknown : .ok))
       line("instance health: \(h.severity == .ok ? "ok" : h.summary)\(h.figures.isEmpty ? "" : " (" + h.figures.joined(separator: ", ") + ")")", role)
     }
     for (label, arn) in [("source", t.sourceEndpointArn), ("target", t.targetEndpointArn)] {
       guard let arn else { continue }
-      let e = s.endpoints[arn]
+      let e = s.fleet.endpoints[arn]
       line("\(label)    \(e.map { "\($0.identifier) (\($0.engineName ?? "?"))" } ?? arn)")
     }
-    if let c = s.connectionResults[t.arn] {
+    if let c = s.fleet.connectionResults[t.arn] {
       // The last `t`: what TestConnection said for each endpoint, and when.
       line("connections tested \(Format.clock(c.at)): \(c.text)", c.failed ? .error : .ok)
     } else if t.kind == .task {
@@ -71,6 +71,12 @@ extension DashboardRenderer {
       line("  \(h.title)", .warn)
       line("    cause: \(h.cause)")
       line("    next:  \(h.nextStep)")
+      if h.recommendsCdcStart {
+        // The position DMS needed is gone: a start from a newer CDC point is the way back (CDC-only tasks).
+        line(TaskActions.offersCdcStartPoint(t)
+          ? "    do:    s → \"start CDC from a position or time…\" (after fixing the log retention)"
+          : "    do:    this task is \(t.migrationType) (\(t.status)): reload it, or start CDC from a point once it is CDC-only and stopped", .ok)
+      }
       line("    seen:  \(h.evidence)", .dim)
     }
     return out
@@ -100,7 +106,7 @@ extension DashboardRenderer {
     if sl.isNewProvisioningAvailable {
       line("provisioning: new provisioning available\(sl.provision?.reasonForNewProvisioningData.map { ": \($0)" } ?? "")", .warn)
     }
-    let util = s.metrics[t.arn]?.series[ServerlessMetrics.capacityUtilization]
+    let util = s.fleet.metrics[t.arn]?.series[ServerlessMetrics.capacityUtilization]
     if let last = util?.last {
       let cut = s.now.addingTimeInterval(-3600)
       let peak = util?.points.filter { $0.time >= cut }.map(\.value).max() ?? last.value
@@ -125,7 +131,7 @@ extension DashboardRenderer {
       for m in sl.failureMessages.dropLast().suffix(3) { line("earlier failure: \(m)", .dim) }
     }
     // The orchestrator stream's newest failure (entries the LOG pane parsed as ORCHESTRATOR errors).
-    if let e = (s.errorLog[t.identifier] ?? []).last(where: { $0.component == "ORCHESTRATOR" }) {
+    if let e = (s.fleet.errorLog[t.identifier] ?? []).last(where: { $0.component == "ORCHESTRATOR" }) {
       line("orchestrator \(Format.clock(e.time)): \(e.text)", .error)
     } else if sl.hasReplication {
       line("orchestrator: no failure in its log", .dim)
@@ -136,7 +142,7 @@ extension DashboardRenderer {
   }
 
   static func drawDetail(_ g: inout Grid, _ s: AppState, _ cs: Charset, taskArn: String, scroll: Int) {
-    guard let task = s.tasks.first(where: { $0.arn == taskArn }) else { return }
+    guard let task = s.fleet.tasks.first(where: { $0.arn == taskArn }) else { return }
     let r0 = overlayRect(g, width: 110, height: g.height)
     let lines = detailLines(s, task: task, width: r0.inner.width - 2, cs)
     let r = overlayRect(g, width: 110, height: lines.count + 2)

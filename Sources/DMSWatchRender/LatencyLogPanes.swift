@@ -8,10 +8,10 @@ extension DashboardRenderer {
     guard let arn = s.selectedTaskArn else { return nil }
     let order = s.taskOrder
     if s.taskCursor.index >= 0, s.taskCursor.index < order.count {
-      let t = s.tasks[order[s.taskCursor.index]]
+      let t = s.fleet.tasks[order[s.taskCursor.index]]
       if t.arn == arn { return t }
     }
-    return s.tasks.first { $0.arn == arn }
+    return s.fleet.tasks.first { $0.arn == arn }
   }
 
   /// 60s, 5m, 1h30m: thresholds as people write them.
@@ -28,7 +28,7 @@ extension DashboardRenderer {
     let r = s.layout.latency
     let inner = r.inner
     let task = selectedTask(s)
-    let metrics = s.selectedTaskArn.flatMap { s.metrics[$0] }
+    let metrics = s.selectedTaskArn.flatMap { s.fleet.metrics[$0] }
     var title: [Segment] = []
     if let task { title.append(Segment(task.identifier, .text)) }
     if let lag = metrics?.currentLatency {
@@ -37,14 +37,14 @@ extension DashboardRenderer {
       let tgt = metrics?.latencyTarget.last?.value
       let which = tgt.map { t in (src ?? 0) > t ? "src" : "tgt" } ?? "src"
       if task?.status == TaskStatus.running {
-        title.append(Segment("lag \(Format.duration(lag)) (\(which))", s.thresholds.severity(latency: lag).role))
+        title.append(Segment("lag \(Format.duration(lag)) (\(which))", s.fleet.thresholds.severity(latency: lag).role))
       } else {
         title.append(Segment("at stop: lag \(Format.duration(lag)) (\(which))", .dim))
       }
     }
-    title.append(Segment("warn \(thresholdLabel(s.thresholds.latencyWarn))", .warn))
-    title.append(Segment("crit \(thresholdLabel(s.thresholds.latencyCritical))", .error))
-    drawPaneFrame(&g, s, .latency, cs, title: title, right: ageSegments(s, .metrics), error: s.sources[.metrics]?.lastError)
+    title.append(Segment("warn \(thresholdLabel(s.fleet.thresholds.latencyWarn))", .warn))
+    title.append(Segment("crit \(thresholdLabel(s.fleet.thresholds.latencyCritical))", .error))
+    drawPaneFrame(&g, s, .latency, cs, title: title, right: ageSegments(s, .metrics), error: s.fleet.sources[.metrics]?.lastError)
     guard inner.height >= 1, inner.width >= 1 else { return }
     guard task != nil else {
       drawEmpty(&g, inner, "no task selected", role: .dim, cs)
@@ -54,7 +54,7 @@ extension DashboardRenderer {
       let text: String
       if task?.migration == .fullLoad {
         text = "full-load task: no CDC latency"
-      } else if s.sources[.metrics]?.lastSuccess == nil {
+      } else if s.fleet.sources[.metrics]?.lastSuccess == nil {
         text = "loading CDC latency\(cs.ellipsisText)"
       } else {
         text = "no CDC latency data in the last hour"
@@ -84,12 +84,12 @@ extension DashboardRenderer {
       let current = ts.last?.value
       let valueText = current.map(Format.duration) ?? "-"
       let live = task?.status == TaskStatus.running
-      let role: Role = live ? current.map { s.thresholds.severity(latency: $0).role } ?? .dim : .dim
+      let role: Role = live ? current.map { s.fleet.thresholds.severity(latency: $0).role } ?? .dim : .dim
       g.put(valueText, x: inner.x + labelW + 1, y: yTop, width: valueW, role: role, align: .right, ellipsis: cs.ellipsis)
       if sparkW > 0 {
         Sparkline.draw(
           &g, values: sampled[i], x: sparkX, y: yBottom, rows: yBottom - yTop + 1, scale: scale,
-          thresholds: s.thresholds, charset: cs)
+          thresholds: s.fleet.thresholds, charset: cs)
       }
       let tail = i == 0 ? "max \(thresholdLabel(scale))" : "-1h\(cs.separatorText)now"
       g.put(tail, x: sparkX + sparkW + 1, y: yTop, width: tailW, role: .dim, align: .left, ellipsis: cs.ellipsis)
@@ -112,7 +112,7 @@ extension DashboardRenderer {
       right.append(Segment(back > 0 ? "PAUSED \(back) below" : "PAUSED", .badgePaused))
     }
     right += ageSegments(s, .logs)
-    let error = s.sources[.logs]?.lastError ?? s.sources[.events]?.lastError
+    let error = s.fleet.sources[.logs]?.lastError ?? s.fleet.sources[.events]?.lastError
     // Whose lines: the focused task's own buffer, or every task merged (`:log all`).
     let whose = s.logAll || s.selectedTaskArn == nil ? "all tasks" : (s.selectedTask?.identifier ?? "task")
     // Position: the bottom line shown, of all (`234/234` while following).
@@ -127,9 +127,9 @@ extension DashboardRenderer {
     guard inner.height >= 1, inner.width >= 1 else { return }
     if n == 0 {
       let text: String
-      if s.sources[.logs]?.lastSuccess == nil {
+      if s.fleet.sources[.logs]?.lastSuccess == nil {
         text = "waiting for task logs and events\(cs.ellipsisText)"
-      } else if !s.logAll, let t = s.selectedTask, s.log.count > 0 {
+      } else if !s.logAll, let t = s.selectedTask, s.fleet.log.count > 0 {
         text = "no lines for \(t.identifier) yet (:log all shows every task's)"
       } else {
         text = "no log lines yet"

@@ -43,6 +43,12 @@ extension DashboardRenderer {
     ("General", [.commandLine, .refresh, .pause, .help, .quit]),
   ]
 
+  /// The help lines of the view components: views that scroll, then the dialogs.
+  static let viewHelpGroups: [(String, [KeyContext])] = [
+    ("views", [.detail, .raw, .recon, .help]),
+    ("dialogs", [.confirm, .startMenu, .cdcStart]),
+  ]
+
   /// Help lines: every binding of the key map, grouped; a binding whose command is in no group goes under "Other".
   static func helpLines(_ keyMap: KeyMap, readOnly: Bool, replay: Bool = false, _ cs: Charset) -> [(key: String, text: String, role: Role)] {
     var out: [(String, String, Role)] = []
@@ -75,6 +81,15 @@ extension DashboardRenderer {
       out.append(("", "", .overlay))
       out.append(("", "Other", .overlayTitle))
       for i in rest { add(i) }
+    }
+    // The keys of the views and of the dialogs, from the table their components handle keys with.
+    out.append(("", "", .overlay))
+    out.append(("", "In views and dialogs", .overlayTitle))
+    for (label, contexts) in viewHelpGroups {
+      var seen = Set<String>()
+      // One mention per key (esc closes or cancels, enter runs or confirms: the view's own hint bar says which).
+      let pairs = contexts.flatMap { ViewKeys.hints(in: $0, bindings: keyMap.views) }.filter { !seen.contains($0.hint) && seen.insert($0.key).inserted && seen.insert($0.hint).inserted }
+      out.append((label, pairs.map { "\(cs.keyLabel($0.key)) \($0.hint)" }.joined(separator: " · "), .overlay))
     }
     // The `:` commands (the same table the command line runs and completes from).
     out.append(("", "", .overlay))
@@ -190,9 +205,18 @@ extension DashboardRenderer {
     }
   }
 
+  public static func startExplanation(_ c: TaskActions.StartChoice) -> (label: String, text: String) {
+    switch c {
+    case .type(let t): (t.rawValue, startExplanation(t))
+    case .cdcFromPoint:
+      ("start CDC from a position or time…",
+       "start-replication from a chosen position (recovery checkpoint, LSN/SCN) or time, e.g. after a purged log (asks first)")
+    }
+  }
+
   static func drawStartMenu(_ g: inout Grid, _ s: AppState, _ cs: Charset, taskArn: String, index: Int) {
-    let task = s.tasks.first { $0.arn == taskArn }
-    let items = task.map(TaskActions.startTypes(for:)) ?? []
+    let task = s.fleet.tasks.first { $0.arn == taskArn }
+    let items = task.map(TaskActions.startChoices(for:)) ?? []
     let width = min(78, g.width - 4)
     let textW = max(10, width - 4)
     var lines: [(String, Role, Int?)] = []
@@ -201,8 +225,9 @@ extension DashboardRenderer {
       lines.append(("", .overlay, nil))
     }
     for (i, item) in items.enumerated() {
-      lines.append(("\(i + 1)  \(item.rawValue)", i == index ? .buttonSelected : .button, i))
-      for l in DrawText.wrap(startExplanation(item), width: textW - 5) { lines.append(("     " + l, .overlay, nil)) }
+      let (label, text) = startExplanation(item)
+      lines.append(("\(i + 1)  \(label)", i == index ? .buttonSelected : .button, i))
+      for l in DrawText.wrap(text, width: textW - 5) { lines.append(("     " + l, .overlay, nil)) }
     }
     let r = overlayRect(g, width: width, height: lines.count + 2)
     let inner = r.inner
@@ -213,6 +238,43 @@ extension DashboardRenderer {
         g.fill(Rect(x: inner.x + 1, y: y, width: inner.width - 2, height: 1), Cell(" ", role: line.1))
       }
       g.put(line.0, x: inner.x + 2, y: y, role: line.1, maxWidth: inner.width - 3, ellipsis: cs.ellipsis)
+    }
+  }
+
+  // MARK: CDC start point
+
+  static func drawCdcStart(_ g: inout Grid, _ d: CdcStartDialog, _ now: Date, _ cs: Charset) {
+    let width = min(84, g.width - 4)
+    let textW = max(10, width - 6)
+    var lines: [(String, Role)] = [
+      ("\(d.task): start-replication with a CDC start point", .overlay),
+      ("", .overlay),
+      ("  \(d.mode == .position ? "[position]" : " position ")  \(d.mode == .time ? "[time]" : " time ")   (tab switches)", .overlay),
+    ]
+    if d.mode == .position {
+      lines.append(("  checkpoint:…, an LSN/SCN, or binlog file:offset", .dim))
+      if d.recoveryCheckpoint != nil { lines.append(("  starts as the task's recovery checkpoint (where it stopped)", .dim)) }
+    } else {
+      lines.append(("  2026-12-01T03:00:00Z, 2026-12-01 03:00 (UTC), -30m, 2h ago", .dim))
+    }
+    lines.append(("", .overlay))
+    // The field, cut from the left so the end being typed stays in view.
+    let shown = d.text.count > textW - 3 ? String(cs.ellipsis) + String(d.text.suffix(textW - 4)) : d.text
+    lines.append(("> " + shown + (cs.isASCII ? "_" : "▏"), .text))
+    lines.append(("", .overlay))
+    switch d.parsed(now: now) {
+    case .success(.time(let t)): lines.append(("  → CdcStartTime \(Format.iso(t)) (\(Format.duration(max(0, now.timeIntervalSince(t)))) ago)", .ok))
+    case .success(.position): lines.append(("  → CdcStartPosition as typed", .ok))
+    case .failure(let e): if d.error == nil { lines.append(("  " + e.message, .dim)) }
+    }
+    if let e = d.error {
+      for l in DrawText.wrap(e, width: textW - 2) { lines.append(("  " + l, .error)) }
+    }
+    let r = overlayRect(g, width: width, height: lines.count + 2)
+    let inner = r.inner
+    drawOverlayBox(&g, r, title: "START CDC FROM", footer: "enter confirm · tab position/time · esc cancel", cs)
+    for (row, line) in lines.enumerated() where row < inner.height {
+      g.put(line.0, x: inner.x + 1, y: inner.y + row, role: line.1, maxWidth: inner.width - 2, ellipsis: cs.ellipsis)
     }
   }
 

@@ -75,6 +75,7 @@ extension DashboardRenderer {
     } else if !s.tableFilter.isEmpty {
       title.append(Segment("/" + s.tableFilter, .headerAccent))
     }
+    if s.tablesErrorsOnly { title.append(Segment("errors only", .warn)) }
     if !s.marked.isEmpty { title.append(Segment("\(s.marked.count) marked", .marked)) }
     let error = (tt?.tables.isEmpty ?? true) ? nil : tt?.error
     drawPaneFrame(&g, s, .tables, cs, title: title, right: tablesAge(s), error: error)
@@ -91,7 +92,9 @@ extension DashboardRenderer {
     }
     guard let tt else { return }
     if list.isEmpty {
-      drawEmpty(&g, body, "no table matches /\(s.tableFilter)", role: .dim, cs)
+      let why = s.tablesErrorsOnly && s.tableFilter.isEmpty
+        ? "no table has a warn/critical flag (E shows all)" : "no table matches /\(s.tableFilter)\(s.tablesErrorsOnly ? " with flags" : "")"
+      drawEmpty(&g, body, why, role: s.tablesErrorsOnly && s.tableFilter.isEmpty ? .ok : .dim, cs)
       return
     }
     let visible = min(body.height, s.layout.visibleRows(.tables))

@@ -79,20 +79,20 @@ extension DashboardRenderer {
     let sortCol = sortColumn(s.sort.column)
     let cols = taskColumns(
       layoutWidth: s.layout.width, inner: inner, sorted: sortCol, scopes: s.isMultiScope,
-      serverless: s.tasks.contains { $0.kind == .serverless })
+      serverless: s.fleet.tasks.contains { $0.kind == .serverless })
     let arrow = s.sort.descending ? cs.down : cs.up
 
     // Position in the list (`17/580`), the total when a filter hides some, and how many rows were checked.
     var title: [Segment] = [Segment(order.isEmpty ? "0/0" : "\(max(0, min(s.taskCursor.index, order.count - 1)) + 1)/\(order.count)", .dim)]
-    if order.count != s.tasks.count { title.append(Segment("of \(s.tasks.count)", .dim)) }
+    if order.count != s.fleet.tasks.count { title.append(Segment("of \(s.fleet.tasks.count)", .dim)) }
     if !order.isEmpty {
-      let checked = order.reduce(0) { $0 + ($1 < s.tasks.count && (s.tables[s.tasks[$1].arn]?.isChecked ?? false) ? 1 : 0) }
+      let checked = order.reduce(0) { $0 + ($1 < s.fleet.tasks.count && (s.fleet.tables[s.fleet.tasks[$1].arn]?.isChecked ?? false) ? 1 : 0) }
       title.append(Segment("checked \(checked)/\(order.count)", checked == order.count ? .dim : .unknown))
     }
     if s.errorsOnly { title.append(Segment("errors only", .warn)) }
     if !s.markedTasks.isEmpty { title.append(Segment("\(s.markedTasks.count) marked", .marked)) }
     if let only = s.scopeFilter {
-      title.append(Segment("scope \(s.scopeInfo(only)?.display ?? only.rawValue)", .headerAccent))
+      title.append(Segment("scope \(s.fleet.scopeInfo(only)?.display ?? only.rawValue)", .headerAccent))
     }
     if s.filterEditing, s.filterTarget == .tasks {
       title.append(Segment("/" + s.filter + String(cs.cursorGlyph), .headerAccent))
@@ -102,7 +102,7 @@ extension DashboardRenderer {
     if !cols.contains(where: { $0.id == sortCol }) {
       title.append(Segment("sort \(s.sort.column.rawValue)\(arrow)", .dim))
     }
-    drawPaneFrame(&g, s, .tasks, cs, title: title, right: ageSegments(s, .tasks), error: s.sources[.tasks]?.lastError)
+    drawPaneFrame(&g, s, .tasks, cs, title: title, right: ageSegments(s, .tasks), error: s.fleet.sources[.tasks]?.lastError)
     guard inner.height >= 1, inner.width >= 1 else { return }
     let right = inner.x + inner.width
 
@@ -121,10 +121,10 @@ extension DashboardRenderer {
     if order.isEmpty {
       let text: String
       let role: Role
-      if s.tasks.isEmpty {
-        if s.sources[.tasks]?.lastSuccess == nil {
-          text = s.sources[.tasks]?.lastError == nil ? "loading replication tasks\(cs.ellipsisText)" : "no task data"
-          role = s.sources[.tasks]?.lastError == nil ? .dim : .error
+      if s.fleet.tasks.isEmpty {
+        if s.fleet.sources[.tasks]?.lastSuccess == nil {
+          text = s.fleet.sources[.tasks]?.lastError == nil ? "loading replication tasks\(cs.ellipsisText)" : "no task data"
+          role = s.fleet.sources[.tasks]?.lastError == nil ? .dim : .error
         } else {
           text = "no replication tasks in this region"
           role = .dim
@@ -141,7 +141,7 @@ extension DashboardRenderer {
     let end = min(order.count, top + visible)
     let selRole = roleForSelection(focused)
     for i in top..<end {
-      let task = s.tasks[order[i]]
+      let task = s.fleet.tasks[order[i]]
       let y = body.y + i - top
       let selected = i == s.taskCursor.index && task.arn == s.selectedTaskArn
       if selected { g.fill(Rect(x: inner.x, y: y, width: inner.width, height: 1), Cell(" ", role: selRole)) }
@@ -202,15 +202,15 @@ extension DashboardRenderer {
     _ g: inout Grid, _ s: AppState, _ task: ReplicationTask, cols: [Column<TaskColumn>], y: Int, right: Int,
     override: Role?, _ cs: Charset
   ) {
-    let tt = s.tables[task.arn]
-    let metrics = s.metrics[task.arn]
+    let tt = s.fleet.tables[task.arn]
+    let metrics = s.fleet.metrics[task.arn]
     for c in cols where c.x < right {
       let w = min(c.width, right - c.x)
       var text = ""
       var role: Role = .text
       switch c.id {
       case .pending:
-        if s.pending[task.arn] != nil {
+        if s.fleet.pending[task.arn] != nil {
           text = String(cs.pendingGlyph)
           role = .warn
         } else if s.markedTasks.contains(task.arn) {
@@ -218,7 +218,7 @@ extension DashboardRenderer {
           role = .marked
         }
       case .scope:
-        let info = s.scopeInfo(task.scope)
+        let info = s.fleet.scopeInfo(task.scope)
         text = (info?.display ?? task.scope.rawValue) + (info?.readOnly == true ? " RO" : "")
         role = scopeRole(info)
       case .kind:
@@ -264,7 +264,7 @@ extension DashboardRenderer {
         } else {
           // Both raw metrics; the colour is the end-to-end lag (target, or the larger), never their sum.
           text = "\(src.map(Format.duration) ?? "-")/\(tgt.map(Format.duration) ?? "-")"
-          role = s.thresholds.severity(latency: metrics?.currentLatency).role
+          role = s.fleet.thresholds.severity(latency: metrics?.currentLatency).role
         }
       case .spark:
         if let m = metrics {
@@ -295,10 +295,10 @@ extension DashboardRenderer {
         }
       case .health:
         let h = s.health(of: task)
-        if let p = s.pending[task.arn] {
+        if let p = s.fleet.pending[task.arn] {
           text = "\(p)\(cs.ellipsisText) \(cs.separatorText) \(h.summary)"
           role = .warn
-        } else if s.isMultiScope, let err = s.scopeSources[task.scope]?[.tasks]?.lastError {
+        } else if s.isMultiScope, let err = s.fleet.scopeSources[task.scope]?[.tasks]?.lastError {
           // This scope's task list is failing: its rows are the last data it gave.
           text = "STALE \(cs.separatorText) \(err)"
           role = .error
@@ -337,6 +337,6 @@ extension DashboardRenderer {
       peak = max(peak, v)
     }
     let scale = max(Sparkline.niceMax(peak), 1)
-    Sparkline.draw(&g, values: total, x: x, y: y, rows: 1, scale: scale, thresholds: s.thresholds, charset: cs, override: override)
+    Sparkline.draw(&g, values: total, x: x, y: y, rows: 1, scale: scale, thresholds: s.fleet.thresholds, charset: cs, override: override)
   }
 }

@@ -22,6 +22,12 @@ public struct Hint: Sendable, Equatable, Codable {
   }
 }
 
+extension Hint {
+  /// Hints whose way back is a start from a newer CDC point (the log position the task needed is gone).
+  public static let cdcStartPointIds: Set<String> = ["mysql-binlog-purged", "oracle-missing-archived-log"]
+  public var recommendsCdcStart: Bool { Hint.cdcStartPointIds.contains(id) }
+}
+
 /// One entry of the hint table, with its patterns compiled.
 public struct HintRule: Sendable {
   public var id: String

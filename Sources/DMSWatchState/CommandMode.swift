@@ -78,7 +78,7 @@ public enum PromptCommands {
   public static func argumentCandidates(_ command: PromptCommand, _ s: AppState) -> [String] {
     switch command.argument {
     case .none, .text: []
-    case .scope: ["all"] + s.scopes.map(\.display)
+    case .scope: ["all"] + s.fleet.scopes.map(\.display)
     case .theme: s.themeNames
     case .logMode: ["all", "task"]
     case .sortColumn: TaskSortColumn.allCases.map(\.rawValue)
@@ -133,4 +133,126 @@ public enum PromptCommands {
     guard let best, best.1 <= max(2, word.count / 2) else { return nil }
     return best.0
   }
+}
+
+/// The `:` line run: one table of commands (`PromptCommands`), unknown ones get the closest.
+extension Reducer {
+  // MARK: command line
+
+  /// Greedy word wrap at `width` characters (a word longer than the width is cut).
+  static func wrap(_ text: String, width: Int) -> [String] {
+    var out: [String] = []
+    var line = ""
+    for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+      var w = String(word)
+      while w.count > width {
+        if !line.isEmpty { out.append(line); line = "" }
+        out.append(String(w.prefix(width)))
+        w = String(w.dropFirst(width))
+      }
+      if line.isEmpty { line = w } else if line.count + 1 + w.count <= width { line += " " + w } else { out.append(line); line = w }
+    }
+    out.append(line)
+    return out
+  }
+
+  static func isPrintable(_ c: Character) -> Bool {
+    c.unicodeScalars.allSatisfy {
+      $0.value >= 0x20 && $0.value != 0x7f && $0.properties.generalCategory != .control && $0.properties.generalCategory != .format
+    }
+  }
+
+  /// Runs one `:` line. Unknown commands and bad arguments get a one-line message, never silence.
+  public func runCommandLine(_ s: inout AppState, _ text: String) -> [Effect] {
+    let line = text.trimmingCharacters(in: .whitespaces)
+    guard !line.isEmpty else { return [] }
+    let replay = s.replaying
+    let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+    let word = parts[0]
+    let arg = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+    guard let cmd = PromptCommands.find(word, replay: replay) else {
+      let hint = PromptCommands.suggestion(for: word, replay: replay).map { " — did you mean :\($0)?" } ?? ""
+      setMessage(&s, "unknown command :\(word)\(hint) (: then tab lists the commands)", .warn)
+      return []
+    }
+    if cmd.argument == .none, !arg.isEmpty {
+      setMessage(&s, ":\(cmd.name) takes no argument", .warn)
+      return []
+    }
+    if case .text(optional: false) = cmd.argument, arg.isEmpty {
+      setMessage(&s, "usage: :\(cmd.usage)", .warn)
+      return []
+    }
+    if cmd.session { return [.session(command: cmd.name, argument: arg)] }
+    switch cmd.name {
+    case "tasks":
+      s.overlay = .none
+      s.focus = .tasks
+    case "tables":
+      guard s.selectedTaskArn != nil else { return noTask(&s) }
+      s.overlay = .none
+      s.focus = .tables
+    case "recon":
+      s.overlay = .none
+      return run(&s, .reconcile)
+    case "detail":
+      return run(&s, .detail)
+    case "help":
+      s.overlay = .help(scroll: 0)
+    case "errors":
+      return run(&s, .errorsOnly)
+    case "quit":
+      return run(&s, .quit)
+    case "filter":
+      s.filter = String(arg.prefix(128))
+      s.focus = .tasks
+      s.recomputeTaskOrder()
+      s.syncTableCursor()
+    case "sort":
+      guard let c = TaskSortColumn(rawValue: arg.lowercased()) else {
+        setMessage(&s, "usage: :sort \(TaskSortColumn.allCases.map(\.rawValue).joined(separator: "|"))", .warn)
+        return []
+      }
+      sortBy(&s, c)
+    case "log":
+      switch arg.lowercased() {
+      case "all": s.logAll = true
+      case "task", "": s.logAll = false
+      default:
+        setMessage(&s, "usage: :log all|task", .warn)
+        return []
+      }
+      s.logFollow = true
+      s.logScrollBack = 0
+      s.logMatch = nil
+      setMessage(&s, s.logAll ? "LOG: every task, merged in time order (:log task for the focused task)" : "LOG: the focused task's lines (:log all for every task)", .ok)
+    case "scope":
+      let a = arg.lowercased()
+      if a.isEmpty || a == "all" {
+        s.scopeFilter = nil
+        setMessage(&s, "showing every scope", .ok)
+      } else if let hit = s.fleet.scopes.first(where: { $0.display.lowercased() == a || $0.id.rawValue.lowercased() == a })
+        ?? s.fleet.scopes.first(where: { $0.display.lowercased().hasPrefix(a) })
+      {
+        s.scopeFilter = hit.id
+        setMessage(&s, "showing scope \(hit.display) only (:scope all for every scope)", .ok)
+      } else {
+        let names = s.fleet.scopes.map(\.display).joined(separator: ", ")
+        setMessage(&s, "no scope \"\(arg)\" (scopes: \(names.isEmpty ? "none" : names))", .warn)
+        return []
+      }
+      s.recomputeTaskOrder()
+      s.syncTableCursor()
+    case "theme":
+      guard !arg.isEmpty else {
+        setMessage(&s, "usage: :theme NAME (\(s.themeNames.joined(separator: ", ")))", .warn)
+        return []
+      }
+      return [.setTheme(arg)]
+    default:
+      setMessage(&s, "unknown command :\(word)", .warn)
+    }
+    return []
+  }
+
 }

@@ -82,9 +82,16 @@ public struct KeyBinding: Sendable, Equatable {
 /// The key-binding table: the only place keys are defined. Help and the hint bar come from it.
 public struct KeyMap: Sendable {
   public var bindings: [KeyBinding]
+  /// The keys of the view components (overlays, dialogs, text lines), by context.
+  public var views: [ViewBinding]
 
-  public init(bindings: [KeyBinding] = KeyMap.defaultBindings) {
+  public init(bindings: [KeyBinding] = KeyMap.defaultBindings, views: [ViewBinding] = ViewKeys.defaultBindings) {
     self.bindings = bindings
+    self.views = views
+  }
+
+  public func viewCommand(for key: Key, in context: KeyContext) -> ViewCommand? {
+    ViewKeys.command(for: key, in: context, bindings: views)
   }
 
   public func command(for key: Key, in pane: Pane) -> Command? {
@@ -109,6 +116,10 @@ public struct KeyMap: Sendable {
   public mutating func override(_ command: Command, keys: [Key]) {
     for i in bindings.indices { bindings[i].keys.removeAll { keys.contains($0) } }
     for i in bindings.indices where bindings[i].command == command { bindings[i].keys = keys }
+    // The same command inside the views (copy in detail and the raw view) follows the override.
+    if let same = ViewCommand(rawValue: command.rawValue) {
+      for i in views.indices where views[i].command == same { views[i].keys = keys }
+    }
   }
 
   public static let defaultBindings: [KeyBinding] = [
@@ -125,7 +136,7 @@ public struct KeyMap: Sendable {
     KeyBinding([.enter], .drillDown, hint: "tables", "the selected task's tables", panes: [.tasks]),
     KeyBinding([.char("/")], .filter, hint: "filter", "filter tasks (status:x, health:x, !x)", panes: [.tasks]),
     KeyBinding([.char("/")], .filter, hint: "filter", "filter tables (name, state)", panes: [.tables, .flags]),
-    KeyBinding([.char("/")], .filter, hint: "search", "search the log (n older, N newer)", panes: [.log]),
+    KeyBinding([.char("/")], .filter, hint: "search", "search the log (n/N: next)", panes: [.log]),
     KeyBinding([.escape], .back, "clear filter / marks / back to TASKS"),
     KeyBinding([.char("s")], .start, hint: "start", "start (menu: what the state allows)", mutates: true),
     KeyBinding([.char("x")], .stop, hint: "stop", "stop task (asks, default No)", mutates: true),
@@ -144,16 +155,17 @@ public struct KeyMap: Sendable {
     KeyBinding([.char("H")], .sortByHealth, "sort by health", panes: [.tasks]),
     KeyBinding([.char("R")], .reconcile, "RECON: row counts (marked: checksums)"),
     KeyBinding([.char("@")], .scopeNext, "next account/region only (then all)", panes: [.tasks]),
-    KeyBinding([.char("E")], .errorsOnly, "errors only (again: all)", panes: [.tasks]),
+    KeyBinding([.char("E")], .errorsOnly, "errors only: tasks with findings", panes: [.tasks]),
+    KeyBinding([.char("E")], .errorsOnly, "errors only: flagged tables", panes: [.tables, .flags]),
     KeyBinding([.char("d")], .detail, hint: "detail", "detail: readiness, findings, hints"),
-    KeyBinding([.char("t")], .testConnection, "test source/target connections (TestConnection)", mutates: true),
-    KeyBinding([.char("y")], .raw, "raw JSON of the task / table, as DMS returned it"),
+    KeyBinding([.char("t")], .testConnection, "test the endpoint connections", mutates: true),
+    KeyBinding([.char("y")], .raw, "raw JSON, as DMS returned it"),
     KeyBinding([.char("c")], .copy, hint: "copy", "copy ARN / table (OSC 52 clipboard)"),
     KeyBinding([.char("f")], .followLog, hint: "follow", "pause / resume log follow", panes: [.log]),
     KeyBinding([.char("n")], .searchOlder, "older search match", panes: [.log]),
     KeyBinding([.char("N")], .searchNewer, "newer search match", panes: [.log]),
     KeyBinding([.char("e")], .logLevel, hint: "level", "log level: all, W+, E only", panes: [.log]),
-    KeyBinding([.enter], .expandLine, "the whole line (the match, else the newest shown)", panes: [.log]),
+    KeyBinding([.enter], .expandLine, "the whole line (match or newest)", panes: [.log]),
     KeyBinding([.ctrl("r")], .refresh, hint: "refresh", "refresh now"),
     KeyBinding([.char("p")], .pause, hint: "pause", "pause / resume polling"),
     KeyBinding([.char(":")], .commandLine, hint: "cmd", "command line (see Commands)"),

@@ -27,9 +27,27 @@ public enum TaskActions {
     }
   }
 
+  /// One line of the start menu: a start type, or "start CDC from a position or time…" (a dialog).
+  public enum StartChoice: Sendable, Equatable {
+    case type(StartTaskType)
+    case cdcFromPoint
+  }
+
+  /// The start menu: the start types, then the CDC start point for a CDC-only task that may start
+  /// (DMS: a CDC-only task starts from a chosen point with start-replication and CdcStartPosition/Time).
+  public static func startChoices(for t: ReplicationTask) -> [StartChoice] {
+    let types = startTypes(for: t).map(StartChoice.type)
+    return types + (offersCdcStartPoint(t) ? [.cdcFromPoint] : [])
+  }
+
+  /// CDC-only provisioned tasks that are ready, stopped or failed.
+  public static func offersCdcStartPoint(_ t: ReplicationTask) -> Bool {
+    t.kind != .serverless && t.migration == .cdc && [TaskStatus.ready, TaskStatus.stopped, TaskStatus.failed].contains(t.status)
+  }
+
   /// Why the start menu does not open for `t`, or nil when it offers something.
   public static func startRefusal(_ t: ReplicationTask) -> String? {
-    guard startTypes(for: t).isEmpty else { return nil }
+    guard startChoices(for: t).isEmpty else { return nil }
     if t.status == TaskStatus.running { return "\(t.identifier) is running: nothing to start" }
     if t.serverless?.isReadOnly == true { return "\(t.identifier) is read-only (zero-ETL integration): no actions" }
     return "\(t.identifier) is \(t.status): it cannot be started now"

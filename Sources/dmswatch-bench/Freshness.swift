@@ -51,12 +51,12 @@ func simulateFreshness(tasks: Int, minutes: Double) async -> FreshnessResult {
   sim.beforeStep = { elapsed, c in
     guard elapsed >= nextSample else { return }
     nextSample = elapsed + 10
-    if firstRound == nil, !c.state.tasks.isEmpty, c.state.tables.values.filter({ $0.loadedAt != nil }).count >= c.state.tasks.count {
+    if firstRound == nil, !c.state.fleet.tasks.isEmpty, c.state.fleet.tables.values.filter({ $0.loadedAt != nil }).count >= c.state.fleet.tasks.count {
       firstRound = elapsed
     }
     guard let done = firstRound, elapsed > done + 300 else { return }
     var reads: [String: Date] = [:]
-    for t in c.state.tasks { if let at = c.state.tables[t.arn]?.loadedAt { reads[t.arn] = at } }
+    for t in c.state.fleet.tasks { if let at = c.state.fleet.tables[t.arn]?.loadedAt { reads[t.arn] = at } }
     let now = c.clock.now()
     for (arn, change) in fleet.firstChanges(after: reads) where change < now {
       let d = now.timeIntervalSince(change)

@@ -173,7 +173,7 @@ func runDashboard(
   var state = AppState(now: clock.now(), pollInterval: poll.tasks)
   state.readOnly = readOnly
   state.themeNames = availableThemeNames(themeDirs)
-  state.ruleConfig = ruleConfig
+  state.fleet.ruleConfig = ruleConfig
   let controller = AppController(
     state: state, scopes: services, clock: clock, reducer: Reducer(keyMap: keyMap), audit: audit, poll: poll)
   for (info, error) in failedScopes { controller.dispatch(.engine(.scopeChanged(info, error: error))) }
@@ -287,10 +287,10 @@ func runDashboard(
   notifyTimer.schedule(deadline: .now() + 5, repeating: 5, leeway: .milliseconds(500))
   notifyTimer.setEventHandler {
     MainActor.assumeIsolated {
-      guard let notifier, controller.state.sources[.tasks]?.lastSuccess != nil else { return }
+      guard let notifier, controller.state.fleet.sources[.tasks]?.lastSuccess != nil else { return }
       let s = controller.state
       // Identity is the ARN: tasks of one name in two regions never resolve each other's alerts.
-      let scope = Set(s.tasks.filter { s.tables[$0.arn] != nil }.map(\.arn))
+      let scope = Set(s.fleet.tasks.filter { s.fleet.tables[$0.arn] != nil }.map(\.arn))
       let findings = s.allFindings().filter { $0.taskArn.map(scope.contains) ?? scope.contains($0.task) }
       if !primed {
         notifier.prime(findings: findings)

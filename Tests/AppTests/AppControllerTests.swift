@@ -55,7 +55,7 @@ final class AppControllerTests: XCTestCase {
 
   /// The task list and the inventory, through the real lane on the manual clock.
   func loadTasks(_ c: AppController, _ clock: ManualClock, file: StaticString = #filePath, line: UInt = #line) async {
-    let ok = await c.runLanes(clock: clock) { c.state.sources[.tasks]?.lastSuccess != nil && !c.state.instances.isEmpty }
+    let ok = await c.runLanes(clock: clock) { c.state.fleet.sources[.tasks]?.lastSuccess != nil && !c.state.fleet.instances.isEmpty }
     XCTAssertTrue(ok, "the lane never loaded the task list and inventory", file: file, line: line)
   }
 
@@ -63,7 +63,7 @@ final class AppControllerTests: XCTestCase {
   func loadFocusedTables(_ c: AppController, _ clock: ManualClock, after: Date? = nil, file: StaticString = #filePath, line: UInt = #line) async {
     let since = after ?? .distantPast
     let ok = await c.runLanes(clock: clock) {
-      (c.state.sources[.tables]?.lastSuccess ?? .distantPast) > since || (c.state.sources[.tables]?.lastErrorAt ?? .distantPast) > since
+      (c.state.fleet.sources[.tables]?.lastSuccess ?? .distantPast) > since || (c.state.fleet.sources[.tables]?.lastErrorAt ?? .distantPast) > since
     }
     XCTAssertTrue(ok, "the lane never loaded the focused task's tables", file: file, line: line)
   }
@@ -72,11 +72,11 @@ final class AppControllerTests: XCTestCase {
     let fake = FakeDMS(taskCount: 250)
     let (c, _, clock) = makeController(fake)
     await loadTasks(c, clock)
-    XCTAssertEqual(c.state.tasks.count, 250)
+    XCTAssertEqual(c.state.fleet.tasks.count, 250)
     XCTAssertEqual(fake.callCount("DescribeReplicationTasks"), 3, "100 per page")
     XCTAssertEqual(c.state.selectedTask?.identifier, "task-0")
-    XCTAssertEqual(c.state.instances.count, 1)
-    XCTAssertNotNil(c.state.sources[.tasks]?.lastSuccess)
+    XCTAssertEqual(c.state.fleet.instances.count, 1)
+    XCTAssertNotNil(c.state.fleet.sources[.tasks]?.lastSuccess)
   }
 
   func testStopAsksFirstAndNoDoesNothing() async throws {
@@ -100,7 +100,7 @@ final class AppControllerTests: XCTestCase {
     c.dispatch(.key(.char("j")))
     c.dispatch(.key(.char("x")))
     c.dispatch(.key(.char("y")))
-    await waitUntil { fake.callCount("StopReplicationTask") == 1 && c.state.pending.isEmpty }
+    await waitUntil { fake.callCount("StopReplicationTask") == 1 && c.state.fleet.pending.isEmpty }
     XCTAssertEqual(fake.tasks[1].status, "stopping")
     XCTAssertTrue(c.state.message?.text.contains("stop task-1: requested") ?? false, "\(String(describing: c.state.message))")
     let audit = try auditLines()
@@ -130,7 +130,7 @@ final class AppControllerTests: XCTestCase {
     await loadTasks(c, clock)
     c.dispatch(.key(.char("x")))
     c.dispatch(.key(.char("y")))
-    await waitUntil { fake.callCount("StopReplicationTask") == 1 && c.state.pending.isEmpty }
+    await waitUntil { fake.callCount("StopReplicationTask") == 1 && c.state.fleet.pending.isEmpty }
     XCTAssertEqual(c.state.message?.severity, .critical)
     XCTAssertTrue(c.state.message?.text.contains("InvalidResourceStateFault") ?? false)
     XCTAssertTrue(try auditLines().contains { $0.event == "failed" })
@@ -143,12 +143,12 @@ final class AppControllerTests: XCTestCase {
     fake.failNext["StopReplicationTask"] = ServiceError(kind: .timeout, code: "RequestTimeout", message: "no response in 30 s")
     c.dispatch(.key(.char("x")))
     c.dispatch(.key(.char("y")))
-    await waitUntil { fake.callCount("StopReplicationTask") == 1 && c.state.pending.isEmpty }
+    await waitUntil { fake.callCount("StopReplicationTask") == 1 && c.state.fleet.pending.isEmpty }
     XCTAssertTrue(c.state.message?.text.contains("outcome unknown — verify") ?? false, "\(String(describing: c.state.message))")
     XCTAssertTrue(try auditLines().contains { $0.event == "unknown" })
     // The re-read that follows is a read, never a second stop.
-    let before = c.state.sources[.tasks]?.lastSuccess ?? .distantPast
-    let reread = await c.runLanes(clock: clock) { (c.state.sources[.tasks]?.lastSuccess ?? .distantPast) > before }
+    let before = c.state.fleet.sources[.tasks]?.lastSuccess ?? .distantPast
+    let reread = await c.runLanes(clock: clock) { (c.state.fleet.sources[.tasks]?.lastSuccess ?? .distantPast) > before }
     XCTAssertTrue(reread, "the task list is re-read after an unknown outcome")
     XCTAssertEqual(fake.callCount("StopReplicationTask"), 1, "exactly one stop")
   }
@@ -172,10 +172,10 @@ final class AppControllerTests: XCTestCase {
     let (c, _, clock) = makeController(fake)
     await loadTasks(c, clock)
     await loadFocusedTables(c, clock)
-    XCTAssertNotNil(c.state.tables["arn:aws:dms:us-east-1:1:task:RES0"], "focused task loaded")
+    XCTAssertNotNil(c.state.fleet.tables["arn:aws:dms:us-east-1:1:task:RES0"], "focused task loaded")
     await c.engine.engines[0].pollMetrics()
     XCTAssertEqual(fake.callCount("GetMetricData"), 1, "one call for all visible tasks")
-    XCTAssertEqual(c.state.metrics["arn:aws:dms:us-east-1:1:task:RES0"]?.currentLatency, 3, "the target latency, not source + target")
+    XCTAssertEqual(c.state.fleet.metrics["arn:aws:dms:us-east-1:1:task:RES0"]?.currentLatency, 3, "the target latency, not source + target")
   }
 
   func testTableErrorKeepsLastGoodData() async throws {
@@ -186,7 +186,7 @@ final class AppControllerTests: XCTestCase {
     fake.failNext["DescribeTableStatistics"] = ServiceError(kind: .throttled, code: "ThrottlingException", message: "Rate exceeded")
     await loadFocusedTables(c, clock, after: clock.now())
     XCTAssertEqual(c.state.selectedTables?.tables.count, 1, "last good data kept")
-    XCTAssertEqual(c.state.sources[.tables]?.lastError, "ThrottlingException: Rate exceeded")
+    XCTAssertEqual(c.state.fleet.sources[.tables]?.lastError, "ThrottlingException: Rate exceeded")
   }
 
   func testLogTailFollowsTokensAndMissingGroupSaysLoggingOff() async throws {
@@ -195,15 +195,15 @@ final class AppControllerTests: XCTestCase {
     await loadTasks(c, clock)
     fake.logEvents = [LogEvent(timestamp: clock.now(), message: "2026-11-23T10:10:15 [SOURCE_CAPTURE  ]E:  boom (a.c:1)")]
     await c.engine.engines[0].pollLogs()
-    XCTAssertEqual(c.state.log.count, 1)
-    XCTAssertEqual(c.state.log.last?.severity, .error)
-    XCTAssertEqual(c.state.log.last?.component, "SOURCE_CAPTURE")
+    XCTAssertEqual(c.state.fleet.log.count, 1)
+    XCTAssertEqual(c.state.fleet.log.last?.severity, .error)
+    XCTAssertEqual(c.state.fleet.log.last?.component, "SOURCE_CAPTURE")
     await c.engine.engines[0].pollLogs()
-    XCTAssertEqual(c.state.log.count, 1, "token continues, no duplicates")
+    XCTAssertEqual(c.state.fleet.log.count, 1, "token continues, no duplicates")
     fake.missingLogGroup = true
     await c.engine.engines[0].pollLogs()
     XCTAssertTrue(c.state.logNotice?.contains("task logging is off") ?? false)
-    XCTAssertNil(c.state.sources[.logs]?.lastError, "logging off is not an error")
+    XCTAssertNil(c.state.fleet.sources[.logs]?.lastError, "logging off is not an error")
     XCTAssertFalse(c.state.isStale(.logs))
   }
 

@@ -27,7 +27,7 @@ final class AuditLogTests: XCTestCase {
       state: AppState(now: clock.now()), services: ServiceBundle(dms: fake, metrics: fake, logs: fake, sourceLabel: "fake"), clock: clock,
       audit: audit, poll: PollSettings())
     c.dispatch(.resize(width: 120, height: 40))
-    let loaded = await c.runLanes(clock: clock) { c.state.sources[.tasks]?.lastSuccess != nil && !c.state.instances.isEmpty }
+    let loaded = await c.runLanes(clock: clock) { c.state.fleet.sources[.tasks]?.lastSuccess != nil && !c.state.fleet.instances.isEmpty }
     XCTAssertTrue(loaded)
     return c
   }
@@ -54,7 +54,7 @@ final class AuditLogTests: XCTestCase {
     await waitFor("the refusal") { c.state.message?.text.contains("refused") ?? false }
     XCTAssertEqual(fake.callCount("StopReplicationTask"), 0, "nothing reaches DMS without its audit record")
     XCTAssertTrue(c.state.message?.text.contains("No space left on device") ?? false, "\(String(describing: c.state.message))")
-    XCTAssertTrue(c.state.pending.isEmpty)
+    XCTAssertTrue(c.state.fleet.pending.isEmpty)
     c.renderNow()
     XCTAssertEqual(c.state.auditBadge, "AUDIT LOG FAILING")
   }
@@ -77,7 +77,7 @@ final class AuditLogTests: XCTestCase {
     try FileManager.default.removeItem(at: blocker)
     c.dispatch(.key(.char("x")))
     c.dispatch(.key(.char("y")))
-    await waitFor("the stop") { fake.callCount("StopReplicationTask") == 1 && c.state.pending.isEmpty }
+    await waitFor("the stop") { fake.callCount("StopReplicationTask") == 1 && c.state.fleet.pending.isEmpty }
     XCTAssertEqual(audit.health, .ok)
     let recs = AuditLog.read(path: path).records
     XCTAssertEqual(recs.map(\.event), ["request", "ok"])
@@ -118,7 +118,7 @@ final class AuditLogTests: XCTestCase {
     let c = await controller(fake, audit: audit)
     c.dispatch(.key(.char("x")))
     c.dispatch(.key(.char("y")))
-    await waitFor("the stop") { fake.callCount("StopReplicationTask") == 1 && c.state.pending.isEmpty }
+    await waitFor("the stop") { fake.callCount("StopReplicationTask") == 1 && c.state.fleet.pending.isEmpty }
     XCTAssertFalse(FileManager.default.fileExists(atPath: tmp.appendingPathComponent("never.log").path))
     c.renderNow()
     XCTAssertEqual(c.state.auditBadge, "NO AUDIT")

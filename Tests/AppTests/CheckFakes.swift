@@ -97,7 +97,7 @@ final class CheckFakeService: DMSService, MetricsService, LogsService, @unchecke
     return Page(items: [], marker: nil)
   }
 
-  func startReplicationTask(arn: String, type: StartTaskType) async throws -> ReplicationTask {
+  func startReplicationTask(arn: String, type: StartTaskType, from: CdcStartPoint?) async throws -> ReplicationTask {
     try record("StartReplicationTask")
     throw ServiceError(kind: .client, code: "NotSupported", message: "check never starts tasks")
   }

@@ -16,7 +16,7 @@ final class DetailOverlayTests: XCTestCase {
     let r = Reducer()
     _ = r.reduce(&state, .resize(width: 160, height: 60))
     _ = r.reduce(&state, .tasksLoaded(try await fleet.allReplicationTasks(), at: clock.now()))
-    guard let failed = state.tasks.first(where: { $0.status == TaskStatus.failed && $0.lastFailureMessage != nil }) else {
+    guard let failed = state.fleet.tasks.first(where: { $0.status == TaskStatus.failed && $0.lastFailureMessage != nil }) else {
       return XCTFail("the demo fleet has a failed task")
     }
     state.selectTask(arn: failed.arn)

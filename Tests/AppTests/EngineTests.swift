@@ -48,9 +48,9 @@ final class EngineTests: XCTestCase {
     }
     // Together they make about twice what one scope may: the budgets are separate, not shared.
     XCTAssertGreaterThan(r.busiest(window: 60), 2 * 60 + 5)
-    XCTAssertEqual(c.state.tasks.count, 200)
-    XCTAssertEqual(Set(c.state.tasks.map(\.scope)), [ScopeID("a"), ScopeID("b")])
-    XCTAssertEqual(Set(c.state.tasks.map(\.arn)).count, 200, "same names, different ARNs")
+    XCTAssertEqual(c.state.fleet.tasks.count, 200)
+    XCTAssertEqual(Set(c.state.fleet.tasks.map(\.scope)), [ScopeID("a"), ScopeID("b")])
+    XCTAssertEqual(Set(c.state.fleet.tasks.map(\.arn)).count, 200, "same names, different ARNs")
   }
 
   /// Scope B throttled on every table-statistics call: B backs off (AIMD), A keeps its pace.
@@ -84,7 +84,7 @@ final class EngineTests: XCTestCase {
     let c = AppController(
       state: AppState(now: clock.now()), scopes: [bundle(a, "a", label: "A"), bundle(b, "b", label: "B")], clock: clock, audit: nil)
     c.dispatch(.resize(width: 160, height: 40))
-    let loaded = await c.runLanes(clock: clock) { c.state.tasks.count == 24 }
+    let loaded = await c.runLanes(clock: clock) { c.state.fleet.tasks.count == 24 }
     XCTAssertTrue(loaded)
     let ea = try XCTUnwrap(c.engine.engine(for: ScopeID("a")))
     let eb = try XCTUnwrap(c.engine.engine(for: ScopeID("b")))
@@ -104,13 +104,13 @@ final class EngineTests: XCTestCase {
     XCTAssertEqual(ea.demand.visible.count + eb.demand.visible.count, c.state.visibleTaskArns.count)
     // B's lane fetches the focused task's tables from B's fleet only.
     let beforeB = b.callCounts()["DescribeTableStatistics"] ?? 0
-    let got = await c.runLanes(clock: clock) { c.state.tables[focused.arn]?.isSummary == false }
+    let got = await c.runLanes(clock: clock) { c.state.fleet.tables[focused.arn]?.isSummary == false }
     XCTAssertTrue(got)
     XCTAssertGreaterThan(b.callCounts()["DescribeTableStatistics"] ?? 0, beforeB, "B's fleet was asked")
     // A's fleet does not hold B's task: had A's lane asked for it, the load would have failed, not arrived.
     let aArns = try await a.describeReplicationTasks(marker: nil, maxRecords: 100).items.map(\.arn)
     XCTAssertFalse(aArns.contains(focused.arn))
-    XCTAssertNil(c.state.tables[focused.arn]?.error)
+    XCTAssertNil(c.state.fleet.tables[focused.arn]?.error)
   }
 
   /// The serverless listing fails: its rows stay from the last good listing, but each is marked as such
@@ -122,15 +122,15 @@ final class EngineTests: XCTestCase {
     b = ServiceBundle(dms: f, metrics: f, logs: f, sourceLabel: "a", scope: b.scope, serverless: f)
     let c = AppController(state: AppState(now: clock.now()), scopes: [b], clock: clock, audit: nil)
     c.dispatch(.resize(width: 160, height: 40))
-    let loaded = await c.runLanes(clock: clock) { c.state.tasks.contains { $0.isServerless } }
+    let loaded = await c.runLanes(clock: clock) { c.state.fleet.tasks.contains { $0.isServerless } }
     XCTAssertTrue(loaded)
-    XCTAssertTrue(c.state.tasks.allSatisfy { $0.keptSince == nil })
+    XCTAssertTrue(c.state.fleet.tasks.allSatisfy { $0.keptSince == nil })
     let listedAt = clock.now()
     f.injectFault("DescribeReplicationConfigs", ServiceError(kind: .server, code: "InternalFailure", message: "boom", httpStatus: 500), count: 100)
     c.dispatch(.key(.ctrl("r")))
-    let marked = await c.runLanes(clock: clock) { c.state.tasks.contains { $0.keptSince != nil } }
+    let marked = await c.runLanes(clock: clock) { c.state.fleet.tasks.contains { $0.keptSince != nil } }
     XCTAssertTrue(marked, "the kept rows are marked")
-    let kept = c.state.tasks.filter { $0.isServerless }
+    let kept = c.state.fleet.tasks.filter { $0.isServerless }
     XCTAssertFalse(kept.isEmpty, "the rows are kept")
     for t in kept {
       let since = try XCTUnwrap(t.keptSince)
@@ -139,7 +139,7 @@ final class EngineTests: XCTestCase {
       XCTAssertEqual(f?.severity, .unknown, t.identifier)
       XCTAssertNotEqual(c.state.health(of: t).severity, .ok, "never healthy: \(t.identifier)")
     }
-    XCTAssertTrue(c.state.tasks.filter { !$0.isServerless }.allSatisfy { $0.keptSince == nil }, "the tasks were listed")
+    XCTAssertTrue(c.state.fleet.tasks.filter { !$0.isServerless }.allSatisfy { $0.keptSince == nil }, "the tasks were listed")
   }
 
   /// Two tasks with one name in two scopes: their findings, error lines and notification keys stay apart.
@@ -152,22 +152,22 @@ final class EngineTests: XCTestCase {
     _ = r.reduce(&s, .engine(.scopeChanged(ScopeInfo(id: ScopeID("b"), region: "eu-west-1"), error: nil)))
     _ = r.reduce(&s, .engine(.tasksLoaded(ScopeID("a"), [ta], at: s.now)))
     _ = r.reduce(&s, .engine(.tasksLoaded(ScopeID("b"), [tb], at: s.now)))
-    XCTAssertEqual(s.tasks.count, 2, "one scope's list does not replace the other's")
+    XCTAssertEqual(s.fleet.tasks.count, 2, "one scope's list does not replace the other's")
     // A new list of scope B keeps scope A's task.
     _ = r.reduce(&s, .engine(.tasksLoaded(ScopeID("b"), [tb], at: s.now)))
-    XCTAssertEqual(s.tasks.map(\.scope).sorted(), [ScopeID("a"), ScopeID("b")])
+    XCTAssertEqual(s.fleet.tasks.map(\.scope).sorted(), [ScopeID("a"), ScopeID("b")])
     // An error line of B's task is B's only.
     let line = LogEntry(time: s.now, source: .log, severity: .error, component: "TARGET_APPLY", text: "boom", task: "orders-cdc", taskArn: tb.arn)
     _ = r.reduce(&s, .engine(.logLoaded(ScopeID("b"), [line], at: s.now)))
-    let fa = s.findings(for: s.tasks.first { $0.arn == ta.arn }!)
-    let fb = s.findings(for: s.tasks.first { $0.arn == tb.arn }!)
+    let fa = s.findings(for: s.fleet.tasks.first { $0.arn == ta.arn }!)
+    let fb = s.findings(for: s.fleet.tasks.first { $0.arn == tb.arn }!)
     XCTAssertFalse(fa.contains { $0.event == FindingEvent.taskErrorsLogged }, "A's task did not log the error")
     XCTAssertTrue(fb.contains { $0.event == FindingEvent.taskErrorsLogged })
     XCTAssertTrue(Set(fa.map(\.key)).isDisjoint(with: fb.map(\.key)), "notification keys differ")
     // A failed scope's error does not touch the other's status.
     _ = r.reduce(&s, .engine(.sourceFailed(ScopeID("a"), .tasks, message: "ExpiredToken", at: s.now)))
-    XCTAssertEqual(s.scopeSources[ScopeID("a")]?[.tasks]?.lastError, "ExpiredToken")
-    XCTAssertNil(s.scopeSources[ScopeID("b")]?[.tasks]?.lastError)
+    XCTAssertEqual(s.fleet.scopeSources[ScopeID("a")]?[.tasks]?.lastError, "ExpiredToken")
+    XCTAssertNil(s.fleet.scopeSources[ScopeID("b")]?[.tasks]?.lastError)
   }
 
   /// A reload of 250 tables whose third chunk fails reports exactly which 200 DMS accepted.
@@ -210,7 +210,7 @@ final class ReloadRecorder: ReplicationBackend, @unchecked Sendable {
   func tableStatisticsPage(task: ReplicationTask, marker: String?) async throws -> Page<TableStatistics> { Page(items: [], marker: nil) }
   func metricQueries(for task: ReplicationTask, inventory: Inventory, idPrefix: String) -> [TaskMetricQuery]? { nil }
   func logStream(for task: ReplicationTask, inventory: Inventory) -> LogStreamRef? { nil }
-  func start(_ task: ReplicationTask, type: StartTaskType) async throws {}
+  func start(_ task: ReplicationTask, type: StartTaskType, from: CdcStartPoint?) async throws {}
   func stop(_ task: ReplicationTask) async throws {}
   func reload(_ task: ReplicationTask, tables: [TableRef], option: ReloadOption) async throws {
     let k = lock.withLock {
@@ -267,7 +267,7 @@ final class ConnectionTestEngineTests: XCTestCase {
     _ = r.reduce(&s, .tasksLoaded(e.tasks, at: clock.now()))
     _ = r.reduce(&s, .commandFinished(.testConnections(arn: failed.arn, task: failed.identifier), error: nil, detail: out.detail, at: clock.now()))
     XCTAssertEqual(s.message?.severity, .critical)
-    XCTAssertEqual(s.connectionResults[failed.arn]?.failed, true)
+    XCTAssertEqual(s.fleet.connectionResults[failed.arn]?.failed, true)
   }
 
   func testServerlessAndReadOnlyAreRefusedBeforeAnythingIsSent() {

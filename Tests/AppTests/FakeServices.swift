@@ -60,7 +60,7 @@ final class FakeDMS: DMSService, MetricsService, LogsService, @unchecked Sendabl
     try record("DescribeEndpoints")
     return Page(items: [], marker: nil)
   }
-  func startReplicationTask(arn: String, type: StartTaskType) async throws -> ReplicationTask {
+  func startReplicationTask(arn: String, type: StartTaskType, from: CdcStartPoint?) async throws -> ReplicationTask {
     try record("StartReplicationTask")
     return try lock.withLock {
       guard let i = tasks.firstIndex(where: { $0.arn == arn }) else {

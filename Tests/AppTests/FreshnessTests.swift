@@ -255,11 +255,11 @@ final class FleetFreshnessTests: XCTestCase {
     sim.beforeStep = { elapsed, c in
       guard elapsed >= nextSample else { return }
       nextSample = elapsed + 10
-      let loaded = c.state.tables.values.filter { $0.loadedAt != nil }.count
-      if firstRoundDone == nil, loaded >= c.state.tasks.count, !c.state.tasks.isEmpty { firstRoundDone = elapsed }
+      let loaded = c.state.fleet.tables.values.filter { $0.loadedAt != nil }.count
+      if firstRoundDone == nil, loaded >= c.state.fleet.tasks.count, !c.state.fleet.tasks.isEmpty { firstRoundDone = elapsed }
       guard let done = firstRoundDone, elapsed > done + 300 else { return }
       var reads: [String: Date] = [:]
-      for t in c.state.tasks { if let at = c.state.tables[t.arn]?.loadedAt { reads[t.arn] = at } }
+      for t in c.state.fleet.tasks { if let at = c.state.fleet.tables[t.arn]?.loadedAt { reads[t.arn] = at } }
       let now = c.clock.now()
       for (arn, change) in fleet.firstChanges(after: reads) where change < now {
         checkedChanges += 1

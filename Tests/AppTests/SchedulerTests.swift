@@ -257,13 +257,13 @@ final class PollerSimulationTests: XCTestCase {
     // Tasks that are not running (and were not at their read) cannot change: they keep their statistics
     // and are current as of the last list; the rest are re-read.
     XCTAssertLessThan(r.currentAges.values.max() ?? .infinity, 300, "worst-case age of what is known")
-    XCTAssertFalse(c.state.budget?.isThrottled ?? true)
+    XCTAssertFalse(c.state.fleet.budget?.isThrottled ?? true)
   }
 
   func testFiveThousandTasksTenMinutesStaysInBudget() async throws {
     let (r, fleet, c) = try await simulate(tasks: 5000, minutes: 10, moveFocusEvery: 90)
     // The TASKS age is judged against the stretched interval: a 50-page list every ~50 s is not STALE.
-    XCTAssertGreaterThanOrEqual(c.state.sources[.tasks]?.interval ?? 0, 50)
+    XCTAssertGreaterThanOrEqual(c.state.fleet.sources[.tasks]?.interval ?? 0, 50)
     c.dispatch(.tick(c.clock.now()))
     XCTAssertFalse(c.state.isStale(.tasks))
     assertWithinBudget(r, rate: 2, burst: 5)
@@ -286,12 +286,12 @@ final class PollerSimulationTests: XCTestCase {
     guard let b = r.budget else { return XCTFail() }
     XCTAssertGreaterThanOrEqual(b.throttles, 1)
     XCTAssertLessThan(b.rate, 2, "still below the configured rate 10 s later")
-    XCTAssertEqual(c.state.budget?.rate ?? 0, b.rate, accuracy: 1e-9, "the header knows the rate")
-    XCTAssertTrue(c.state.budget?.isThrottled ?? false)
+    XCTAssertEqual(c.state.fleet.budget?.rate ?? 0, b.rate, accuracy: 1e-9, "the header knows the rate")
+    XCTAssertTrue(c.state.fleet.budget?.isThrottled ?? false)
     assertWithinBudget(r, rate: 2, burst: 5)
     // Recovery: a few minutes later the configured rate is back.
     let (r2, _, c2) = try await simulate(tasks: 50, minutes: 3, throttleAt: 20)
     XCTAssertEqual(r2.budget?.rate, 2)
-    XCTAssertFalse(c2.state.budget?.isThrottled ?? true)
+    XCTAssertFalse(c2.state.fleet.budget?.isThrottled ?? true)
   }
 }

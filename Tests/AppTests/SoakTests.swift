@@ -70,7 +70,7 @@ final class SoakTests: XCTestCase {
       if i % 400 == 399 {
         controller.dispatch(.key(.char("g")))  // back to the top: the selection keeps cycling
       }
-      if warmStep == nil, controller.state.tables.count == tasks { warmStep = frameTimes.count }
+      if warmStep == nil, controller.state.fleet.tables.count == tasks { warmStep = frameTimes.count }
       let t0 = DispatchTime.now().uptimeNanoseconds
       let grid = DashboardRenderer.render(controller.state, keyMap: keyMap, charset: .unicode)
       let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
@@ -82,12 +82,12 @@ final class SoakTests: XCTestCase {
     }
     let wall = Date().timeIntervalSince(started)
     let s = controller.state
-    XCTAssertEqual(s.tasks.count, tasks)
+    XCTAssertEqual(s.fleet.tasks.count, tasks)
 
     // Bounded buffers.
-    XCTAssertEqual(s.log.capacity, logCapacity)
-    XCTAssertEqual(s.log.count, logCapacity, "the log ring wrapped and stayed at its cap")
-    for (_, m) in s.metrics {
+    XCTAssertEqual(s.fleet.log.capacity, logCapacity)
+    XCTAssertEqual(s.fleet.log.count, logCapacity, "the log ring wrapped and stayed at its cap")
+    for (_, m) in s.fleet.metrics {
       for (_, series) in m.series {
         XCTAssertLessThanOrEqual(series.points.count, series.maxPoints)
         if let first = series.points.first, let last = series.points.last {
@@ -95,9 +95,9 @@ final class SoakTests: XCTestCase {
         }
       }
     }
-    XCTAssertLessThanOrEqual(s.metrics.count, tasks)
-    XCTAssertLessThanOrEqual(s.tables.count, tasks)
-    let fullTaskRows = s.tables.filter { !$0.value.isSummary }.map { $0.value.tables.count }.reduce(0, +)
+    XCTAssertLessThanOrEqual(s.fleet.metrics.count, tasks)
+    XCTAssertLessThanOrEqual(s.fleet.tables.count, tasks)
+    let fullTaskRows = s.fleet.tables.filter { !$0.value.isSummary }.map { $0.value.tables.count }.reduce(0, +)
     let focusedRows = s.selectedTables?.tables.count ?? 0
     XCTAssertLessThanOrEqual(fullTaskRows - focusedRows, 2_000, "only the focused task keeps every table row")
 
@@ -108,15 +108,15 @@ final class SoakTests: XCTestCase {
       String(format: "h%5.1f rss %7d KiB fds %3d log %5d series %4d rows %6d frame %.1f ms", $0.hour, $0.rssKiB, $0.fds, $0.logCount, $0.maxSeries, $0.tableRows, $0.frameMs)
     }.joined(separator: "\n")
     let sources = DataSource.allCases.map { src -> String in
-      let st = s.sources[src]
+      let st = s.fleet.sources[src]
       let age = st?.lastSuccess.map { String(format: "%.0fs", s.now.timeIntervalSince($0)) } ?? "never"
       return "\(src.rawValue): last success \(age) ago\(st?.lastError.map { ", last error: \($0)" } ?? "")"
     }.joined(separator: "\n")
-    let newest = s.log.last?.time
+    let newest = s.fleet.log.last?.time
     print("soak: \(hours) simulated h, \(tasks) tasks, \(steps) steps in \(String(format: "%.1f", wall)) s\n\(report)\n\(sources)\nnewest log entry: \(newest.map { String(format: "%.0fs", s.now.timeIntervalSince($0)) + " ago" } ?? "none")")
     // Nothing hung: every source succeeded within the last two steps.
     for src in DataSource.allCases {
-      let last = try XCTUnwrap(s.sources[src]?.lastSuccess, "\(src) never succeeded")
+      let last = try XCTUnwrap(s.fleet.sources[src]?.lastSuccess, "\(src) never succeeded")
       XCTAssertLessThanOrEqual(s.now.timeIntervalSince(last), 2 * step, "\(src) stopped updating\n\(sources)")
     }
     XCTAssertLessThanOrEqual(end.fds, base.fds + 2, "file descriptors leak\n\(report)")
@@ -131,9 +131,9 @@ final class SoakTests: XCTestCase {
   }
 
   func sample(_ s: AppState, hour: Double, frameMs: Double) -> Sample {
-    let maxSeries = s.metrics.values.flatMap { $0.series.values.map(\.points.count) }.max() ?? 0
-    let rows = s.tables.values.map(\.tables.count).reduce(0, +)
-    return Sample(hour: hour, rssKiB: Self.rssKiB(), fds: Self.openFDs(), logCount: s.log.count, maxSeries: maxSeries, tableRows: rows, frameMs: frameMs)
+    let maxSeries = s.fleet.metrics.values.flatMap { $0.series.values.map(\.points.count) }.max() ?? 0
+    let rows = s.fleet.tables.values.map(\.tables.count).reduce(0, +)
+    return Sample(hour: hour, rssKiB: Self.rssKiB(), fds: Self.openFDs(), logCount: s.fleet.log.count, maxSeries: maxSeries, tableRows: rows, frameMs: frameMs)
   }
 
   func median<C: Collection>(_ xs: C) -> Double where C.Element == Double {

@@ -138,8 +138,8 @@ final class CommandLineTests: XCTestCase {
 
   func testLogShowsTheFocusedTasksOwnLinesOrAllMerged() {
     var (s, r) = loaded()
-    let orders = s.tasks.first { $0.identifier == "orders" }!
-    let billing = s.tasks.first { $0.identifier == "billing" }!
+    let orders = s.fleet.tasks.first { $0.identifier == "orders" }!
+    let billing = s.fleet.tasks.first { $0.identifier == "billing" }!
     // A chatty task: 3,000 lines of billing never push orders' line out of orders' view.
     let mine = LogEntry(time: t0, source: .log, severity: .error, component: "SOURCE_CAPTURE", text: "orders broke", task: "orders", taskArn: orders.arn)
     _ = r.reduce(&s, .logLoaded([mine], at: t0))
@@ -153,7 +153,7 @@ final class CommandLineTests: XCTestCase {
     s.selectTask(arn: orders.arn)
     XCTAssertEqual(s.shownLog.toArray().map(\.text), ["orders broke", "stopped"])
     s.selectTask(arn: billing.arn)
-    XCTAssertEqual(s.shownLog.count, AppState.taskLogCapacity)
+    XCTAssertEqual(s.shownLog.count, FleetStore.taskLogCapacity)
     XCTAssertEqual(s.shownLog.last?.text, "line 2999")
     type(":log all", &s, r)
     _ = r.reduce(&s, .key(.enter))
@@ -170,7 +170,7 @@ final class CommandLineTests: XCTestCase {
     s.focus = .log
     s.logFollow = false
     s.logScrollBack = 5
-    let other = s.tasks.first { $0.arn != s.selectedTaskArn }!
+    let other = s.fleet.tasks.first { $0.arn != s.selectedTaskArn }!
     s.selectTask(arn: other.arn)
     XCTAssertTrue(s.logFollow)
     XCTAssertEqual(s.logScrollBack, 0)
@@ -214,7 +214,7 @@ final class TaskMarkTests: XCTestCase {
     _ = r.reduce(&s, .key(.char("x")))
     let effects = r.reduce(&s, .key(.char("y"))).effects
     XCTAssertEqual(effects, c.commands.map { .perform($0) }, "each task's stop is one request")
-    XCTAssertEqual(Set(s.pending.keys), Set(c.commands.map(\.taskArn)))
+    XCTAssertEqual(Set(s.fleet.pending.keys), Set(c.commands.map(\.taskArn)))
     XCTAssertTrue(s.markedTasks.isEmpty)
   }
 
@@ -240,7 +240,7 @@ final class TaskMarkTests: XCTestCase {
     mark(["c-stopped", "b-billing"], &s, r)
     _ = r.reduce(&s, .key(.char("s")))
     guard case .confirm(let c) = s.overlay else { return XCTFail("a confirmation, got \(s.overlay)") }
-    XCTAssertEqual(c.commands, [.start(arn: s.tasks[2].arn, task: "c-stopped", type: .resumeProcessing)])
+    XCTAssertEqual(c.commands, [.start(arn: s.fleet.tasks[2].arn, task: "c-stopped", type: .resumeProcessing)])
     XCTAssertTrue(c.prompt.contains("Left out (cannot resume; start them one at a time): b-billing."), c.prompt)
     s.readOnly = true
     XCTAssertEqual(r.reduce(&s, .key(.char("y"))).effects, [.audit("refused (read-only) \(c.command.summary)")])
@@ -283,7 +283,7 @@ final class PaneFilterTests: XCTestCase {
     s.layout = Layout(width: 120, height: 40)
     let r = Reducer()
     _ = r.reduce(&s, .tasksLoaded([makeTask("orders")], at: t0))
-    let arn = s.tasks[0].arn
+    let arn = s.fleet.tasks[0].arn
     _ = r.reduce(&s, .tablesLoaded(taskArn: arn, [
       makeTable("orders"), makeTable("order_items"), makeTable("customers", state: TableState.error), makeTable("audit", schema: "ops"),
     ], at: t0))
@@ -363,7 +363,7 @@ final class RawViewTests: XCTestCase {
     s.layout = Layout(width: 120, height: 40)
     let r = Reducer()
     _ = r.reduce(&s, .tasksLoaded([makeTask("orders")], at: t0))
-    let arn = s.tasks[0].arn
+    let arn = s.fleet.tasks[0].arn
     XCTAssertEqual(r.reduce(&s, .key(.char("y"))).effects, [.fetchRaw(taskArn: arn, table: nil, title: "orders")])
     XCTAssertEqual(s.overlay, .raw(RawView(title: "orders")))
     _ = r.reduce(&s, .rawLoaded(title: "orders", text: "{\n  \"Status\": \"running\"\n}", error: nil))
@@ -434,7 +434,7 @@ final class SourcePausedAndLineViewTests: XCTestCase {
     var s = AppState(now: t0)
     let r = Reducer()
     _ = r.reduce(&s, .tasksLoaded([makeTask("orders")], at: t0))
-    let t = s.tasks[0]
+    let t = s.fleet.tasks[0]
     let line = LogEntry(time: t0 - 30, source: .log, severity: .warning, component: "SORTER",
                         text: "Reading from source is paused. Total storage used by swap files exceeded the limit of 1048576000 bytes",
                         task: "orders", taskArn: t.arn)
@@ -454,7 +454,7 @@ final class SourcePausedAndLineViewTests: XCTestCase {
     let r = Reducer()
     _ = r.reduce(&s, .tasksLoaded([makeTask("orders")], at: t0))
     let long = String(repeating: "ORA-01555 snapshot too old; ", count: 20)
-    _ = r.reduce(&s, .logLoaded([LogEntry(time: t0, source: .log, severity: .error, component: "TARGET_APPLY", text: long, task: "orders", taskArn: s.tasks[0].arn)], at: t0))
+    _ = r.reduce(&s, .logLoaded([LogEntry(time: t0, source: .log, severity: .error, component: "TARGET_APPLY", text: long, task: "orders", taskArn: s.fleet.tasks[0].arn)], at: t0))
     s.focus = .log
     _ = r.reduce(&s, .key(.enter))
     guard case .raw(let v) = s.overlay else { return XCTFail("\(s.overlay)") }
@@ -474,7 +474,7 @@ final class LogAdoptionTests: XCTestCase {
     let r = Reducer()
     let ev = LogEntry(time: t0, source: .event, severity: .info, component: "STATE CHANGE", text: "Replication task started", task: "orders")
     _ = r.reduce(&s, .eventsLoaded([ev], at: t0))
-    XCTAssertTrue(s.taskLog.isEmpty, "no task listed yet: only the merged log has it")
+    XCTAssertTrue(s.fleet.taskLog.isEmpty, "no task listed yet: only the merged log has it")
     _ = r.reduce(&s, .tasksLoaded([makeTask("orders")], at: t0 + 1))
     XCTAssertEqual(s.shownLog.toArray().map(\.text), ["Replication task started"])
   }
@@ -490,7 +490,7 @@ final class ReviewFollowUpTests: XCTestCase {
     t.replicationInstanceArn = "arn:aws:dms:us-east-1:1:rep:I"
     t.sourceEndpointArn = "arn:aws:dms:us-east-1:1:endpoint:S"
     _ = r.reduce(&s, .tasksLoaded([t], at: t0))
-    return (s, r, s.tasks[0])
+    return (s, r, s.fleet.tasks[0])
   }
 
   func line(_ t: ReplicationTask, _ i: Int, _ text: String = "", sev: LogSeverity = .info, comp: String = "TARGET_APPLY") -> LogEntry {
@@ -510,7 +510,7 @@ final class ReviewFollowUpTests: XCTestCase {
 
   func testAScrolledBackViewStaysStillWhenItsBufferIsFullAndTheMatchMovesWithItsLine() {
     var (s, r, t) = loaded()
-    _ = r.reduce(&s, .logLoaded((0..<AppState.taskLogCapacity).map { line(t, $0) }, at: t0))
+    _ = r.reduce(&s, .logLoaded((0..<FleetStore.taskLogCapacity).map { line(t, $0) }, at: t0))
     s.logFollow = false
     s.logScrollBack = 10
     s.logMatch = 500

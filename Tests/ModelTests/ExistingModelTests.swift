@@ -194,7 +194,7 @@ final class ReducerTests: XCTestCase {
     _ = r.reduce(&s, .key(.char("x")))
     res = r.reduce(&s, .key(.char("y")))
     XCTAssertEqual(res.effects, [.perform(.stop(arn: makeTask("a").arn, task: "a"))])
-    XCTAssertEqual(s.pending[makeTask("a").arn], "stop a")
+    XCTAssertEqual(s.fleet.pending[makeTask("a").arn], "stop a")
   }
 
   func testReadOnlyRefusesMutations() {
@@ -212,9 +212,9 @@ final class ReducerTests: XCTestCase {
     _ = r.reduce(&s, .tablesLoaded(taskArn: arn, [makeTable(applied: (1, 5, 1))], at: t0))
     XCTAssertEqual(s.selectedFlags.map(\.tag), ["MISSING"])
     _ = r.reduce(&s, .sourceFailed(.tables, message: "Rate exceeded", at: t0 + 5, taskArn: arn))
-    XCTAssertEqual(s.tables[arn]?.tables.count, 1, "last good data kept")
-    XCTAssertEqual(s.tables[arn]?.error, "Rate exceeded")
-    XCTAssertEqual(s.sources[.tables]?.lastError, "Rate exceeded")
+    XCTAssertEqual(s.fleet.tables[arn]?.tables.count, 1, "last good data kept")
+    XCTAssertEqual(s.fleet.tables[arn]?.error, "Rate exceeded")
+    XCTAssertEqual(s.fleet.sources[.tables]?.lastError, "Rate exceeded")
   }
 
   func testFilterAndInvert() {
@@ -231,9 +231,9 @@ final class ReducerTests: XCTestCase {
 final class AppStateRulesTests: XCTestCase {
   func testSortByNameIsDeterministicForLocalizedEqualNames() {
     var s = AppState(now: t0)
-    s.tasks = [makeTask("task-2"), makeTask("task-02"), makeTask("Task-2"), makeTask("a")]
+    s.fleet.tasks = [makeTask("task-2"), makeTask("task-02"), makeTask("Task-2"), makeTask("a")]
     for _ in 0..<20 {
-      s.tasks.shuffle()
+      s.fleet.tasks.shuffle()
       s.recomputeTaskOrder()
       // Natural order (2 == 02, case folded), then the bytes: one total order whatever the input order.
       XCTAssertEqual(s.visibleTasks.map(\.identifier), ["a", "Task-2", "task-02", "task-2"])
@@ -277,7 +277,7 @@ final class SummaryTablesTests: XCTestCase {
     bad.inserts = 10
     bad.appliedInserts = 7
     _ = r.reduce(&s, .tablesLoaded(taskArn: b.arn, [bad], at: t0))
-    let summary = s.tables[b.arn]
+    let summary = s.fleet.tables[b.arn]
     XCTAssertEqual(summary?.isSummary, true)
     XCTAssertEqual(summary?.tables.count, 0, "rows dropped for the unfocused task")
     XCTAssertEqual(summary?.tableCount, 1)
@@ -289,8 +289,8 @@ final class SummaryTablesTests: XCTestCase {
     _ = r.reduce(&s, .key(.char("j")))
     XCTAssertEqual(s.selectedTaskArn, b.arn)
     _ = r.reduce(&s, .tablesLoaded(taskArn: b.arn, [bad], at: t0))
-    XCTAssertEqual(s.tables[b.arn]?.tables.count, 1)
-    XCTAssertEqual(s.tables[a.arn] == nil, true)
+    XCTAssertEqual(s.fleet.tables[b.arn]?.tables.count, 1)
+    XCTAssertEqual(s.fleet.tables[a.arn] == nil, true)
   }
 }
 

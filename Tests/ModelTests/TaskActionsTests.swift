@@ -49,11 +49,12 @@ final class TaskActionsTests: XCTestCase {
     var (s, r) = state(makeTask(status: TaskStatus.ready, type: .cdc))
     _ = r.reduce(&s, .key(.char("s")))
     guard case .startMenu(_, 0) = s.overlay else { return XCTFail("\(s.overlay)") }
-    _ = r.reduce(&s, .key(.char("2")))  // no second item: stays on the first
+    XCTAssertEqual(TaskActions.startChoices(for: s.fleet.tasks[0]), [.type(.startReplication), .cdcFromPoint], "CDC-only: from now, or from a chosen point")
+    _ = r.reduce(&s, .key(.char("3")))  // no third item: stays on the first
     guard case .startMenu(_, 0) = s.overlay else { return XCTFail("\(s.overlay)") }
     _ = r.reduce(&s, .key(.enter))
     guard case .confirm(let c) = s.overlay else { return XCTFail("\(s.overlay)") }
-    XCTAssertEqual(c.command, .start(arn: s.tasks[0].arn, task: "orders", type: .startReplication))
+    XCTAssertEqual(c.command, .start(arn: s.fleet.tasks[0].arn, task: "orders", type: .startReplication))
     XCTAssertTrue(c.prompt.contains("CDC starts reading changes from now"), c.prompt)
   }
 
@@ -61,7 +62,7 @@ final class TaskActionsTests: XCTestCase {
     var (s, r) = state(makeTask(status: TaskStatus.stopped))
     _ = r.reduce(&s, .key(.char("s")))
     let out = r.reduce(&s, .key(.enter))
-    XCTAssertEqual(out.effects, [.perform(.start(arn: s.tasks[0].arn, task: "orders", type: .resumeProcessing))])
+    XCTAssertEqual(out.effects, [.perform(.start(arn: s.fleet.tasks[0].arn, task: "orders", type: .resumeProcessing))])
   }
 
   func testStopOnlyOnTasksThatCanStop() {

@@ -11,7 +11,7 @@ import XCTest
 final class UncheckedIsUnknownTests: XCTestCase {
   func loaded(_ tasks: [ReplicationTask], config: RuleConfig = RuleConfig()) -> (AppState, Reducer) {
     var s = AppState(now: t0)
-    s.ruleConfig = config
+    s.fleet.ruleConfig = config
     let r = Reducer()
     _ = r.reduce(&s, .tasksLoaded(tasks, at: t0))
     return (s, r)
@@ -19,36 +19,36 @@ final class UncheckedIsUnknownTests: XCTestCase {
 
   func testATaskWhoseStatisticsWereNeverLoadedIsUnknownNotHealthy() {
     let (s, _) = loaded([makeTask("orders")])
-    let h = s.health(of: s.tasks[0])
+    let h = s.health(of: s.fleet.tasks[0])
     XCTAssertEqual(h.severity, .unknown)
     XCTAssertEqual(h.summary, "loading…")
-    XCTAssertEqual(s.checkedCount(of: s.tasks), 0)
+    XCTAssertEqual(s.checkedCount(of: s.fleet.tasks), 0)
   }
 
   func testATaskWhoseLastLoadFailedIsUnknownWithTheError() {
     var (s, r) = loaded([makeTask("orders"), makeTask("billing")])
     // Unfocused task (billing) and focused one (orders): both say so.
-    for t in s.tasks {
+    for t in s.fleet.tasks {
       _ = r.reduce(&s, .sourceFailed(.tables, message: "HTTP 500 InternalFailure", at: t0, taskArn: t.arn))
     }
-    for t in s.tasks {
+    for t in s.fleet.tasks {
       let h = s.health(of: t)
       XCTAssertEqual(h.severity, .unknown, t.identifier)
       XCTAssertEqual(h.summary, "? tables: HTTP 500 InternalFailure", t.identifier)
     }
-    XCTAssertEqual(s.checkedCount(of: s.tasks), 0)
+    XCTAssertEqual(s.checkedCount(of: s.fleet.tasks), 0)
   }
 
   func testAStaleLoadAfterAGoodOneIsNotCountedAsChecked() {
     var (s, r) = loaded([makeTask("orders")])
-    let arn = s.tasks[0].arn
+    let arn = s.fleet.tasks[0].arn
     _ = r.reduce(&s, .tablesLoaded(taskArn: arn, [makeTable()], at: t0))
     _ = r.reduce(&s, .metricsLoaded([arn: [DMSMetric.cdcLatencySource: [SeriesPoint(time: t0, value: 1)], DMSMetric.cdcLatencyTarget: [SeriesPoint(time: t0, value: 2)]]], at: t0))
-    XCTAssertEqual(s.health(of: s.tasks[0]).summary, "healthy")
-    XCTAssertEqual(s.checkedCount(of: s.tasks), 1)
+    XCTAssertEqual(s.health(of: s.fleet.tasks[0]).summary, "healthy")
+    XCTAssertEqual(s.checkedCount(of: s.fleet.tasks), 1)
     _ = r.reduce(&s, .sourceFailed(.tables, message: "throttled", at: t0 + 10, taskArn: arn))
-    XCTAssertEqual(s.health(of: s.tasks[0]).severity, .unknown)
-    XCTAssertEqual(s.checkedCount(of: s.tasks), 0)
+    XCTAssertEqual(s.health(of: s.fleet.tasks[0]).severity, .unknown)
+    XCTAssertEqual(s.checkedCount(of: s.fleet.tasks), 0)
   }
 
   func testUnknownSortsAboveHealthyAndFailedFirstUnderTheHealthSort() {
@@ -68,9 +68,9 @@ final class UncheckedIsUnknownTests: XCTestCase {
 
   func testTheHeaderTablesAgeIsTheOldestShownTaskNotTheFocusedOne() {
     var (s, r) = loaded([makeTask("a"), makeTask("b"), makeTask("c")])
-    _ = r.reduce(&s, .tablesLoaded(taskArn: s.tasks[0].arn, [makeTable()], at: t0))
-    _ = r.reduce(&s, .tablesLoaded(taskArn: s.tasks[1].arn, [makeTable()], at: t0 - 120))
-    let shown = s.oldestTablesLoad(of: s.tasks.map(\.arn))
+    _ = r.reduce(&s, .tablesLoaded(taskArn: s.fleet.tasks[0].arn, [makeTable()], at: t0))
+    _ = r.reduce(&s, .tablesLoaded(taskArn: s.fleet.tasks[1].arn, [makeTable()], at: t0 - 120))
+    let shown = s.oldestTablesLoad(of: s.fleet.tasks.map(\.arn))
     XCTAssertEqual(shown.oldest, t0 - 120)
     XCTAssertEqual(shown.unchecked, 1)
   }
@@ -91,36 +91,36 @@ final class SameRulesAsCheckTests: XCTestCase {
       (makeTask("pending-val"), [makeTable(validation: ValidationState.pendingRecords, pending: 0)], makeMetrics()),
     ]
     var s = AppState(now: t0)
-    s.ruleConfig = config
+    s.fleet.ruleConfig = config
     let r = Reducer()
     _ = r.reduce(&s, .tasksLoaded(cases.map(\.0), at: t0))
     for (t, list, m) in cases {
       if let list { _ = r.reduce(&s, .tablesLoaded(taskArn: t.arn, list, at: t0)) }
-      if let m { s.metrics[t.arn] = m }
+      if let m { s.fleet.metrics[t.arn] = m }
     }
     for (t, list, m) in cases {
-      let task = s.tasks.first { $0.arn == t.arn }!
+      let task = s.fleet.tasks.first { $0.arn == t.arn }!
       let input = CheckReport.TaskInput(task: task, tables: list.map { TaskTables(tables: $0, loadedAt: t0, config: config) }, metrics: m, logLines: [])
       let report = CheckReport.evaluate(input, now: t0, config: config)
       XCTAssertEqual(s.health(of: task).severity, TaskRules.worst(report.findings), t.identifier)
       XCTAssertEqual(s.readiness(for: task), report.readiness, t.identifier)
     }
-    XCTAssertEqual(s.health(of: s.tasks[0]).severity, .warn, "20s target lag >= 10s warn")
-    XCTAssertEqual(s.health(of: s.tasks[1]).severity, .critical)
+    XCTAssertEqual(s.health(of: s.fleet.tasks[0]).severity, .warn, "20s target lag >= 10s warn")
+    XCTAssertEqual(s.health(of: s.fleet.tasks[1]).severity, .critical)
   }
 
   func testSummarizedReadinessUsesTheConfiguredThresholds() {
     // requireValidation false: a not-validated table passes validation on screen as in check, even unfocused.
     let config = RuleConfig(requireValidation: false)
     var s = AppState(now: t0)
-    s.ruleConfig = config
+    s.fleet.ruleConfig = config
     let r = Reducer()
     let a = makeTask("a"), b = makeTask("b")
     _ = r.reduce(&s, .tasksLoaded([a, b], at: t0))
     s.selectTask(arn: a.arn)
     let rows = [makeTable(validation: ValidationState.notEnabled)]
     _ = r.reduce(&s, .tablesLoaded(taskArn: b.arn, rows, at: t0))
-    XCTAssertTrue(s.tables[b.arn]?.isSummary ?? false)
+    XCTAssertTrue(s.fleet.tables[b.arn]?.isSummary ?? false)
     let expected = Readiness.evaluate(
       task: b, tables: TaskTables(tables: rows, loadedAt: t0), metrics: nil, events: [], now: t0, config: config, rowCounts: .tracked(nil))
     XCTAssertEqual(s.readiness(for: b), expected)
@@ -129,10 +129,10 @@ final class SameRulesAsCheckTests: XCTestCase {
 
   func testThresholdsAreAViewOfTheRuleConfig() {
     var s = AppState(now: t0)
-    s.ruleConfig = RuleConfig(latencyWarnSeconds: 7, latencyCriticalSeconds: 70)
-    XCTAssertEqual(s.thresholds, Thresholds(latencyWarn: 7, latencyCritical: 70))
-    s.thresholds.latencyCritical = 99
-    XCTAssertEqual(s.ruleConfig.latencyCriticalSeconds, 99)
+    s.fleet.ruleConfig = RuleConfig(latencyWarnSeconds: 7, latencyCriticalSeconds: 70)
+    XCTAssertEqual(s.fleet.thresholds, Thresholds(latencyWarn: 7, latencyCritical: 70))
+    s.fleet.thresholds.latencyCritical = 99
+    XCTAssertEqual(s.fleet.ruleConfig.latencyCriticalSeconds, 99)
   }
 }
 

@@ -86,21 +86,21 @@ enum Fixtures {
     var s = AppState(now: now, logCapacity: 500, pollInterval: 5)
     s.layout = Layout(width: width, height: height)
     s.sourceLabel = "prod-admin / eu-west-1"
-    s.tasks = tasks
-    for src in DataSource.allCases { s.sources[src]?.lastSuccess = now.addingTimeInterval(-3) }
-    s.sources[.metrics]?.lastSuccess = now.addingTimeInterval(-12)
-    s.sources[.metrics]?.interval = 60
-    s.tables[arn("orders-cdc")] = TaskTables(tables: orderTables, loadedAt: now.addingTimeInterval(-4))
-    s.tables[arn("billing-fl")] = TaskTables(tables: [stats("hr", "people") { _ in }], loadedAt: now.addingTimeInterval(-30))
+    s.fleet.tasks = tasks
+    for src in DataSource.allCases { s.fleet.sources[src]?.lastSuccess = now.addingTimeInterval(-3) }
+    s.fleet.sources[.metrics]?.lastSuccess = now.addingTimeInterval(-12)
+    s.fleet.sources[.metrics]?.interval = 60
+    s.fleet.tables[arn("orders-cdc")] = TaskTables(tables: orderTables, loadedAt: now.addingTimeInterval(-4))
+    s.fleet.tables[arn("billing-fl")] = TaskTables(tables: [stats("hr", "people") { _ in }], loadedAt: now.addingTimeInterval(-30))
     var m = TaskMetrics()
     m[DMSMetric.cdcLatencySource].merge(series { i in 2 + Double(i % 10) * 0.4 })
     m[DMSMetric.cdcLatencyTarget].merge(series { i in i < 40 ? 8 + Double(i % 7) : 20 + Double(i - 40) * 6 })
-    s.metrics[arn("orders-cdc")] = m
+    s.fleet.metrics[arn("orders-cdc")] = m
     var p = TaskMetrics()
     p[DMSMetric.cdcLatencySource].merge(series { i in Double(i) * 2 })
     p[DMSMetric.cdcLatencyTarget].merge(series { i in Double(i) * 5 })
-    s.metrics[arn("payments-cdc")] = p
-    s.pending[arn("crm-replica")] = "start crm-replica (resume-processing)"
+    s.fleet.metrics[arn("payments-cdc")] = p
+    s.fleet.pending[arn("crm-replica")] = "start crm-replica (resume-processing)"
     let entries: [(LogSeverity, String, String, String)] = [
       (.info, "orders-cdc", "SOURCE_CAPTURE", "Starting replication now"),
       (.debug, "orders-cdc", "TARGET_APPLY", "Applied batch of 512 changes"),

@@ -210,8 +210,8 @@ final class RenderBehaviourTests: XCTestCase {
 
   func testErrorsKeepLastGoodData() {
     var s = F.dashboard(width: 200, height: 50)
-    s.tables[F.arn("orders-cdc")]?.error = "AccessDeniedException: not authorized to DescribeTableStatistics"
-    s.sources[.tasks]?.lastError = "ThrottlingException: Rate exceeded (DescribeReplicationTasks)"
+    s.fleet.tables[F.arn("orders-cdc")]?.error = "AccessDeniedException: not authorized to DescribeTableStatistics"
+    s.fleet.sources[.tasks]?.lastError = "ThrottlingException: Rate exceeded (DescribeReplicationTasks)"
     let g = F.render(s)
     XCTAssertEqual(cell(g, "! AccessDeniedException")?.role, .error)
     XCTAssertTrue(g.contains("public.customers"), "rows stay visible")
@@ -220,12 +220,12 @@ final class RenderBehaviourTests: XCTestCase {
     XCTAssertEqual(g[err.x, err.y].role, .error)
     XCTAssertTrue(g.contains("orders-cdc"))
     XCTAssertNil(g.find("THROTTLED"), "an error's text alone is not the badge: the budget state is")
-    s.budget = BudgetStatus(rate: 0.5, configuredRate: 2)
+    s.fleet.budget = BudgetStatus(rate: 0.5, configuredRate: 2)
     XCTAssertEqual(cell(F.render(s), " THROTTLED 0.50/s ")?.role, .badgeThrottled, "badge with the current rate")
     // Tables error with nothing loaded: the body says so.
     var e = F.dashboard(width: 100, height: 30)
     e.selectTask(arn: F.arn("payments-cdc"))
-    e.tables[F.arn("payments-cdc")] = { var t = TaskTables(); t.error = "ResourceNotFoundFault"; return t }()
+    e.fleet.tables[F.arn("payments-cdc")] = { var t = TaskTables(); t.error = "ResourceNotFoundFault"; return t }()
     let g2 = F.render(e)
     XCTAssertEqual(cell(g2, "ResourceNotFoundFault")?.role, .error)
   }
@@ -240,7 +240,7 @@ final class RenderBehaviourTests: XCTestCase {
     XCTAssertFalse(g.rowText(0).contains("READ-ONLY"))
     s.readOnly = true
     s.paused = true
-    s.sources[.metrics]?.lastSuccess = F.now.addingTimeInterval(-600)
+    s.fleet.sources[.metrics]?.lastSuccess = F.now.addingTimeInterval(-600)
     g = F.render(s)
     XCTAssertEqual(cell(g, " READ-ONLY ")?.role, .badgeReadOnly)
     XCTAssertEqual(cell(g, " STALE ")?.role, .badgeStale)
@@ -299,7 +299,7 @@ final class RenderBehaviourTests: XCTestCase {
     XCTAssertTrue(roles.contains(.sparkLow))
     XCTAssertTrue(roles.contains(.sparkMid), "target latency passes the 60 s warning")
     s.selectTask(arn: F.arn("payments-cdc"))
-    s.thresholds.latencyCritical = 200
+    s.fleet.thresholds.latencyCritical = 200
     g = F.render(s)
     roles = []
     for y in lat.y..<(lat.y + lat.height) { for x in 0..<g.width { roles.insert(g[x, y].role) } }
@@ -337,8 +337,8 @@ final class RenderBehaviourTests: XCTestCase {
 
   func testLogFollowAndScrollBack() {
     var s = F.dashboard(width: 100, height: 30)
-    s.log.removeAll()
-    s.taskLog = [:]
+    s.fleet.log.removeAll()
+    s.fleet.taskLog = [:]
     for i in 0..<200 {
       s.appendLog([LogEntry(time: F.now.addingTimeInterval(Double(i - 200)), source: .log, severity: [.error, .warning, .info, .debug, .trace][i % 5],
         component: "TARGET_APPLY", text: "line \(i)", task: "orders-cdc")])
@@ -449,7 +449,9 @@ final class RenderBehaviourTests: XCTestCase {
     }
     let lines = DashboardRenderer.helpLines(KeyMap(), readOnly: false, .unicode).filter { !$0.key.isEmpty }
     XCTAssertEqual(
-      lines.count, KeyMap().bindings.count + SessionKeys.bindings.filter { !$0.replayOnly }.count + PromptCommands.available(replay: false).count,
+      lines.count,
+      KeyMap().bindings.count + SessionKeys.bindings.filter { !$0.replayOnly }.count + PromptCommands.available(replay: false).count
+        + DashboardRenderer.viewHelpGroups.count,
       "each binding and command exactly once")
     var ro = F.dashboard(width: 200, height: 50)
     ro.readOnly = true
@@ -478,11 +480,13 @@ final class RenderBehaviourTests: XCTestCase {
     var s = F.dashboard(width: 100, height: 30)
     s.overlay = .startMenu(taskArn: F.arn("crm-replica"), index: 1)
     let g = F.render(s)
-    // A stopped task that ran before: resume-processing or reload-target, never start-replication.
-    XCTAssertFalse(g.contains("start-replication"))
+    // A stopped task that ran before: resume-processing or reload-target, never start-replication as such
+    // (a CDC-only task also gets the CDC start point, which is start-replication from a chosen point).
+    XCTAssertFalse(g.contains("1  start-replication") || g.contains("2  start-replication") || g.contains("3  start-replication"))
     XCTAssertEqual(cell(g, "2  reload-target")?.role, .buttonSelected)
     XCTAssertEqual(cell(g, "1  resume-processing")?.role, .button)
     XCTAssertTrue(g.contains("crm-replica is stopped"))
+    XCTAssertEqual(cell(g, "3  start CDC from a position or time…")?.role, .button, "a CDC-only task: the CDC start point too")
     // A task that never ran: start-replication only.
     s.overlay = .startMenu(taskArn: F.arn("new-task"), index: 0)
     let g2 = F.render(s)
@@ -490,11 +494,35 @@ final class RenderBehaviourTests: XCTestCase {
     XCTAssertFalse(g2.contains("resume-processing"))
   }
 
+  func testCdcStartDialogShowsWhatTheTextMeansAndWhyItIsRefused() throws {
+    var s = F.dashboard(width: 100, height: 30)
+    var t = try XCTUnwrap(s.fleet.tasks.first { $0.identifier == "crm-replica" })
+    t.recoveryCheckpoint = "checkpoint:V1#27#mysql-bin-changelog.157832:1975"
+    var d = CdcStartDialog(task: t)
+    s.overlay = .cdcStart(d)
+    var g = F.render(s)
+    XCTAssertTrue(g.contains("START CDC FROM"))
+    XCTAssertEqual(cell(g, "[position]")?.role, .overlay)
+    XCTAssertTrue(g.contains("> checkpoint:V1#27#mysql-bin-changelog.157832:1975"))
+    XCTAssertEqual(cell(g, "→ CdcStartPosition as typed")?.role, .ok)
+    d.mode = .time
+    d.text = "-90m"
+    s.overlay = .cdcStart(d)
+    g = F.render(s)
+    XCTAssertTrue(g.contains("→ CdcStartTime \(Format.iso(s.now - 5400)) (1h30m ago)"), GridText.plain(g))
+    d.text = "next tuesday"
+    d.error = "not a time: use 2026-12-01T03:00:00Z (UTC), 2026-12-01 03:00, -30m, -2h or 90m ago"
+    s.overlay = .cdcStart(d)
+    g = F.render(s)
+    XCTAssertEqual(cell(g, "not a time")?.role, .error)
+    XCTAssertTrue(GridText.plain(g).contains("enter run"), "the hint bar comes from the view-binding table")
+  }
+
   // MARK: charsets and hostile text
 
   func testASCIICharset() {
     var s = F.dashboard(width: 200, height: 50)
-    s.tasks[0].identifier = "注文-🚀-tâche"
+    s.fleet.tasks[0].identifier = "注文-🚀-tâche"
     s.recomputeTaskOrder()
     for overlay in [Overlay.none, .help(scroll: 0), .confirm(Confirmation(command: .stop(arn: "a", task: "t"), prompt: "Stop?"))] {
       s.overlay = overlay
@@ -527,12 +555,12 @@ final class RenderBehaviourTests: XCTestCase {
       String(repeating: "注文テーブル同期タスク", count: 12), "emoji-🚀🔥-task", "cafe\u{301}-combining-e\u{301}\u{301}", "esc-\u{1b}[31mred\u{1b}[0m-\u{7}bell",
       "bidi-\u{202e}lieve\u{202c}-\u{2066}x", "tab\tand\nnewline\r", String(repeating: "very-long-name-", count: 20), "zero\u{200b}width",
     ]
-    for (i, name) in hostile.enumerated() where i < s.tasks.count { s.tasks[i].identifier = name }
-    s.tables[F.arn("orders-cdc")] = TaskTables(tables: hostile.enumerated().map { i, n in
+    for (i, name) in hostile.enumerated() where i < s.fleet.tasks.count { s.fleet.tasks[i].identifier = name }
+    s.fleet.tables[F.arn("orders-cdc")] = TaskTables(tables: hostile.enumerated().map { i, n in
       F.stats("スキーマ\(i)", n) { $0.validationStateDetails = n }
     }, loadedAt: F.now)
     s.logAll = true
-    s.log.append(LogEntry(time: F.now, source: .log, severity: .error, component: "\u{1b}]0;pwned\u{7}", text: hostile.joined(separator: " "), task: hostile[0]))
+    s.fleet.log.append(LogEntry(time: F.now, source: .log, severity: .error, component: "\u{1b}]0;pwned\u{7}", text: hostile.joined(separator: " "), task: hostile[0]))
     s.sourceLabel = "prof\u{1b}[2J / 地域"
     s.message = StatusMessage(text: "failed: \u{1b}[31m注文🚀\u{202e}", severity: .critical, expires: F.now.addingTimeInterval(5))
     s.recomputeTaskOrder()
@@ -572,7 +600,7 @@ final class RenderBehaviourTests: XCTestCase {
   func testOnlyVisibleTablesAreDrawn() {
     var s = F.dashboard(width: 200, height: 50)
     let many = (0..<20_000).map { i in F.stats("s", String(format: "t%05d", i)) { $0.inserts = Int64(i); $0.appliedInserts = Int64(i) } }
-    s.tables[F.arn("orders-cdc")] = TaskTables(tables: many, loadedAt: F.now)
+    s.fleet.tables[F.arn("orders-cdc")] = TaskTables(tables: many, loadedAt: F.now)
     s.focus = .tables
     s.tableCursor = ListCursor()
     s.tableCursor.move(by: 15_000, count: many.count, visible: s.layout.visibleRows(.tables))
@@ -591,7 +619,7 @@ final class RenderBehaviourTests: XCTestCase {
   }
 
   func testProblemCountMatchesModel() {
-    for tt in F.dashboard(width: 80, height: 24).tables.values {
+    for tt in F.dashboard(width: 80, height: 24).fleet.tables.values {
       XCTAssertEqual(DashboardRenderer.problemCount(tt), tt.problemCount)
     }
     let many = TaskTables(tables: (0..<500).map { i in
@@ -604,12 +632,12 @@ final class RenderBehaviourTests: XCTestCase {
 
   func testFiveThousandTasks() {
     var s = F.dashboard(width: 200, height: 50)
-    s.tasks = (0..<5000).map { i in F.task(String(format: "task-%04d", i), i % 7 == 0 ? TaskStatus.failed : TaskStatus.running, .cdc) }
+    s.fleet.tasks = (0..<5000).map { i in F.task(String(format: "task-%04d", i), i % 7 == 0 ? TaskStatus.failed : TaskStatus.running, .cdc) }
     s.selectedTaskArn = nil
     s.recomputeTaskOrder()
     s.taskCursor = ListCursor()
     s.taskCursor.move(by: 4321, count: s.taskOrder.count, visible: s.layout.visibleRows(.tasks))
-    s.selectTask(arn: s.tasks[s.taskOrder[s.taskCursor.index]].arn)
+    s.selectTask(arn: s.fleet.tasks[s.taskOrder[s.taskCursor.index]].arn)
     let start = Date()
     var g = F.render(s)
     for _ in 0..<20 { g = F.render(s) }

@@ -42,10 +42,10 @@ final class RenderFuzzTests: XCTestCase {
     for round in 0..<150 {
       let w = Int.random(in: 55...230, using: &rng), h = Int.random(in: 16...70, using: &rng)
       var s = Fixtures.dashboard(width: w, height: h)
-      for i in s.tasks.indices where Bool.random(using: &rng) {
-        s.tasks[i].identifier = randomText(&rng)
-        s.tasks[i].status = Bool.random(using: &rng) ? randomText(&rng, max: 12) : s.tasks[i].status
-        s.tasks[i].lastFailureMessage = randomText(&rng, max: 200)
+      for i in s.fleet.tasks.indices where Bool.random(using: &rng) {
+        s.fleet.tasks[i].identifier = randomText(&rng)
+        s.fleet.tasks[i].status = Bool.random(using: &rng) ? randomText(&rng, max: 12) : s.fleet.tasks[i].status
+        s.fleet.tasks[i].lastFailureMessage = randomText(&rng, max: 200)
       }
       let tables = (0..<Int.random(in: 0...60, using: &rng)).map { _ in
         Fixtures.stats(randomText(&rng, max: 10), randomText(&rng)) { t in
@@ -57,7 +57,7 @@ final class RenderFuzzTests: XCTestCase {
           t.lastUpdateTime = Fixtures.now.addingTimeInterval(Double.random(in: -1e7...1e3, using: &rng))
         }
       }
-      s.tables[Fixtures.arn("orders-cdc")] = TaskTables(tables: tables, loadedAt: Fixtures.now)
+      s.fleet.tables[Fixtures.arn("orders-cdc")] = TaskTables(tables: tables, loadedAt: Fixtures.now)
       s.appendLog([LogEntry(time: Fixtures.now, source: .log, severity: .error, component: randomText(&rng, max: 20),
         text: randomText(&rng, max: 300), task: randomText(&rng, max: 30))])
       s.sourceLabel = randomText(&rng)
@@ -65,7 +65,7 @@ final class RenderFuzzTests: XCTestCase {
       // some needles (e.g. "_\u{0}" in "Å\u{FE0F}_"); reported to the model owner, not the renderer's to fix.
       s.filter = String((0..<Int.random(in: 0...3, using: &rng)).map { _ in "aeiorst-".randomElement(using: &rng) ?? "a" })
       s.filterEditing = Bool.random(using: &rng)
-      s.sources[.tables]?.lastError = Bool.random(using: &rng) ? randomText(&rng, max: 120) : nil
+      s.fleet.sources[.tables]?.lastError = Bool.random(using: &rng) ? randomText(&rng, max: 120) : nil
       s.message = StatusMessage(text: randomText(&rng, max: 150), severity: Severity.allCases.randomElement(using: &rng) ?? .ok,
         expires: Fixtures.now.addingTimeInterval(5))
       s.recomputeTaskOrder()

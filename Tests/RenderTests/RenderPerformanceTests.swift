@@ -10,20 +10,20 @@ import DMSWatchModel
 final class RenderPerformanceTests: XCTestCase {
   static func bigState() -> AppState {
     var s = Fixtures.dashboard(width: 200, height: 50)
-    s.tasks = (0..<1000).map { i in
+    s.fleet.tasks = (0..<1000).map { i in
       Fixtures.task(String(format: "fleet-task-%04d", i), i % 13 == 0 ? TaskStatus.failed : TaskStatus.running,
         i % 3 == 0 ? .cdc : .fullLoadAndCdc, progress: 100, tables: (40, 0, 0, i % 13 == 0 ? 1 : 0))
     }
-    for (i, t) in s.tasks.enumerated() {
+    for (i, t) in s.fleet.tasks.enumerated() {
       var m = TaskMetrics()
       m[DMSMetric.cdcLatencySource].merge(Fixtures.series { j in Double((i + j) % 17) })
       m[DMSMetric.cdcLatencyTarget].merge(Fixtures.series { j in Double((i * 7 + j) % 90) })
-      s.metrics[t.arn] = m
-      if i % 2 == 0 { s.tables[t.arn] = TaskTables(tables: Array(Fixtures.orderTables.prefix(3)), loadedAt: Fixtures.now) }
+      s.fleet.metrics[t.arn] = m
+      if i % 2 == 0 { s.fleet.tables[t.arn] = TaskTables(tables: Array(Fixtures.orderTables.prefix(3)), loadedAt: Fixtures.now) }
     }
     let big = (0..<5000).map { i in Fixtures.stats("s", "t\(i)") { $0.inserts = Int64(i); $0.appliedInserts = Int64(i - i % 2) } }
-    s.tables[s.tasks[500].arn] = TaskTables(tables: big, loadedAt: Fixtures.now)
-    s.selectedTaskArn = s.tasks[500].arn
+    s.fleet.tables[s.fleet.tasks[500].arn] = TaskTables(tables: big, loadedAt: Fixtures.now)
+    s.selectedTaskArn = s.fleet.tasks[500].arn
     s.recomputeTaskOrder()
     s.syncTableCursor()
     for i in 0..<3000 {
@@ -93,8 +93,8 @@ final class RenderPerformanceTests: XCTestCase {
       median(name) { var g = blank; draw(&g) }
     }
     median("grid") { _ = Grid(width: 200, height: 50) }
-    median("health") { for t in s.tasks.prefix(13) { _ = s.health(of: t) } }
-    median("health5k") { _ = s.health(of: s.tasks[500]) }
+    median("health") { for t in s.fleet.tasks.prefix(13) { _ = s.health(of: t) } }
+    median("health5k") { _ = s.health(of: s.fleet.tasks[500]) }
     XCTAssertEqual(medians.count, parts.count + 3)
     for (name, us) in medians {
       // Loose for debug builds on a shared 2-core machine; release is ~20× faster.

@@ -58,19 +58,19 @@ final class ServerlessRenderTests: XCTestCase {
 
   static func state(width: Int, height: Int, select: String = "orders-sl") -> AppState {
     var s = Fixtures.dashboard(width: width, height: height)
-    s.tasks = Array(Fixtures.tasks.prefix(4)) + replications
-    s.tables[slArn("orders-sl")] = TaskTables(tables: resyncTables, loadedAt: Fixtures.now.addingTimeInterval(-5))
+    s.fleet.tasks = Array(Fixtures.tasks.prefix(4)) + replications
+    s.fleet.tables[slArn("orders-sl")] = TaskTables(tables: resyncTables, loadedAt: Fixtures.now.addingTimeInterval(-5))
     var m = TaskMetrics()
     m[DMSMetric.cdcLatencySource].merge(Fixtures.series { i in 2 + Double(i % 5) })
     m[DMSMetric.cdcLatencyTarget].merge(Fixtures.series { i in 4 + Double(i % 5) })
     m[ServerlessMetrics.capacityUtilization].merge(Fixtures.series { i in 30 + Double(i) })
-    s.metrics[slArn("orders-sl")] = m
+    s.fleet.metrics[slArn("orders-sl")] = m
     let orch = OrchestratorLogParser.entry(
       LogEvent(timestamp: Fixtures.now.addingTimeInterval(-90),
                message: "{'replication_state':'failed', 'message':'Replication failed', 'failure_message':'\(failure.replacingOccurrences(of: "'", with: "\\'"))'}"),
       task: "payments-sl")
-    s.log.append(orch)
-    s.errorLog["payments-sl"] = [orch]
+    s.fleet.log.append(orch)
+    s.fleet.errorLog["payments-sl"] = [orch]
     s.selectedTaskArn = slArn(select)
     s.recomputeTaskOrder()
     s.marked = []

@@ -34,7 +34,7 @@ final class SnapshotTests: XCTestCase {
     for (w, h) in Self.sizes {
       var s = Fixtures.dashboard(width: w, height: h)
       s.readOnly = true
-      s.sources[.logs]?.lastSuccess = Fixtures.now.addingTimeInterval(-100)
+      s.fleet.sources[.logs]?.lastSuccess = Fixtures.now.addingTimeInterval(-100)
       s.message = StatusMessage(text: "read-only mode: stop is disabled", severity: .warn, expires: Fixtures.now.addingTimeInterval(5))
       assertSnapshot(text: Fixtures.render(s).roleSnapshot(), named: "roles-dashboard-\(w)x\(h)")
     }

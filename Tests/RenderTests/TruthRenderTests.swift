@@ -19,9 +19,9 @@ final class TruthRenderTests: XCTestCase {
     // A running task with metrics but no statistics yet.
     var m = TaskMetrics()
     m[DMSMetric.cdcLatencyTarget].merge([SeriesPoint(time: F.now, value: 1)])
-    s.metrics[F.arn("analytics-load")] = m
+    s.fleet.metrics[F.arn("analytics-load")] = m
     let g = F.render(s)
-    for (i, t) in s.visibleTasks.enumerated() where s.tables[t.arn] == nil {
+    for (i, t) in s.visibleTasks.enumerated() where s.fleet.tables[t.arn] == nil {
       guard let text = row(g, t.identifier) else { return XCTFail("\(t.identifier) not drawn") }
       XCTAssertFalse(text.contains("healthy"), "\(i) \(t.identifier): \(text)")
     }
@@ -30,7 +30,7 @@ final class TruthRenderTests: XCTestCase {
 
   func testAFailedStatisticsLoadShowsTheErrorNotZeroFlags() {
     var s = F.dashboard(width: 200, height: 50)
-    s.tables[F.arn("billing-fl")]?.error = "HTTP 500 InternalFailure"
+    s.fleet.tables[F.arn("billing-fl")]?.error = "HTTP 500 InternalFailure"
     let g = F.render(s)
     guard let text = row(g, "billing-fl") else { return XCTFail(g.snapshot()) }
     XCTAssertTrue(text.contains("? tables: HTTP 500 InternalFailure"), text)
@@ -43,7 +43,7 @@ final class TruthRenderTests: XCTestCase {
     var m = TaskMetrics()
     m[DMSMetric.cdcLatencySource].merge([SeriesPoint(time: F.now, value: 30)])
     m[DMSMetric.cdcLatencyTarget].merge([SeriesPoint(time: F.now, value: 400)])
-    s.metrics[F.arn("crm-replica")] = m
+    s.fleet.metrics[F.arn("crm-replica")] = m
     s.selectTask(arn: F.arn("crm-replica"))
     s.recomputeTaskOrder()
     let g = F.render(s)
@@ -59,7 +59,7 @@ final class TruthRenderTests: XCTestCase {
     XCTAssertEqual(DrawText.middle("short", width: 14, ellipsis: "…"), "short")
     XCTAssertEqual(DrawText.width(DrawText.middle("catalog-migration-prod-2", width: 11, ellipsis: "…")), 11)
     var s = F.dashboard(width: 80, height: 24)
-    s.tasks[0].identifier = "catalog-migration-eu-prod-2"
+    s.fleet.tasks[0].identifier = "catalog-migration-eu-prod-2"
     s.recomputeTaskOrder()
     let g = F.render(s)
     XCTAssertNotNil(g.find("-prod-2"), "the distinguishing suffix stays visible:\n\(g.snapshot())")

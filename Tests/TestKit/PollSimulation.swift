@@ -112,8 +112,8 @@ public struct PollSimulation {
         clock.set(max(metrics ? min(earliest, nextMetrics) : earliest, clock.now().addingTimeInterval(0.001)))
       }
     }
-    for t in c.state.tasks {
-      r.ages[t.arn] = c.state.tables[t.arn]?.loadedAt.map { clock.now().timeIntervalSince($0) } ?? .infinity
+    for t in c.state.fleet.tasks {
+      r.ages[t.arn] = c.state.fleet.tables[t.arn]?.loadedAt.map { clock.now().timeIntervalSince($0) } ?? .infinity
     }
     for e in engines {
       for t in e.tasks { r.currentAges[t.arn] = e.tablesCurrentAt(arn: t.arn).map { clock.now().timeIntervalSince($0) } ?? .infinity }

@@ -53,7 +53,7 @@ extension AppController {
       case .confirm(let c):
         open = true
         if !dialog.open { recorder.action("confirm", c.prompt, at: now) }
-      case .startMenu:
+      case .startMenu, .cdcStart:
         open = true
       default:
         open = false

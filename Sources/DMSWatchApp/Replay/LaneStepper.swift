@@ -42,9 +42,9 @@ public final class LaneStepper {
         case .wait(let until): earliest = min(earliest, until)
         }
       }
-      if c.state.selectedTaskArn != lastFocus || c.state.instances.count != lastInstances {
+      if c.state.selectedTaskArn != lastFocus || c.state.fleet.instances.count != lastInstances {
         lastFocus = c.state.selectedTaskArn
-        lastInstances = c.state.instances.count
+        lastInstances = c.state.fleet.instances.count
         // Woken now, they run after the lane's next call (which leaves first in the dashboard).
         nextMetrics = t.addingTimeInterval(0.001)
         nextLogs = t.addingTimeInterval(0.001)

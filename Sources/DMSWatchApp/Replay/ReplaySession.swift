@@ -65,7 +65,7 @@ public final class ReplaySession {
     var state = AppState(now: r.start, pollInterval: poll.tables)
     state.readOnly = true
     state.replaying = true
-    state.thresholds = th
+    state.fleet.thresholds = th
     return AppController(state: state, scopes: r.bundles(clock: clock), clock: clock, reducer: Reducer(keyMap: keyMap), audit: nil, poll: poll)
   }
 
@@ -199,13 +199,13 @@ public final class ReplaySession {
     let s = controller.state
     var parts: [(scope: ScopeInfo, report: CheckReport?, error: String?)] = []
     for sc in recording.scopes {
-      let info = s.scopes.first { $0.id == sc.info.id } ?? sc.info
-      if let err = s.scopeErrors[sc.info.id] {
+      let info = s.fleet.scopes.first { $0.id == sc.info.id } ?? sc.info
+      if let err = s.fleet.scopeErrors[sc.info.id] {
         parts.append((info, nil, err))
         continue
       }
-      let inputs = s.tasks.filter { $0.scope == sc.info.id }.map { t in
-        CheckReport.TaskInput(task: t, tables: s.tables[t.arn], metrics: s.metrics[t.arn], logLines: s.logEntries(for: t))
+      let inputs = s.fleet.tasks.filter { $0.scope == sc.info.id }.map { t in
+        CheckReport.TaskInput(task: t, tables: s.fleet.tables[t.arn], metrics: s.fleet.metrics[t.arn], logLines: s.logEntries(for: t))
       }
       parts.append((info, CheckReport.build(inputs: inputs, requested: requested, source: sc.label, now: s.now, config: config), nil))
     }

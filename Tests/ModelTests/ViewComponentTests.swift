@@ -1,0 +1,206 @@
+import Foundation
+import TestKit
+import XCTest
+
+@testable import DMSWatchModel
+@testable import DMSWatchRules
+@testable import DMSWatchState
+
+/// Issue 12, structure: view components with their own key contexts, keys from one table; the fleet store's
+/// verdicts; the CDC start point; errors-only tables.
+final class ViewComponentTests: XCTestCase {
+  func state(_ tasks: [ReplicationTask]) -> (AppState, Reducer) {
+    var s = AppState(now: t0)
+    s.layout = Layout(width: 120, height: 40)
+    let r = Reducer()
+    _ = r.reduce(&s, .tasksLoaded(tasks, at: t0))
+    return (s, r)
+  }
+
+  func press(_ keys: [Key], _ s: inout AppState, _ r: Reducer) -> [Effect] {
+    keys.flatMap { r.reduce(&s, .key($0)).effects }
+  }
+
+  func testEveryKeyOfAContextMeansOneCommandAndEveryComponentHasKeys() {
+    for ctx in KeyContext.allCases {
+      let bindings = ViewKeys.bindings(in: ctx)
+      XCTAssertFalse(bindings.isEmpty, "\(ctx) has no keys")
+      var seen: [Key: ViewCommand] = [:]
+      for b in bindings {
+        for k in b.keys {
+          if let other = seen[k] { XCTFail("\(ctx): \(k.label) is both \(other) and \(b.command)") }
+          seen[k] = b.command
+        }
+      }
+      XCTAssertFalse(ViewKeys.hints(in: ctx).isEmpty, "\(ctx) shows no hint")
+    }
+  }
+
+  func testOverlayKeysComeFromTheTableAndFollowAConfigOverride() {
+    var (s, r) = state([makeTask("orders")])
+    var map = KeyMap()
+    map.override(.copy, keys: [.char("C")])
+    let custom = Reducer(keyMap: map)
+    _ = press([.char("d")], &s, custom)
+    guard case .detail = s.overlay else { return XCTFail("\(s.overlay)") }
+    XCTAssertEqual(press([.char("C")], &s, custom), [.copy(text: s.fleet.tasks[0].arn, what: "ARN of orders")])
+    // The old key now does nothing in the detail view, and says so (naming the view and its keys).
+    XCTAssertEqual(press([.char("c")], &s, custom), [])
+    XCTAssertTrue(s.message?.text.hasPrefix("c: nothing in detail (") == true, s.message?.text ?? "")
+    XCTAssertTrue(s.message?.text.contains("C copy") == true, s.message?.text ?? "")
+    // The default table: esc closes.
+    _ = press([.escape], &s, r)
+    XCTAssertEqual(s.overlay, .none)
+  }
+
+  func testAnUnknownKeyInAConfirmationSaysSoAndChangesNothing() {
+    var (s, r) = state([makeTask("orders")])
+    _ = press([.char("x")], &s, r)
+    guard case .confirm(let c) = s.overlay else { return XCTFail("\(s.overlay)") }
+    XCTAssertEqual(press([.char("z")], &s, r), [])
+    XCTAssertEqual(s.overlay, .confirm(c))
+    XCTAssertTrue(s.message?.text.contains("nothing in confirmation") == true, s.message?.text ?? "")
+    // enter on the default button is No.
+    XCTAssertEqual(press([.enter], &s, r), [.audit("cancelled stop orders")])
+  }
+
+  // MARK: CDC start point
+
+  func cdcTask(_ status: String = TaskStatus.stopped, checkpoint: String? = "checkpoint:V1#27#mysql-bin-changelog.157832:1975:-1:2002:0") -> ReplicationTask {
+    var t = makeTask("ledger-cdc", status: status, type: .cdc)
+    t.startDate = t0 - 3600
+    t.recoveryCheckpoint = checkpoint
+    return t
+  }
+
+  func testTheStartMenuOffersACdcStartPointOnlyForCdcOnlyTasksThatMayStart() {
+    XCTAssertEqual(TaskActions.startChoices(for: cdcTask()), [.type(.resumeProcessing), .type(.reloadTarget), .cdcFromPoint])
+    XCTAssertEqual(TaskActions.startChoices(for: cdcTask(TaskStatus.failed)).last, .cdcFromPoint)
+    XCTAssertEqual(TaskActions.startChoices(for: makeTask("new", status: TaskStatus.ready, type: .cdc)), [.type(.startReplication), .cdcFromPoint])
+    XCTAssertEqual(TaskActions.startChoices(for: makeTask("fl", status: TaskStatus.stopped, type: .fullLoadAndCdc)), [.type(.resumeProcessing), .type(.reloadTarget)])
+    XCTAssertEqual(TaskActions.startChoices(for: cdcTask(TaskStatus.running)), [])
+    var sl = cdcTask()
+    sl.kind = .serverless
+    XCTAssertFalse(TaskActions.startChoices(for: sl).contains(.cdcFromPoint))
+  }
+
+  func testStartingCdcFromTheRecoveryCheckpointAsksThenSendsStartReplicationWithThePosition() {
+    let t = cdcTask()
+    var (s, r) = state([t])
+    _ = press([.char("s"), .char("3"), .enter], &s, r)
+    guard case .cdcStart(let d) = s.overlay else { return XCTFail("\(s.overlay)") }
+    XCTAssertEqual(d.mode, .position)
+    XCTAssertEqual(d.text, t.recoveryCheckpoint, "the field starts with where the task stopped")
+    // `q` and `s` are text here, not quit or start.
+    _ = press([.enter], &s, r)
+    guard case .confirm(let c) = s.overlay else { return XCTFail("\(s.overlay)") }
+    XCTAssertFalse(c.yesSelected, "default No")
+    XCTAssertEqual(c.command, .start(arn: t.arn, task: t.identifier, type: .startReplication, from: .position(t.recoveryCheckpoint ?? "")))
+    XCTAssertTrue(c.prompt.contains("Start CDC for ledger-cdc") && c.prompt.contains("applied again"), c.prompt)
+    let effects = press([.char("y")], &s, r)
+    XCTAssertEqual(effects, [.perform(c.command)])
+    XCTAssertNotNil(s.fleet.pending[t.arn])
+  }
+
+  func testATimeIsTypedCheckedAndSentAsCdcStartTime() {
+    let t = cdcTask(checkpoint: nil)
+    var (s, r) = state([t])
+    _ = press([.char("s"), .char("3"), .enter], &s, r)
+    guard case .cdcStart(let d0) = s.overlay else { return XCTFail("\(s.overlay)") }
+    XCTAssertEqual(d0.mode, .time, "no checkpoint known: a time")
+    // A time in the future is refused in the dialog (nothing sent, nothing asked).
+    for c in "2099-01-01T00:00:00Z" { _ = r.reduce(&s, .key(.char(c))) }
+    XCTAssertEqual(press([.enter], &s, r), [])
+    guard case .cdcStart(let d1) = s.overlay else { return XCTFail("\(s.overlay)") }
+    XCTAssertTrue(d1.error?.contains("in the future") == true, d1.error ?? "")
+    _ = press([.ctrl("u")], &s, r)
+    for c in "qs-30m" where c != "q" && c != "s" { _ = r.reduce(&s, .key(.char(c))) }
+    _ = press([.enter], &s, r)
+    guard case .confirm(let c) = s.overlay else { return XCTFail("\(s.overlay)") }
+    XCTAssertEqual(c.command, .start(arn: t.arn, task: t.identifier, type: .startReplication, from: .time(t0 - 1800)))
+    XCTAssertTrue(c.command.summary.contains("CDC from time"), c.command.summary)
+    // esc in the dialog cancels and is audited; tab switches to a position.
+    _ = press([.char("n")], &s, r)
+    _ = press([.char("s"), .char("3"), .enter, .tab], &s, r)
+    guard case .cdcStart(let d2) = s.overlay else { return XCTFail("\(s.overlay)") }
+    XCTAssertEqual(d2.mode, .position)
+    for c in "mysql bin" { _ = r.reduce(&s, .key(.char(c))) }
+    _ = press([.enter], &s, r)
+    guard case .cdcStart(let d3) = s.overlay else { return XCTFail("\(s.overlay)") }
+    XCTAssertTrue(d3.error?.contains("one word") == true, d3.error ?? "")
+    XCTAssertEqual(press([.escape], &s, r), [.audit("cancelled start ledger-cdc from a CDC point")])
+  }
+
+  func testTheDialogRefusesWhenTheTaskMovedOnWhileItWasOpen() {
+    let t = cdcTask()
+    var (s, r) = state([t])
+    _ = press([.char("s"), .char("3"), .enter], &s, r)
+    var running = t
+    running.status = TaskStatus.running
+    _ = r.reduce(&s, .tasksLoaded([running], at: t0 + 5))
+    let effects = press([.enter], &s, r)
+    XCTAssertEqual(s.overlay, .none)
+    XCTAssertTrue(effects.contains { if case .audit(let a) = $0 { a.hasPrefix("refused:") } else { false } }, "\(effects)")
+  }
+
+  func testTimesParse() {
+    let now = t0
+    XCTAssertEqual(CdcStartDialog.parseTime("2026-12-01T03:00:00Z", now: now), ISO8601DateFormatter().date(from: "2026-12-01T03:00:00Z"))
+    XCTAssertEqual(CdcStartDialog.parseTime("2026-12-01 03:00", now: now), ISO8601DateFormatter().date(from: "2026-12-01T03:00:00Z"), "no zone: UTC")
+    XCTAssertEqual(CdcStartDialog.parseTime("-90s", now: now), now - 90)
+    XCTAssertEqual(CdcStartDialog.parseTime("2h ago", now: now), now - 7200)
+    XCTAssertEqual(CdcStartDialog.parseTime("-1d", now: now), now - 86400)
+    XCTAssertNil(CdcStartDialog.parseTime("-15d", now: now), "beyond any log retention")
+    XCTAssertNil(CdcStartDialog.parseTime("-5x", now: now))
+    XCTAssertNil(CdcStartDialog.parseTime("yesterday", now: now))
+  }
+
+  func testTheHintsThatNeedANewCdcPointSayHow() {
+    let failed = makeTask("ledger-cdc", status: TaskStatus.failed, type: .cdc, failure: "ORA-01291: missing logfile")
+    let hints = TriageHints.hints(for: failed, logLines: [])
+    XCTAssertTrue(hints.contains { $0.recommendsCdcStart }, "\(hints.map(\.id))")
+    XCTAssertTrue(TaskActions.offersCdcStartPoint(failed))
+  }
+
+  // MARK: errors-only tables
+
+  func testErrorsOnlyInTablesShowsFlaggedTablesAndActionsReachOnlyThose() {
+    var (s, r) = state([makeTask("orders")])
+    let arn = s.fleet.tasks[0].arn
+    let tables = [makeTable("a"), makeTable("b", applied: (5, 5, 1)), makeTable("c"), makeTable("d", state: TableState.error)]
+    _ = r.reduce(&s, .tablesLoaded(taskArn: arn, tables, at: t0))
+    _ = press([.tab, .char("E")], &s, r)
+    XCTAssertEqual(s.focus, .tables)
+    XCTAssertTrue(s.tablesErrorsOnly)
+    XCTAssertEqual(s.shownTables.map(\.tableName), ["b", "d"])
+    XCTAssertEqual(s.message?.text, "errors only: 2 tables with warn/critical flags (E for all)")
+    _ = press([.char("a")], &s, r)
+    XCTAssertEqual(s.marked.map(\.table).sorted(), ["b", "d"], "a marks the tables shown")
+    _ = press([.escape, .escape], &s, r)
+    XCTAssertFalse(s.tablesErrorsOnly, "esc: marks first, then errors only")
+    XCTAssertEqual(s.shownTables.count, 4)
+  }
+
+  // MARK: the fleet store's verdicts
+
+  func testVerdictsAreJudgedOncePerLoadAndOnlyTheChangedTaskIsJudgedAgain() {
+    var (s, r) = state([makeTask("orders"), makeTask("billing")])
+    let a = s.fleet.tasks[0], b = s.fleet.tasks[1]
+    _ = r.reduce(&s, .tick(t0 + 1))
+    let before = s.fleet.judged[b.arn]
+    XCTAssertNotNil(before, "the rows drawn were judged")
+    _ = r.reduce(&s, .tablesLoaded(taskArn: a.arn, [makeTable("x", applied: (1, 5, 1))], at: t0 + 2))
+    XCTAssertEqual(s.fleet.judged[b.arn], before, "another task's load leaves this verdict alone")
+    XCTAssertTrue(s.health(of: a).summary.contains("missing") || s.health(of: a).severity >= .warn, s.health(of: a).summary)
+    // The verdict is the rules' own answer, not a copy that drifts.
+    for t in s.fleet.tasks {
+      XCTAssertEqual(s.findings(for: t), TaskRules.findings(
+        task: t, tables: s.fleet.tables[t.arn], metrics: s.fleet.metrics[t.arn], events: s.fleet.errorLines(of: t), now: s.now,
+        config: s.fleet.ruleConfig))
+    }
+    // Time passes: the time-dependent rules are judged again (never an old verdict read at a new time).
+    let judgedAt = s.fleet.judged[b.arn]?.at
+    _ = r.reduce(&s, .tick(t0 + 1 + FleetStore.rejudgeAfter))
+    XCTAssertNotEqual(s.fleet.judged[b.arn]?.at, judgedAt)
+  }
+}
