@@ -151,11 +151,41 @@ extension JSONValue {
       return "{\n" + pairs.map { k, v in
         var key = ""
         JSONValue.writeString(k, into: &key)
-        let value = JSONValue.isSecretKey(k) && !v.isNull ? "\"<redacted>\"" : v.prettyRedacted(indent: inner)
+        let value = JSONValue.isSecretKey(k) && !v.isNull ? "\"<redacted>\"" : v.redactingEmbeddedJSON().prettyRedacted(indent: inner)
         return inner + key + ": " + value
       }.joined(separator: ",\n") + "\n" + indent + "}"
     default:
       return serialized()
+    }
+  }
+
+  /// DMS returns settings as JSON inside a string (ReplicationTaskSettings, TableMappings): a string that is a
+  /// JSON object or array has its secret values redacted too, and stays a string.
+  func redactingEmbeddedJSON() -> JSONValue {
+    guard case .string(let s) = self, s.utf8.count <= 1_000_000, let first = s.first(where: { !$0.isWhitespace }),
+      first == "{" || first == "[", let inner = try? JSONValue.parse(Data(s.utf8)), inner.hasSecret
+    else { return self }
+    return .string(inner.redacted().serialized())
+  }
+
+  /// Whether a secret-looking key holds a value anywhere inside.
+  var hasSecret: Bool {
+    switch self {
+    case .object(let pairs): pairs.contains { (JSONValue.isSecretKey($0.0) && !$0.1.isNull) || $0.1.hasSecret }
+    case .array(let a): a.contains { $0.hasSecret }
+    case .string: redactingEmbeddedJSON() != self
+    default: false
+    }
+  }
+
+  /// The same value with every secret-looking key's value replaced by `"<redacted>"`, at any depth.
+  func redacted() -> JSONValue {
+    switch self {
+    case .object(let pairs):
+      .object(pairs.map { k, v in (k, JSONValue.isSecretKey(k) && !v.isNull ? .string("<redacted>") : v.redacted()) })
+    case .array(let a): .array(a.map { $0.redacted() })
+    case .string: redactingEmbeddedJSON()
+    default: self
     }
   }
 

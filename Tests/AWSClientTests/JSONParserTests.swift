@@ -49,4 +49,23 @@ final class RawJSONTests: XCTestCase {
     XCTAssertTrue(text.hasPrefix("{\n  \"ReplicationTaskIdentifier\": \"orders\",\n  \"Settings\": {\n    \"Password\""), text)
     XCTAssertTrue(text.contains(#""Empty": {}"#) && text.contains(#""List": []"#))
   }
+
+  func testSecretsInsideSettingsStringsAreRedactedToo() throws {
+    // DMS returns task settings and endpoint settings as JSON inside a string (here two levels deep).
+    let nested = JSONValue.object([("AuthToken", .string("tok-123"))]).serialized()
+    let settings = JSONValue.object([
+      ("Logging", .object([("EnableLogging", .bool(true))])),
+      ("S3Settings", .object([("Password", .string("hunter2")), ("Nested", .string(nested))])),
+    ]).serialized()
+    let doc = JSONValue.object([
+      ("ReplicationTaskSettings", .string(settings)), ("TableMappings", .string(#"{"rules":[]}"#)), ("Note", .string("{not json")),
+    ])
+    let text = try JSONParser.parse(doc.encoded()).prettyRedacted()
+    XCTAssertFalse(text.contains("hunter2"), text)
+    XCTAssertFalse(text.contains("tok-123"), text)
+    XCTAssertTrue(text.contains("<redacted>"), text)
+    XCTAssertTrue(text.contains(#"\"EnableLogging\":true"#), "the rest of the settings stay as DMS sent them: \(text)")
+    XCTAssertTrue(text.contains(#""TableMappings": "{\"rules\":[]}""#), "no secret: the string is untouched: \(text)")
+    XCTAssertTrue(text.contains(#""Note": "{not json""#), text)
+  }
 }

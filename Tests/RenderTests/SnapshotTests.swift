@@ -72,6 +72,19 @@ final class SnapshotTests: XCTestCase {
     assertSnapshot(Fixtures.render(f), named: "filter-editing-100x30")
   }
 
+  func testErrorsOnlyTablesAndTheCdcStartDialog() throws {
+    var s = Fixtures.dashboard(width: 120, height: 36)
+    s.selectTask(arn: Fixtures.arn("orders-cdc"))
+    s.focus = .tables
+    s.tablesErrorsOnly = true
+    s.syncTableCursor()
+    assertSnapshot(Fixtures.render(s), named: "tables-errors-only-120x36")
+    var t = try XCTUnwrap(s.fleet.tasks.first { $0.identifier == "crm-replica" })
+    t.recoveryCheckpoint = "checkpoint:V1#27#mysql-bin-changelog.157832:1975:-1:2002:677883278264080:mysql-bin-changelog.157832:1876#0#0#*#0#93"
+    s.overlay = .cdcStart(CdcStartDialog(task: t))
+    assertSnapshot(Fixtures.render(s), named: "cdc-start-position-120x36")
+  }
+
   func testTooSmall() {
     var s = Fixtures.dashboard(width: 50, height: 15)
     s.layout = Layout(width: 50, height: 15)

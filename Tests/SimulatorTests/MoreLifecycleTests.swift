@@ -71,6 +71,37 @@ final class MoreLifecycleTests: XCTestCase {
     XCTAssertGreaterThan(first.value, max(typical, 1000), "backlog after an hour down")
   }
 
+  func testStartFromACdcPointReplaysFromThereAndDMSRulesAreKept() async throws {
+    let (fleet, clock) = makeFleet()
+    let all = try await fleet.allReplicationTasks()
+    let t = try XCTUnwrap(all.first { $0.status == TaskStatus.running && $0.migration == .cdc })
+    let inst = try await fleet.describeReplicationInstances(marker: nil).items.first { $0.arn == t.replicationInstanceArn }
+    let q = [MetricQuery(id: "l", metricName: DMSMetric.cdcLatencySource, instanceIdentifier: try XCTUnwrap(inst?.identifier), taskResourceId: t.resourceId)]
+    _ = try await fleet.stopReplicationTask(arn: t.arn)
+    clock.advance(30)
+    let stopped = try await fleet.task(arn: t.arn)
+    XCTAssertNotNil(stopped.recoveryCheckpoint, "a CDC task that ran has a recovery checkpoint")
+    // A time in the future and a full-load-and-cdc task are refused, as DMS refuses them.
+    await assertServiceError(.client, "InvalidParameterValueException") {
+      _ = try await fleet.startReplicationTask(arn: t.arn, type: .startReplication, from: .time(clock.now().addingTimeInterval(60)))
+    }
+    if let fl = all.first(where: { $0.migration == .fullLoadAndCdc && $0.status == TaskStatus.running }) {
+      _ = try await fleet.stopReplicationTask(arn: fl.arn)
+      clock.advance(30)
+      await assertServiceError(.client, "InvalidParameterCombinationException") {
+        _ = try await fleet.startReplicationTask(arn: fl.arn, type: .startReplication, from: .position("mysql-bin-changelog.000024:373"))
+      }
+    }
+    // From two hours back: the task replays two hours of changes, so its latency starts near two hours.
+    _ = try await fleet.startReplicationTask(arn: t.arn, type: .startReplication, from: .time(clock.now().addingTimeInterval(-7200)))
+    clock.advance(120)
+    let after = try await fleet.getMetricData(queries: q, start: clock.now().addingTimeInterval(-120), end: clock.now(), period: 60)
+    let first = try XCTUnwrap(after[0].points.first)
+    XCTAssertGreaterThan(first.value, 6000, "backlog from the chosen point")
+    let logs = try await fleet.task(arn: t.arn)
+    XCTAssertEqual(logs.status, TaskStatus.running)
+  }
+
   func testLogsAndMetricsAreDeterministicBySeed() async throws {
     let (a, ca) = makeFleet(seed: 21)
     let (b, cb) = makeFleet(seed: 21)

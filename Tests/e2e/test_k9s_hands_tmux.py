@@ -144,3 +144,77 @@ def test_pane_filters_and_log_search(dmswatch_bin, tmux, tmp_path):
     tmux.wait_for(lambda s: any("─ LOG " in l and "W+" in l for l in s.splitlines()))
     tmux.send("q")
     tmux.wait_text("EXIT=0", timeout=10)
+
+
+def test_start_cdc_from_a_point_and_errors_only_tables(dmswatch_bin, tmux, tmp_path):
+    """Stop a CDC-only task, then start it again from a time through the CDC start dialog: the menu offers it, the
+    field starts with the recovery checkpoint, the time is checked, the confirmation defaults to No, the request is
+    audited and the task runs. Then `E` in TABLES shows only flagged tables."""
+    audit = tmp_path / "audit.log"
+    tmux.start(f"{dmswatch_bin} --demo --demo-seed 1 --refresh 1 --audit-log {audit}", width=140, height=40,
+               env=demo_env(tmp_path))
+    tmux.wait_for(lambda s: all(t in s for t in TITLES) and "running" in s, timeout=20)
+    tmux.send("/")
+    type_keys(tmux, "analytics-cdc")
+    tmux.send("Enter")
+    tmux.wait_for(lambda s: "TASKS 1/1 of" in s)
+    tmux.send("x")
+    tmux.wait_text("CONFIRM")
+    tmux.send("y")
+    tmux.wait_for(lambda s: re.search(r"analytics-cdc\s+stopped", s) is not None, timeout=30)
+
+    tmux.send("s")
+    menu = tmux.wait_text("3  start CDC from a position or time")
+    assert "1  resume-processing" in menu and "2  reload-target" in menu, menu
+    assert "1-4 pick" in hint_line(menu), hint_line(menu)
+    tmux.send("3")
+    tmux.send("Enter")
+    dialog = tmux.wait_text("START CDC FROM")
+    # The field holds the task's recovery checkpoint (its end in view, where the cursor is).
+    assert "[position]" in dialog and re.search(r"> \S*mysql-bin-changelog\.\d+:\d+#0#0#\*#0#93", dialog), dialog
+    # An unknown key in the dialog is text; tab switches to a time, a future time is refused in place.
+    tmux.send("Tab")
+    tmux.wait_text("[time]")
+    type_keys(tmux, "2099-01-01T00:00:00Z")
+    tmux.send("Enter")
+    tmux.wait_text("is in the future")
+    tmux.send("C-u")
+    type_keys(tmux, "-30m")
+    tmux.wait_text("→ CdcStartTime")
+    tmux.send("Enter")
+    confirm = tmux.wait_text("CONFIRM")
+    assert "Start CDC for analytics-cdc from" in confirm.replace("\n", " ") or "Start CDC for analytics-cdc" in confirm, confirm
+    # enter on the default button is No.
+    tmux.send("Enter")
+    tmux.wait_for(lambda s: "cancelled: start analytics-cdc (start-replication, CDC from time" in hint_line(s))
+    tmux.send("s")
+    tmux.wait_text("3  start CDC from a position or time")
+    tmux.send("3")
+    tmux.send("Enter")
+    tmux.wait_text("START CDC FROM")
+    tmux.send("Tab")
+    type_keys(tmux, "-30m")
+    tmux.send("Enter")
+    tmux.wait_text("CONFIRM")
+    tmux.send("y")
+    tmux.wait_for(lambda s: "start analytics-cdc (start-replication, CDC from time" in s and "requested" in s, timeout=15)
+    tmux.wait_for(lambda s: re.search(r"analytics-cdc\s+running", s) is not None, timeout=30)
+    lines = [l for l in audit.read_text().splitlines() if "CDC from time" in l]
+    assert any("cancelled" in l for l in lines) and any("cancelled" not in l for l in lines), lines
+
+    # E in TABLES (of a task with flags): only the flagged tables; the title says so; esc shows all again.
+    tmux.send("/")
+    tmux.send("C-u")
+    type_keys(tmux, "accounts-cdc-eu")
+    tmux.send("Enter")
+    tmux.wait_for(lambda s: re.search(r"accounts-cdc-eu-prod\s+running", s) is not None)
+    tmux.send("Tab")
+    before = tmux.wait_for(lambda s: re.search(r"TABLES accounts-cdc-eu-prod \d+/\d+ tables", s) is not None, timeout=20)
+    total = int(re.search(r"TABLES accounts-cdc-eu-prod \d+/(\d+) tables", before).group(1))
+    tmux.send("E")
+    only = tmux.wait_text("errors only: ")
+    shown = int(re.search(r"errors only: (\d+) tables? with warn/critical flags", hint_line(only)).group(1))
+    assert 0 < shown < total, (shown, total)
+    tmux.wait_for(lambda s: re.search(rf"TABLES accounts-cdc-eu-prod 1/{shown} of {total} tables errors only", s) is not None)
+    tmux.send("Escape")
+    tmux.wait_for(lambda s: f"1/{total} tables" in s and "errors only" not in s.split("TABLES", 1)[1].split("\n", 1)[0])
