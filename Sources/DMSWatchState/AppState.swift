@@ -108,7 +108,7 @@ public struct AppState: Sendable {
 
   public var selectedTask: ReplicationTask? {
     guard let arn = selectedTaskArn else { return nil }
-    return fleet.tasks.first { $0.arn == arn }
+    return fleet.task(arn)
   }
 
   public var visibleTasks: [ReplicationTask] { taskOrder.map { fleet.tasks[$0] } }

@@ -14,7 +14,14 @@ public struct TaskJudgement: Sendable, Equatable {
 /// The fleet as the engines reported it, over every scope, and the rules' results judged from it.
 /// Knows nothing of panes, cursors or overlays: the view components read it, the engine events change it.
 public struct FleetStore: Sendable {
-  public var tasks: [ReplicationTask] = [] { didSet { judged.removeAll(keepingCapacity: true) } }
+  public var tasks: [ReplicationTask] = [] {
+    didSet {
+      judged.removeAll(keepingCapacity: true)
+      indexByArn = Dictionary(tasks.enumerated().map { ($1.arn, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+  }
+  /// Where each task is in `tasks` (the reducer judges the rows on screen after every step: no scan of the fleet).
+  private var indexByArn: [String: Int] = [:]
   public var instances: [String: ReplicationInstance] = [:]
   public var endpoints: [String: Endpoint] = [:]
   /// Table statistics per task ARN. Set one task's through `setTables` (keeps the other verdicts).
@@ -160,6 +167,8 @@ public struct FleetStore: Sendable {
         tt.error = msg
         setTables(arn, tt)
         change.judged = true
+        // Another task's failure shows in its row (FLAGS/HEALTH say why), not in the header's "tables" age.
+        change.redraw = true
         if arn != focusedTask { return change }
       }
       setSource(src, scope: scope) { $0.lastError = msg; $0.lastErrorAt = at }
@@ -188,9 +197,15 @@ public struct FleetStore: Sendable {
 
   public func scopeInfo(_ id: ScopeID) -> ScopeInfo? { scopes.first { $0.id == id } }
 
+  /// The task with this ARN (an index lookup, not a scan).
+  public func task(_ arn: String) -> ReplicationTask? {
+    guard let i = indexByArn[arn], i < tasks.count, tasks[i].arn == arn else { return tasks.first { $0.arn == arn } }
+    return tasks[i]
+  }
+
   /// The scope of the task with this ARN.
   public func scopeInfo(for taskArn: String) -> ScopeInfo? {
-    guard let t = tasks.first(where: { $0.arn == taskArn }) else { return nil }
+    guard let t = task(taskArn) else { return nil }
     return scopeInfo(t.scope)
   }
 
@@ -332,9 +347,9 @@ public struct FleetStore: Sendable {
       for t in tasks { judgeOne(t) }
       return
     }
-    guard !only.isEmpty else { return }
-    let wanted = Set(only)
-    for t in tasks where wanted.contains(t.arn) { judgeOne(t) }
+    for arn in only {
+      if let i = indexByArn[arn], i < tasks.count { judgeOne(tasks[i]) }
+    }
   }
 
   /// Findings of one task, judged with `ruleConfig` (the cached verdict when there is one).
