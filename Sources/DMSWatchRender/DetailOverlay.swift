@@ -75,7 +75,7 @@ extension DashboardRenderer {
         // The position DMS needed is gone: a start from a newer CDC point is the way back (CDC-only tasks).
         line(TaskActions.offersCdcStartPoint(t)
           ? "    do:    s → \"start CDC from a position or time…\" (after fixing the log retention)"
-          : "    do:    this task is \(t.migrationType) (\(t.status)): reload it, or start CDC from a point once it is CDC-only and stopped", .ok)
+          : "    do:    a CDC start point applies to CDC-only tasks; this one is \(t.migrationType): reload its tables or the target", .ok)
       }
       line("    seen:  \(h.evidence)", .dim)
     }

@@ -92,9 +92,12 @@ extension DashboardRenderer {
     }
     guard let tt else { return }
     if list.isEmpty {
+      // "No flag" is a claim only about statistics that were checked (a failed refresh keeps old rows).
+      let checked = tt.isChecked
       let why = s.tablesErrorsOnly && s.tableFilter.isEmpty
-        ? "no table has a warn/critical flag (E shows all)" : "no table matches /\(s.tableFilter)\(s.tablesErrorsOnly ? " with flags" : "")"
-      drawEmpty(&g, body, why, role: s.tablesErrorsOnly && s.tableFilter.isEmpty ? .ok : .dim, cs)
+        ? (checked ? "no table has a warn/critical flag (E shows all)" : "no flag in the last statistics read; the latest refresh failed (E shows all)")
+        : "no table matches /\(s.tableFilter)\(s.tablesErrorsOnly ? " with flags" : "")"
+      drawEmpty(&g, body, why, role: s.tablesErrorsOnly && s.tableFilter.isEmpty && checked ? .ok : .dim, cs)
       return
     }
     let visible = min(body.height, s.layout.visibleRows(.tables))

@@ -98,7 +98,12 @@ enum TablesPaneComponent: PaneComponent {
       s.tablesErrorsOnly.toggle()
       s.syncTableCursor()
       let n = s.shownTables.count
-      r.setMessage(&s, s.tablesErrorsOnly ? "errors only: \(n) table\(n == 1 ? "" : "s") with warn/critical flags (E for all)" : "showing every table", .ok)
+      if s.tablesErrorsOnly, let t = s.selectedTask, s.selectedTables?.isChecked != true {
+        // Nothing is "without errors" before it was checked.
+        r.setMessage(&s, "errors only: the statistics of \(t.identifier) are not checked yet (\(n) flagged so far; E for all)", .warn)
+      } else {
+        r.setMessage(&s, s.tablesErrorsOnly ? "errors only: \(n) table\(n == 1 ? "" : "s") with warn/critical flags (E for all)" : "showing every table", .ok)
+      }
     default:
       return nil
     }

@@ -181,6 +181,14 @@ final class ViewComponentTests: XCTestCase {
     XCTAssertEqual(s.shownTables.count, 4)
   }
 
+  func testErrorsOnlyBeforeTheStatisticsAreCheckedSaysSo() {
+    var (s, r) = state([makeTask("orders")])
+    _ = press([.tab, .char("E")], &s, r)
+    XCTAssertTrue(s.tablesErrorsOnly)
+    XCTAssertEqual(s.message?.severity, .warn)
+    XCTAssertTrue(s.message?.text.contains("not checked yet") == true, s.message?.text ?? "")
+  }
+
   // MARK: the fleet store's verdicts
 
   func testVerdictsAreJudgedOncePerLoadAndOnlyTheChangedTaskIsJudgedAgain() {
