@@ -20,6 +20,7 @@ extension SimulatedFleet {
     d["ReplicationInstanceArn"] = task.replicationInstanceArn
     d["LastFailureMessage"] = task.lastFailureMessage
     d["StopReason"] = task.stopReason
+    d["RecoveryCheckpoint"] = task.recoveryCheckpoint
     d["ReplicationTaskCreationDate"] = task.creationDate.map(Self.iso)
     d["ReplicationTaskStartDate"] = task.startDate.map(Self.iso)
     if let st = task.stats {

@@ -170,7 +170,7 @@ public final class AppController {
   }
 
   private func reconcile(taskArn: String, task: String, checksum: Set<String>) {
-    let scope = state.fleet.tasks.first { $0.arn == taskArn }?.scope ?? .single
+    let scope = state.fleet.task(taskArn)?.scope ?? .single
     guard let job = reconcilers[scope] ?? (reconcilers.count == 1 ? reconcilers.values.first : nil) else {
       dispatch(.reconUpdated(taskArn: taskArn, ReconState(taskIdentifier: task, phase: .stopped("reconciliation is not available for this scope"))))
       return

@@ -105,7 +105,6 @@ public final class FleetEngine {
 
   public func refreshNow() { for e in engines { e.refreshNow() } }
 
-  /// Sends the action to the scope of its task, once.
   /// `y`: raw JSON of a task or table from the scope that lists it.
   public func raw(taskArn: String, table: TableRef?) async -> (text: String?, error: String?) {
     guard let e = engine(owning: taskArn) else { return (nil, "the task is not listed in any scope any more") }
@@ -117,6 +116,7 @@ public final class FleetEngine {
     }
   }
 
+  /// Sends the action to the scope of its task, once.
   public func perform(_ cmd: ServiceCommand) async -> ActionOutcome {
     guard let e = engine(owning: cmd.taskArn) else {
       return ActionOutcome(error: "task \(cmd.taskIdentifier) is not listed in any scope any more")

@@ -234,9 +234,6 @@ public final class ScopeEngine {
   /// The most tables one ReloadTables call takes.
   public static let reloadBatch = 100
 
-  /// Sends a user action once: no automatic re-send. It does not wait for the polling budget but is
-  /// counted in it. A reload of more than `reloadBatch` tables goes in chunks, and a failure part-way
-  /// reports exactly which tables were accepted. Afterwards the task list and the task are re-read.
   /// How long a connection test is waited for, and how often DescribeConnections is read meanwhile
   /// (the AWS waiter reads every 5 s); tests replace the sleep.
   public var connectionTestTimeout: TimeInterval = 60
@@ -290,6 +287,9 @@ public final class ScopeEngine {
     return try await services.dms.rawTaskJSON(arn: taskArn)
   }
 
+  /// Sends a user action once: no automatic re-send. It does not wait for the polling budget but is
+  /// counted in it. A reload of more than `reloadBatch` tables goes in chunks, and a failure part-way
+  /// reports exactly which tables were accepted. Afterwards the task list and the task are re-read.
   public func perform(_ cmd: ServiceCommand) async -> ActionOutcome {
     guard let task = task(arn: cmd.taskArn) ?? tasks.first(where: { $0.arn == cmd.taskArn }),
       let backend = services.backend(for: task)

@@ -225,6 +225,10 @@ public struct ServiceBundle: Sendable {
 
 extension DMSService {
   public func describeReplicationTasks(arns: [String]) async throws -> [ReplicationTask]? { nil }
+  /// StartReplicationTask without a CDC start point.
+  public func startReplicationTask(arn: String, type: StartTaskType) async throws -> ReplicationTask {
+    try await startReplicationTask(arn: arn, type: type, from: nil)
+  }
   public func testEndpointConnection(instanceArn: String, endpointArn: String) async throws -> EndpointConnection {
     throw ServiceError(kind: .client, code: "Unsupported", message: "connection tests are not available from this source")
   }
@@ -278,16 +282,4 @@ public typealias Sleeper = @Sendable (TimeInterval) async throws -> Void
 /// The real sleep.
 public let realSleep: Sleeper = { seconds in
   try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
-}
-
-extension DMSService {
-  /// StartReplicationTask without a CDC start point.
-  public func startReplicationTask(arn: String, type: StartTaskType) async throws -> ReplicationTask {
-    try await startReplicationTask(arn: arn, type: type, from: nil)
-  }
-}
-
-extension CdcStartPoint {
-  public var time: Date? { if case .time(let d) = self { d } else { nil } }
-  public var position: String? { if case .position(let p) = self { p } else { nil } }
 }

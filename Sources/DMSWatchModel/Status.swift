@@ -47,7 +47,6 @@ public struct BudgetStatus: Sendable, Equatable {
   public var isThrottled: Bool { rate < configuredRate - 1e-9 }
 }
 
-/// An action against AWS (or the simulator) that the user asked for.
 /// Where CDC starts when a task is started from a chosen point (StartReplicationTask's CdcStartPosition or
 /// CdcStartTime; never both).
 public enum CdcStartPoint: Sendable, Equatable {
@@ -55,14 +54,19 @@ public enum CdcStartPoint: Sendable, Equatable {
   case position(String)
   case time(Date)
 
+  /// Whole, never shortened: the audit log records exactly the point that was sent.
   public var summary: String {
     switch self {
-    case .position(let p): "position \(p.count > 48 ? String(p.prefix(45)) + "…" : p)"
+    case .position(let p): "position \(p)"
     case .time(let d): "time \(Format.iso(d))"
     }
   }
+
+  public var time: Date? { if case .time(let d) = self { d } else { nil } }
+  public var position: String? { if case .position(let p) = self { p } else { nil } }
 }
 
+/// An action against AWS (or the simulator) that the user asked for.
 public enum ServiceCommand: Sendable, Equatable {
   /// `from`: start CDC from a chosen point (CDC-only tasks, start-replication).
   case start(arn: String, task: String, type: StartTaskType, from: CdcStartPoint? = nil)

@@ -142,7 +142,7 @@ extension DashboardRenderer {
   }
 
   static func drawDetail(_ g: inout Grid, _ s: AppState, _ cs: Charset, taskArn: String, scroll: Int) {
-    guard let task = s.fleet.tasks.first(where: { $0.arn == taskArn }) else { return }
+    guard let task = s.fleet.task(taskArn) else { return }
     let r0 = overlayRect(g, width: 110, height: g.height)
     let lines = detailLines(s, task: task, width: r0.inner.width - 2, cs)
     let r = overlayRect(g, width: 110, height: lines.count + 2)

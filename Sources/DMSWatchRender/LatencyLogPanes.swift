@@ -11,7 +11,7 @@ extension DashboardRenderer {
       let t = s.fleet.tasks[order[s.taskCursor.index]]
       if t.arn == arn { return t }
     }
-    return s.fleet.tasks.first { $0.arn == arn }
+    return s.fleet.task(arn)
   }
 
   /// 60s, 5m, 1h30m: thresholds as people write them.

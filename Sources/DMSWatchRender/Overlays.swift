@@ -215,7 +215,7 @@ extension DashboardRenderer {
   }
 
   static func drawStartMenu(_ g: inout Grid, _ s: AppState, _ cs: Charset, taskArn: String, index: Int) {
-    let task = s.fleet.tasks.first { $0.arn == taskArn }
+    let task = s.fleet.task(taskArn)
     let items = task.map(TaskActions.startChoices(for:)) ?? []
     let width = min(78, g.width - 4)
     let textW = max(10, width - 4)

@@ -86,7 +86,7 @@ extension DashboardRenderer {
     var title: [Segment] = [Segment(order.isEmpty ? "0/0" : "\(max(0, min(s.taskCursor.index, order.count - 1)) + 1)/\(order.count)", .dim)]
     if order.count != s.fleet.tasks.count { title.append(Segment("of \(s.fleet.tasks.count)", .dim)) }
     if !order.isEmpty {
-      let checked = order.reduce(0) { $0 + ($1 < s.fleet.tasks.count && (s.fleet.tables[s.fleet.tasks[$1].arn]?.isChecked ?? false) ? 1 : 0) }
+      let checked = s.checkedCount(of: order.lazy.compactMap { $0 < s.fleet.tasks.count ? s.fleet.tasks[$0] : nil })
       title.append(Segment("checked \(checked)/\(order.count)", checked == order.count ? .dim : .unknown))
     }
     if s.errorsOnly { title.append(Segment("errors only", .warn)) }

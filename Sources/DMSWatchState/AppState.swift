@@ -84,7 +84,7 @@ public struct AppState: Sendable {
   /// New log lines and events into the fleet's buffers; the LOG view stays still while scrolled back and the
   /// search match stays on its line.
   public mutating func appendLog(_ entries: [LogEntry], scope: ScopeID? = nil) {
-    let shownBefore = shownLog.count
+    let shownBefore = shownLogCount
     let filed = fleet.appendLog(entries, scope: scope)
     logFiled(filed, shownBefore: shownBefore)
   }
@@ -94,7 +94,7 @@ public struct AppState: Sendable {
     guard !filed.isEmpty else { return }
     let viewArn = logAll ? nil : selectedTaskArn
     let landedInView = filed.reduce(0) { $0 + (logLevel.admits($1.severity) && (viewArn == nil || $1.taskArn == viewArn) ? 1 : 0) }
-    let shown = shownLog.count
+    let shown = shownLogCount
     // Lines dropped off the front of the view when its buffer is full: the search match moves with its line.
     let dropped = max(0, shownBefore + landedInView - shown)
     if let m = logMatch { logMatch = m - dropped >= 0 ? m - dropped : nil }
@@ -126,6 +126,16 @@ public struct AppState: Sendable {
 
   /// The LOG pane's lines: the focused task's own buffer, or every line merged (`:log all`, or no task),
   /// at or above the severity floor.
+  /// How many lines `shownLog` holds, without building it (counted on every log event).
+  public var shownLogCount: Int {
+    let all: RingBuffer<LogEntry>
+    if !logAll, let arn = selectedTaskArn { all = fleet.taskLog[arn] ?? RingBuffer(capacity: 1) } else { all = fleet.log }
+    guard logLevel != .all else { return all.count }
+    var n = 0
+    for i in 0..<all.count where logLevel.admits(all[i].severity) { n += 1 }
+    return n
+  }
+
   public var shownLog: RingBuffer<LogEntry> {
     let all: RingBuffer<LogEntry>
     if !logAll, let arn = selectedTaskArn {
@@ -166,7 +176,7 @@ public struct AppState: Sendable {
     var seen = Set<String>()
     var out: [(String, InstanceHealth)] = []
     for arn in visibleTaskArns {
-      guard let t = fleet.tasks.first(where: { $0.arn == arn }), let i = t.replicationInstanceArn, seen.insert(i).inserted else { continue }
+      guard let t = fleet.task(arn), let i = t.replicationInstanceArn, seen.insert(i).inserted else { continue }
       let h = fleet.instanceHealth(i)
       if h.severity >= .warn { out.append((fleet.instances[i]?.identifier ?? i, h)) }
     }
@@ -186,11 +196,11 @@ public struct AppState: Sendable {
 
   public mutating func recomputeTaskOrder() {
     // Filtering by health and sorting by it read verdicts: judge what changed first.
-    if errorsOnly || sort.column == .health || filter.contains(":") { fleet.judge(now: now) }
+    let filter = TaskFilter(self.filter)
+    if errorsOnly || sort.column == .health || filter.needsHealth { fleet.judge(now: now) }
     let tasks = fleet.tasks
     let tables = fleet.tables
     let metrics = fleet.metrics
-    let filter = TaskFilter(self.filter)
     var idx: [Int] = []
     idx.reserveCapacity(tasks.count)
     let multi = isMultiScope

@@ -415,7 +415,7 @@ public struct FleetStore: Sendable {
   public func instanceHealth(_ instanceArn: String) -> InstanceHealth { InstanceHealth.judge(metrics[instanceArn]) }
 
   /// Tasks whose table statistics are loaded and whose last load did not fail (the TASKS title's `checked N/M`).
-  public func checkedCount(of list: [ReplicationTask]) -> Int {
+  public func checkedCount<S: Sequence>(of list: S) -> Int where S.Element == ReplicationTask {
     list.reduce(0) { $0 + ((tablesByTask[$1.arn]?.isChecked ?? false) ? 1 : 0) }
   }
 

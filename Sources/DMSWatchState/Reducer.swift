@@ -131,7 +131,13 @@ public struct Reducer: Sendable {
   /// Data from an engine: the fleet store takes it (each scope's part replaced or merged, the others
   /// untouched); the views follow what changed.
   func reduceEngine(_ s: inout AppState, _ event: EngineEvent) -> ReduceResult {
-    let shownBefore = s.shownLog.count
+    // Only events that carry lines move the LOG view.
+    let carriesLines: Bool
+    switch event {
+    case .logLoaded, .eventsLoaded, .note: carriesLines = true
+    default: carriesLines = false
+    }
+    let shownBefore = carriesLines ? s.shownLogCount : 0
     let change = s.fleet.apply(event, focusedTask: s.selectedTaskArn)
     if !change.log.isEmpty { s.logFiled(change.log, shownBefore: shownBefore) }
     if let notice = change.logNotice { s.logNotice = notice }
@@ -463,7 +469,7 @@ public struct Reducer: Sendable {
       break
     case .log:
       // Up = back in time.
-      let maxBack = max(0, s.shownLog.count - s.layout.visibleRows(.log))
+      let maxBack = max(0, s.shownLogCount - s.layout.visibleRows(.log))
       let back = delta >= Int.max / 4 ? 0 : delta <= Int.min / 4 ? maxBack : s.logScrollBack - delta
       s.logScrollBack = min(max(0, back), maxBack)
       s.logFollow = s.logScrollBack == 0

@@ -53,14 +53,7 @@ enum HelpComponent: ViewComponent {
   static let context = KeyContext.help
   static func handle(_ command: ViewCommand, _ s: inout AppState, _ r: Reducer) -> [Effect] {
     guard case .help(let scroll) = s.overlay else { return [] }
-    switch command {
-    case .close: s.overlay = .none
-    case .down: s.overlay = .help(scroll: scroll + 1)
-    case .up: s.overlay = .help(scroll: max(0, scroll - 1))
-    case .pageDown: s.overlay = .help(scroll: scroll + 10)
-    case .pageUp: s.overlay = .help(scroll: max(0, scroll - 10))
-    default: break
-    }
+    if command == .close { s.overlay = .none } else if let v = command.moved(scroll) { s.overlay = .help(scroll: v) }
     return []
   }
 }
@@ -72,7 +65,7 @@ enum StartMenuComponent: ViewComponent {
   static func handle(_ command: ViewCommand, _ s: inout AppState, _ r: Reducer) -> [Effect] {
     guard case .startMenu(let arn, let index) = s.overlay else { return [] }
     // Only what DMS accepts for this task's state and type (TaskActions).
-    guard let task = s.fleet.tasks.first(where: { $0.arn == arn }) else {
+    guard let task = s.fleet.task(arn) else {
       s.overlay = .none
       return []
     }
@@ -224,7 +217,7 @@ enum CdcStartComponent: TextComponent {
       d.text = ""
       d.error = nil
     case .choose:
-      guard let task = s.fleet.tasks.first(where: { $0.arn == d.taskArn }) else {
+      guard let task = s.fleet.task(d.taskArn) else {
         s.overlay = .none
         return []
       }
@@ -242,7 +235,7 @@ enum CdcStartComponent: TextComponent {
         case .time(let t):
           when = "from \(Format.iso(t)) (\(Format.duration(max(0, s.now.timeIntervalSince(t)))) ago)"
         case .position(let p):
-          when = "from position \(p.count > 60 ? String(p.prefix(57)) + "…" : p)"
+          when = "from position \(p)"
         }
         s.overlay = .confirm(Confirmation(
           command: .start(arn: task.arn, task: task.identifier, type: .startReplication, from: point),
@@ -300,15 +293,14 @@ enum DetailComponent: ViewComponent {
   static let context = KeyContext.detail
   static func handle(_ command: ViewCommand, _ s: inout AppState, _ r: Reducer) -> [Effect] {
     guard case .detail(let arn, let scroll) = s.overlay else { return [] }
+    if let v = command.moved(scroll) {
+      s.overlay = .detail(taskArn: arn, scroll: v)
+      return []
+    }
     switch command {
     case .close: s.overlay = .none
-    case .down: s.overlay = .detail(taskArn: arn, scroll: scroll + 1)
-    case .up: s.overlay = .detail(taskArn: arn, scroll: max(0, scroll - 1))
-    case .pageDown: s.overlay = .detail(taskArn: arn, scroll: scroll + 10)
-    case .pageUp: s.overlay = .detail(taskArn: arn, scroll: max(0, scroll - 10))
-    case .top: s.overlay = .detail(taskArn: arn, scroll: 0)
     case .copy:
-      if let t = s.fleet.tasks.first(where: { $0.arn == arn }) { return [.copy(text: t.arn, what: "ARN of \(t.identifier)")] }
+      if let t = s.fleet.task(arn) { return [.copy(text: t.arn, what: "ARN of \(t.identifier)")] }
     default: break
     }
     return []
@@ -320,21 +312,19 @@ enum RawComponent: ViewComponent {
   static func handle(_ command: ViewCommand, _ s: inout AppState, _ r: Reducer) -> [Effect] {
     guard case .raw(var v) = s.overlay else { return [] }
     let last = max(0, (v.text.map { $0.split(separator: "\n", omittingEmptySubsequences: false).count } ?? 0) - 1)
+    if let moved = command.moved(v.scroll, last: last) {
+      v.scroll = moved
+      s.overlay = .raw(v)
+      return []
+    }
     switch command {
     case .close:
       s.overlay = .none
       return []
-    case .down: v.scroll = min(last, v.scroll + 1)
-    case .up: v.scroll = max(0, v.scroll - 1)
-    case .pageDown: v.scroll = min(last, v.scroll + 10)
-    case .pageUp: v.scroll = max(0, v.scroll - 10)
-    case .top: v.scroll = 0
-    case .bottom: v.scroll = last
     case .copy:
       if let text = v.text { return [.copy(text: text, what: v.wrap ? "the \(v.title)" : "the raw JSON of \(v.title)")] }
     default: break
     }
-    s.overlay = .raw(v)
     return []
   }
 }
@@ -346,6 +336,10 @@ enum ReconComponent: ViewComponent {
   static func handle(_ command: ViewCommand, _ s: inout AppState, _ r: Reducer) -> [Effect] {
     guard case .recon(let arn) = s.overlay else { return [] }
     let last = max(0, (s.recon.result?.tables.count ?? 0) - 1)
+    if let v = command.moved(s.recon.selected, last: last) {
+      s.recon.selected = v
+      return []
+    }
     switch command {
     case .cancelRun:
       if case .running = s.recon.phase {
@@ -354,14 +348,8 @@ enum ReconComponent: ViewComponent {
       }
       s.overlay = .none
     case .close: s.overlay = .none
-    case .down: s.recon.selected = min(last, s.recon.selected + 1)
-    case .up: s.recon.selected = max(0, s.recon.selected - 1)
-    case .pageDown: s.recon.selected = min(last, s.recon.selected + 10)
-    case .pageUp: s.recon.selected = max(0, s.recon.selected - 10)
-    case .top: s.recon.selected = 0
-    case .bottom: s.recon.selected = last
     case .rerun:
-      if let t = s.fleet.tasks.first(where: { $0.arn == arn }) {
+      if let t = s.fleet.task(arn) {
         return [.reconcile(taskArn: arn, task: t.identifier, checksum: s.recon.marked)]
       }
     default: break

@@ -36,6 +36,24 @@ public enum ViewCommand: String, Sendable, CaseIterable {
   /// Text fields: complete, delete the last character, clear the field.
   case complete, erase, clear
 
+  /// A scroll offset or list index moved by this command (nil: not a movement). `last` caps it when known;
+  /// a view that does not know its length lets the renderer clamp.
+  func moved(_ v: Int, last: Int? = nil) -> Int? {
+    let n: Int
+    switch self {
+    case .down: n = v + 1
+    case .up: n = v - 1
+    case .pageDown: n = v + 10
+    case .pageUp: n = v - 10
+    case .top: n = 0
+    case .bottom:
+      guard let last else { return nil }
+      n = last
+    default: return nil
+    }
+    return max(0, last.map { min($0, n) } ?? n)
+  }
+
   var pickIndex: Int? {
     switch self {
     case .pick1: 0
