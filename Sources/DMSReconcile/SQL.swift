@@ -88,7 +88,9 @@ public struct SQLBuilder: Sendable {
 
   /// PostgreSQL on both sides with identical types: each column hashed by its type's own hash function
   /// (no text rendering: about 2.7× cheaper than hashing `ROW(…)::text`), seeded by its position, NULL as a
-  /// per-position constant, combined with XOR. A type without a hash here is hashed as text.
+  /// per-position constant, combined with XOR and hashed once more. A type without a hash here is hashed as text.
+  /// The final hash matters: segments are combined by XOR too, and XOR alone is linear, so two rows that swapped
+  /// one column's values would leave the segment's XOR unchanged.
   func nativeRowHash(_ cols: [ColumnInfo]) -> String {
     let parts = cols.enumerated().map { i, c -> String in
       let q = ident(c.name)
@@ -106,7 +108,7 @@ public struct SQLBuilder: Sendable {
       }
       return "COALESCE(\(h), \(7919 * seed))"
     }
-    return parts.isEmpty ? "0::bigint" : "(" + parts.joined(separator: " # ") + ")"
+    return parts.isEmpty ? "0::bigint" : "hashint8extended(" + parts.joined(separator: " # ") + ", 0)"
   }
 
   // MARK: quoting

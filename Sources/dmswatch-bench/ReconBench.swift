@@ -42,10 +42,12 @@ enum ReconBench {
       CREATE SCHEMA bench; CREATE TABLE bench.big (id bigint PRIMARY KEY, name text, amount numeric(12,2), ts timestamp);
       INSERT INTO bench.big SELECT g, 'name ' || g, (g % 100000) / 100.0, timestamp '2026-01-01' + g * interval '1 second' FROM generate_series(1, 1000000) g;
       DO $$ BEGIN FOR i IN 1..200 LOOP EXECUTE format('CREATE TABLE bench.small_%s AS SELECT generate_series(1, 10000) AS id', i); END LOOP; END $$;
-      ANALYZE;
       """
     try psql("src", make)
     try psql("tgt", make + "DELETE FROM bench.big WHERE id = 123457; UPDATE bench.big SET name = 'changed' WHERE id = 654321; INSERT INTO bench.big VALUES (1000001, 'extra', 1, now());")
+    // A table that has been live for a while: hint bits and the visibility map set (the first scan after a bulk
+    // load otherwise writes every page, and whichever method ran first would pay for it).
+    for db in ["src", "tgt"] { try psql(db, "VACUUM ANALYZE") }
     let seeded = Date().timeIntervalSince(t0)
     func pool(_ db: String) throws -> DatabasePool {
       var s = DatabaseSettings(dialect: .postgres, host: "127.0.0.1", port: port, database: db, user: "admin", password: DatabasePassword("admin-secret-1"))
@@ -53,35 +55,51 @@ enum ReconBench {
       return try DatabasePool(settings: s)
     }
     let big = TableName(schema: "bench", name: "big")
-    // Checksum bisection.
-    let cs = CountingConnection(try pool("src"))
-    let ct = CountingConnection(try pool("tgt"))
-    let bis = ChecksumBisection(source: cs, target: ct)
-    let b0 = Date()
-    guard let plan = try await bis.plan(source: big, target: big).0 else { print("no plan"); return }
-    let r = try await bis.run(source: big, target: big, plan: plan)
-    let bisTime = Date().timeIntervalSince(b0)
-    let bisQueries = cs.queries + ct.queries
-    let bisRows = cs.rows + ct.rows
-    // Baseline: fetch every row of both sides (the compared columns as stored) and compare in the client.
-    let bs = CountingConnection(try pool("src"))
-    let bt = CountingConnection(try pool("tgt"))
+    // Checksum bisection and the baseline, alternately three times each on the same warm tables; medians reported.
     let q = SQLBuilder(.postgres)
-    let f0 = Date()
-    let raw = "SELECT " + plan.sourceColumns.map { q.ident($0.name) }.joined(separator: ", ") + " FROM " + q.table(big)
-    async let ra = bs.query(raw)
-    async let rb = bt.query(raw)
-    let (a, b) = try await (ra, rb)
-    var ma: [String: [String?]] = [:]
-    for row in a { ma[row[0] ?? ""] = row }
+    var bisTimes: [Double] = []
+    var baseTimes: [Double] = []
+    var bisQueries = 0
+    var bisRows: Int64 = 0
+    var baseRows: Int64 = 0
     var diffs = 0
-    var seen = 0
-    for row in b {
-      if let s = ma[row[0] ?? ""] { seen += 1; if s != row { diffs += 1 } } else { diffs += 1 }
+    var found: (missing: [String], extra: [String], different: [String]) = ([], [], [])
+    var plan: ComparisonPlan?
+    for _ in 0..<3 {
+      let cs = CountingConnection(try pool("src"))
+      let ct = CountingConnection(try pool("tgt"))
+      let bis = ChecksumBisection(source: cs, target: ct)
+      let b0 = Date()
+      guard let p = try await bis.plan(source: big, target: big).0 else { print("no plan"); return }
+      let r = try await bis.run(source: big, target: big, plan: p)
+      found = (r.missingInTarget, r.extraInTarget, r.different)
+      bisTimes.append(Date().timeIntervalSince(b0))
+      plan = p
+      bisQueries = cs.queries + ct.queries
+      bisRows = cs.rows + ct.rows
+      // Baseline: fetch every row of both sides (the compared columns as stored) and compare in the client.
+      let bs = CountingConnection(try pool("src"))
+      let bt = CountingConnection(try pool("tgt"))
+      let f0 = Date()
+      let raw = "SELECT " + p.sourceColumns.map { q.ident($0.name) }.joined(separator: ", ") + " FROM " + q.table(big)
+      async let ra = bs.query(raw)
+      async let rb = bt.query(raw)
+      let (a, b) = try await (ra, rb)
+      var ma: [String: [String?]] = [:]
+      for row in a { ma[row[0] ?? ""] = row }
+      var d = 0
+      var seen = 0
+      for row in b {
+        if let s = ma[row[0] ?? ""] { seen += 1; if s != row { d += 1 } } else { d += 1 }
+      }
+      diffs = d + ma.count - seen
+      baseTimes.append(Date().timeIntervalSince(f0))
+      baseRows = bs.rows + bt.rows
     }
-    diffs += ma.count - seen
-    let baseTime = Date().timeIntervalSince(f0)
-    let baseRows = bs.rows + bt.rows
+    guard let plan else { return }
+    func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+    let bisTime = median(bisTimes)
+    let baseTime = median(baseTimes)
     // Counts for 200 tables within 2 connections per database.
     let ps = try pool("src")
     let pt = try pool("tgt")
@@ -99,15 +117,17 @@ enum ReconBench {
     if json {
       let obj: [String: Any] = [
         "seed_seconds": seeded, "bisection_seconds": bisTime, "bisection_queries": bisQueries, "bisection_rows_transferred": bisRows,
-        "bisection_rows_percent": pct, "hash_mode": plan.hashMode.rawValue, "keys_found": ["missing": r.missingInTarget, "extra": r.extraInTarget, "different": r.different],
-        "baseline_seconds": baseTime, "baseline_queries": 2, "baseline_rows_transferred": baseRows, "baseline_differences": diffs,
+        "bisection_rows_percent": pct, "hash_mode": plan.hashMode.rawValue, "keys_found": ["missing": found.missing, "extra": found.extra, "different": found.different],
+        "bisection_runs_seconds": bisTimes, "baseline_seconds": baseTime, "baseline_runs_seconds": baseTimes, "baseline_queries": 2, "baseline_rows_transferred": baseRows, "baseline_differences": diffs,
         "speedup": speedup, "counts_200_tables_seconds": countTime, "counts_matched": matched, "counts_peak_concurrent": peak,
       ]
       print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
     } else {
       print("reconcile bench (PostgreSQL 127.0.0.1:\(port), seeded in \(String(format: "%.1f", seeded)) s)")
+      let runs = { (v: [Double]) in v.map { String(format: "%.3f", $0) }.joined(separator: " / ") }
+      print("  (median of 3 alternating runs each; bisection \(runs(bisTimes)) s, baseline \(runs(baseTimes)) s)")
       print("  bisection (\(plan.hashMode.rawValue) hash): \(String(format: "%.3f", bisTime)) s, \(bisQueries) queries, \(bisRows) rows transferred (\(String(format: "%.3f", pct)) % of 1,000,000)")
-      print("             missing \(r.missingInTarget) extra \(r.extraInTarget) different \(r.different)")
+      print("             missing \(found.missing) extra \(found.extra) different \(found.different)")
       print("  baseline:  \(String(format: "%.3f", baseTime)) s, 2 queries, \(baseRows) rows transferred, \(diffs) differences")
       print("  speed-up:  \(String(format: "%.1f", speedup))× (target ≥ 10×); rows < 0.1 %: \(pct < 0.1 ? "yes" : "NO")")
       print("  counts:    200 tables × 10,000 rows in \(String(format: "%.2f", countTime)) s (target < 5 s), \(matched) MATCH, peak \(peak) statements per database (limit 2)")
