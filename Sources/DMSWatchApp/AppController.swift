@@ -36,6 +36,12 @@ public final class AppController {
   public var onCopy: (@MainActor (String) -> Bool)?
 
   private var renderScheduled = false
+  /// The shortest time between two frames that only data or the clock asked for (see `setNeedsDataRender`).
+  public var dataRenderInterval: DispatchTimeInterval = .milliseconds(1000)
+  private var lastRenderAt = DispatchTime(uptimeNanoseconds: 0)
+  private var dataRenderDeferred = false
+  /// The first seconds after `start()` render every change: the screen fills as the first loads arrive.
+  private var dataRenderFreeUntil = DispatchTime(uptimeNanoseconds: 0)
   public private(set) var renderCount = 0
   private var commandTasks: [Task<Void, Never>] = []
   private var started = false
@@ -70,6 +76,7 @@ public final class AppController {
   public func start() {
     guard !started else { return }
     started = true
+    dataRenderFreeUntil = DispatchTime.now() + .seconds(3)
     pushDemand()
     engine.start()
   }
@@ -86,7 +93,11 @@ public final class AppController {
     if let view, case .key(let k) = action, ViewSignature(state) != view { onViewKey?(k, state) }
     for e in result.effects { handle(e) }
     pushDemand()
-    if result.redraw { setNeedsRender() }
+    guard result.redraw else { return }
+    switch action {
+    case .key, .resize: setNeedsRender()
+    default: setNeedsDataRender()
+    }
   }
 
   /// The UI's demand, pushed after every change: the focused task and the task rows on screen.
@@ -107,7 +118,28 @@ public final class AppController {
     }
   }
 
+  /// Data and clock changes render at most once per `dataRenderInterval` (keys and resizes at once): at 1,000 tasks
+  /// the engines deliver several loads a second, and a frame per load was most of the idle CPU. The first change after
+  /// a quiet interval renders at once; later ones are gathered into one frame at the end of the interval. Not in the
+  /// first 3 s after `start()`, while the first loads fill the screen.
+  public func setNeedsDataRender() {
+    let due = lastRenderAt + dataRenderInterval
+    let now = DispatchTime.now()
+    if now >= due || now < dataRenderFreeUntil {
+      setNeedsRender()
+    } else if !dataRenderDeferred {
+      dataRenderDeferred = true
+      DispatchQueue.main.asyncAfter(deadline: due) {
+        MainActor.assumeIsolated {
+          self.dataRenderDeferred = false
+          self.setNeedsRender()
+        }
+      }
+    }
+  }
+
   public func renderNow() {
+    lastRenderAt = DispatchTime.now()
     state.auditBadge = audit?.badge
     renderCount += 1
     onRender?()

@@ -86,7 +86,7 @@ extension DashboardRenderer {
     var title: [Segment] = [Segment(order.isEmpty ? "0/0" : "\(max(0, min(s.taskCursor.index, order.count - 1)) + 1)/\(order.count)", .dim)]
     if order.count != s.fleet.tasks.count { title.append(Segment("of \(s.fleet.tasks.count)", .dim)) }
     if !order.isEmpty {
-      let checked = s.checkedCount(of: order.lazy.compactMap { $0 < s.fleet.tasks.count ? s.fleet.tasks[$0] : nil })
+      let checked = s.checkedCount(atIndices: order)
       title.append(Segment("checked \(checked)/\(order.count)", checked == order.count ? .dim : .unknown))
     }
     if s.errorsOnly { title.append(Segment("errors only", .warn)) }

@@ -40,6 +40,7 @@ extension AppState {
 
   /// Tasks whose table statistics are loaded and whose last load did not fail (the TASKS title's `checked N/M`).
   public func checkedCount<S: Sequence>(of list: S) -> Int where S.Element == ReplicationTask { fleet.checkedCount(of: list) }
+  public func checkedCount(atIndices order: [Int]) -> Int { fleet.checkedCount(atIndices: order) }
 
   /// The oldest statistics load among `shown` tasks: the header's "tables" age.
   public func oldestTablesLoad(of shown: [String]) -> (oldest: Date?, unchecked: Int) { fleet.oldestTablesLoad(of: shown) }

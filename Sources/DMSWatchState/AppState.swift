@@ -229,15 +229,16 @@ public struct AppState: Sendable {
       case .scope: return .text(labels[t.scope] ?? t.scope.rawValue)
       }
     }
-    let keys = Dictionary(uniqueKeysWithValues: idx.map { ($0, key($0)) })
-    idx.sort { a, b in
-      let ka = keys[a] ?? .number(0)
-      let kb = keys[b] ?? .number(0)
+    // Each row's key computed once, beside its position (no lookup per comparison).
+    var keyed = idx.map { ($0, key($0)) }
+    keyed.sort { x, y in
+      let (a, ka) = x
+      let (b, kb) = y
       if ka != kb { return sort.descending ? kb < ka : ka < kb }
       if tasks[a].identifier != tasks[b].identifier { return tasks[a].identifier < tasks[b].identifier }
       return tasks[a].scope < tasks[b].scope
     }
-    taskOrder = idx
+    taskOrder = keyed.map(\.0)
     syncTaskCursor()
   }
 

@@ -14,12 +14,15 @@ public struct TaskJudgement: Sendable, Equatable {
 /// The fleet as the engines reported it, over every scope, and the rules' results judged from it.
 /// Knows nothing of panes, cursors or overlays: the view components read it, the engine events change it.
 public struct FleetStore: Sendable {
-  public var tasks: [ReplicationTask] = [] {
-    didSet {
+  public var tasks: [ReplicationTask] {
+    get { taskList }
+    set {
+      taskList = newValue
       judged.removeAll(keepingCapacity: true)
-      indexByArn = Dictionary(tasks.enumerated().map { ($1.arn, $0) }, uniquingKeysWith: { a, _ in a })
+      indexByArn = Dictionary(taskList.enumerated().map { ($1.arn, $0) }, uniquingKeysWith: { a, _ in a })
     }
   }
+  private var taskList: [ReplicationTask] = []
   /// Where each task is in `tasks` (the reducer judges the rows on screen after every step: no scan of the fleet).
   private var indexByArn: [String: Int] = [:]
   public var instances: [String: ReplicationInstance] = [:]
@@ -29,10 +32,14 @@ public struct FleetStore: Sendable {
     get { tablesByTask }
     set {
       tablesByTask = newValue
+      checkedArns = Set(newValue.lazy.filter { $0.value.isChecked }.map(\.key))
       judged.removeAll(keepingCapacity: true)
     }
   }
   private var tablesByTask: [String: TaskTables] = [:]
+  /// The tasks whose statistics were read (`TaskTables.isChecked`), kept with `tablesByTask`: the TASKS title counts
+  /// them on every frame without copying a task or a table list.
+  private var checkedArns: Set<String> = []
   public var metrics: [String: TaskMetrics] = [:] { didSet { judged.removeAll(keepingCapacity: true) } }
   public var log: RingBuffer<LogEntry>
   /// Each task's own lines (by ARN), so a chatty task never pushes another's out of view.
@@ -88,9 +95,20 @@ public struct FleetStore: Sendable {
 
   // MARK: changes from the engines
 
+  /// True when `list` names exactly the tasks `tasks` holds for `scope`, in the same order.
+  private func sameTasks(_ list: [ReplicationTask], scope: ScopeID) -> Bool {
+    var n = 0
+    for t in taskList where t.scope == scope {
+      guard n < list.count, list[n].arn == t.arn else { return false }
+      n += 1
+    }
+    return n == list.count
+  }
+
   /// One task's statistics: only that task's verdict is judged again.
   public mutating func setTables(_ arn: String, _ tt: TaskTables?) {
     tablesByTask[arn] = tt
+    if tt?.isChecked == true { checkedArns.insert(arn) } else { checkedArns.remove(arn) }
     judged[arn] = nil
   }
 
@@ -104,6 +122,23 @@ public struct FleetStore: Sendable {
     var change = FleetChange()
     let scope = event.scope
     switch event {
+    case .tasksLoaded(_, let list, let at) where sameTasks(list, scope: scope):
+      // The same tasks in the same places (a refreshed page, a poll where only counters moved): replaced where they
+      // differ, only those verdicts dropped; the index and the other verdicts stand.
+      for t in list {
+        guard let i = indexByArn[t.arn] else { continue }
+        var t = t
+        t.scope = scope
+        if taskList[i] != t {
+          taskList[i] = t
+          judged[t.arn] = nil
+        }
+      }
+      setSource(.tasks, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
+      for t in list where pending[t.arn] != nil && ![TaskStatus.starting, TaskStatus.stopping].contains(t.status) {
+        pending[t.arn] = nil
+      }
+      change.order = true
     case .tasksLoaded(_, let list, let at):
       let oldArns = Set(tasks.lazy.filter { $0.scope == scope }.map(\.arn))
       var merged = tasks.filter { $0.scope != scope }
@@ -120,6 +155,7 @@ public struct FleetStore: Sendable {
       change.gone = oldArns.subtracting(list.map(\.arn))
       for arn in change.gone {
         tablesByTask[arn] = nil
+        checkedArns.remove(arn)
         metrics[arn] = nil
         taskLog[arn] = nil
       }
@@ -416,7 +452,14 @@ public struct FleetStore: Sendable {
 
   /// Tasks whose table statistics are loaded and whose last load did not fail (the TASKS title's `checked N/M`).
   public func checkedCount<S: Sequence>(of list: S) -> Int where S.Element == ReplicationTask {
-    list.reduce(0) { $0 + ((tablesByTask[$1.arn]?.isChecked ?? false) ? 1 : 0) }
+    list.reduce(0) { $0 + (checkedArns.contains($1.arn) ? 1 : 0) }
+  }
+
+  /// `checkedCount(of:)` for the tasks at these positions of `tasks` (the TASKS order), without copying them.
+  public func checkedCount(atIndices order: [Int]) -> Int {
+    var n = 0
+    for i in order where i >= 0 && i < tasks.count && checkedArns.contains(tasks[i].arn) { n += 1 }
+    return n
   }
 
   /// The oldest statistics load among `shown` tasks (nil when one of them was never checked): the header's

@@ -230,6 +230,28 @@ final class AppControllerTests: XCTestCase {
     XCTAssertEqual(renders, 1)
   }
 
+  /// Data and clock changes inside the interval are gathered into one later frame (the newest state); a key renders
+  /// at once even inside it.
+  func testDataRendersAreRateLimitedAndKeysAreNot() async throws {
+    let fake = FakeDMS(taskCount: 3)
+    let (c, _, clock) = makeController(fake)
+    c.dataRenderInterval = .milliseconds(300)
+    var renders: [Date] = []
+    c.onRender = { renders.append(Date()) }
+    let t0 = Date()
+    c.dispatch(.tick(clock.now()))
+    await waitUntil({ renders.count == 1 }, "the first data frame, at once")
+    XCTAssertLessThan(renders[0].timeIntervalSince(t0), 0.25)
+    for _ in 0..<20 { c.dispatch(.tick(clock.now())) }
+    await waitUntil({ renders.count == 2 }, "one gathered frame at the end of the interval")
+    XCTAssertGreaterThanOrEqual(renders[1].timeIntervalSince(renders[0]), 0.28, "not before the interval ended")
+    // A key right after a frame is not held back.
+    let k0 = Date()
+    c.dispatch(.key(.char("j")))
+    await waitUntil({ renders.count == 3 }, "the key's frame")
+    XCTAssertLessThan(renders[2].timeIntervalSince(k0), 0.2, "a key renders at once, inside the interval")
+  }
+
   func testRedactorHidesSecrets() {
     let s = Redact.text("key AKIAABCDEFGHIJKLMNOP secret=abc123 https://hooks.slack.com/services/T0/B0/XYZ")
     XCTAssertFalse(s.contains("ABCDEFGHIJKLMNOP"))

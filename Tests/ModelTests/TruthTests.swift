@@ -46,9 +46,19 @@ final class UncheckedIsUnknownTests: XCTestCase {
     _ = r.reduce(&s, .metricsLoaded([arn: [DMSMetric.cdcLatencySource: [SeriesPoint(time: t0, value: 1)], DMSMetric.cdcLatencyTarget: [SeriesPoint(time: t0, value: 2)]]], at: t0))
     XCTAssertEqual(s.health(of: s.fleet.tasks[0]).summary, "healthy")
     XCTAssertEqual(s.checkedCount(of: s.fleet.tasks), 1)
+    XCTAssertEqual(s.checkedCount(atIndices: [0]), 1, "the TASKS title's count by position agrees")
     _ = r.reduce(&s, .sourceFailed(.tables, message: "throttled", at: t0 + 10, taskArn: arn))
     XCTAssertEqual(s.health(of: s.fleet.tasks[0]).severity, .unknown)
     XCTAssertEqual(s.checkedCount(of: s.fleet.tasks), 0)
+    XCTAssertEqual(s.checkedCount(atIndices: [0]), 0)
+    // Loaded again, then gone from the task list: not counted, and out-of-range positions count nothing.
+    _ = r.reduce(&s, .tablesLoaded(taskArn: arn, [makeTable()], at: t0 + 20))
+    XCTAssertEqual(s.checkedCount(atIndices: [0, 5, -1]), 1)
+    _ = r.reduce(&s, .tasksLoaded([makeTask("billing")], at: t0 + 30))
+    XCTAssertEqual(s.checkedCount(of: s.fleet.tasks), 0)
+    XCTAssertEqual(s.checkedCount(atIndices: [0]), 0)
+    _ = r.reduce(&s, .tasksLoaded([makeTask("orders")], at: t0 + 40))
+    XCTAssertEqual(s.checkedCount(atIndices: [0]), 0, "a task listed again starts unchecked")
   }
 
   func testUnknownSortsAboveHealthyAndFailedFirstUnderTheHealthSort() {

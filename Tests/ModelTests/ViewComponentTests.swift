@@ -211,4 +211,26 @@ final class ViewComponentTests: XCTestCase {
     _ = r.reduce(&s, .tick(t0 + 1 + FleetStore.rejudgeAfter))
     XCTAssertNotEqual(s.fleet.judged[b.arn]?.at, judgedAt)
   }
+
+  /// A task-list poll naming the same tasks (only one of them changed) replaces that task in place: its verdict is
+  /// judged again, the other's stands, and the store's index still finds both.
+  func testATaskListPollOfTheSameTasksReJudgesOnlyTheChangedOne() {
+    var (s, r) = state([makeTask("orders"), makeTask("billing")])
+    _ = r.reduce(&s, .tick(t0 + 1))
+    let a = s.fleet.tasks[0], b = s.fleet.tasks[1]
+    let keptB = s.fleet.judged[b.arn]
+    XCTAssertNotNil(keptB)
+    var stopped = a
+    stopped.status = TaskStatus.failed
+    _ = r.reduce(&s, .tasksLoaded([stopped, b], at: t0 + 2))
+    XCTAssertEqual(s.fleet.tasks.map(\.arn), [a.arn, b.arn])
+    XCTAssertEqual(s.fleet.task(a.arn)?.status, TaskStatus.failed)
+    XCTAssertEqual(s.fleet.judged[b.arn], keptB, "the unchanged task keeps its verdict")
+    XCTAssertEqual(s.health(of: s.fleet.tasks[0]).severity, .critical, "the changed task is judged again")
+    // A poll that drops a task takes the full path: gone from the list and the index.
+    _ = r.reduce(&s, .tasksLoaded([b], at: t0 + 3))
+    XCTAssertEqual(s.fleet.tasks.map(\.arn), [b.arn])
+    XCTAssertNil(s.fleet.task(a.arn))
+    XCTAssertEqual(s.fleet.task(b.arn)?.arn, b.arn)
+  }
 }
