@@ -230,16 +230,39 @@ public struct AppState: Sendable {
       }
     }
     // Each row's key computed once, beside its position (no lookup per comparison).
-    var keyed = idx.map { ($0, key($0)) }
-    keyed.sort { x, y in
-      let (a, ka) = x
-      let (b, kb) = y
+    var keyAt = [SortKey?](repeating: nil, count: tasks.count)
+    for i in idx { keyAt[i] = key(i) }
+    func less(_ a: Int, _ ka: SortKey, _ b: Int, _ kb: SortKey) -> Bool {
       if ka != kb { return sort.descending ? kb < ka : ka < kb }
       if tasks[a].identifier != tasks[b].identifier { return tasks[a].identifier < tasks[b].identifier }
       return tasks[a].scope < tasks[b].scope
     }
+    // Most recomputes follow a poll that moved counters, not names: when the previous order holds exactly these rows
+    // and is still in order, one pass checks it (n comparisons instead of a sort's n log n).
+    if taskOrder.count == idx.count, Self.stillOrdered(taskOrder, keyAt, less) {
+      syncTaskCursor()
+      return
+    }
+    var keyed = idx.map { ($0, keyAt[$0] ?? .number(0)) }
+    keyed.sort { x, y in less(x.0, x.1, y.0, y.1) }
     taskOrder = keyed.map(\.0)
     syncTaskCursor()
+  }
+
+  /// True when `order` lists each keyed row exactly once (rows without a key are not in the new selection) and each
+  /// row is not less than the one before it.
+  static func stillOrdered(
+    _ order: [Int], _ keyAt: [SortKey?], _ less: (Int, SortKey, Int, SortKey) -> Bool
+  ) -> Bool {
+    var seen = [Bool](repeating: false, count: keyAt.count)
+    var prev: (Int, SortKey)?
+    for i in order {
+      guard i >= 0, i < keyAt.count, !seen[i], let k = keyAt[i] else { return false }
+      seen[i] = true
+      if let (p, pk) = prev, less(i, k, p, pk) { return false }
+      prev = (i, k)
+    }
+    return true
   }
 
   /// Keeps the selection on the same ARN when rows move; picks the nearest row when it vanished.

@@ -233,4 +233,27 @@ final class ViewComponentTests: XCTestCase {
     XCTAssertNil(s.fleet.task(a.arn))
     XCTAssertEqual(s.fleet.task(b.arn)?.arn, b.arn)
   }
+
+  /// The order is checked before it is sorted again: a poll that moves counters keeps the name order as it is, a poll
+  /// that moves the sorted column reorders, and a task added in the middle lands in its place.
+  func testTaskOrderFollowsTheSortedColumnAcrossPolls() {
+    var (s, r) = state([makeTask("a"), makeTask("b"), makeTask("c")])
+    func names() -> [String] { s.taskOrder.map { s.fleet.tasks[$0].identifier } }
+    XCTAssertEqual(names(), ["a", "b", "c"])
+    var tasks = s.fleet.tasks
+    tasks[2].stats = ReplicationTaskStats(fullLoadProgressPercent: 90)
+    tasks[0].stats = ReplicationTaskStats(fullLoadProgressPercent: 10)
+    _ = r.reduce(&s, .tasksLoaded(tasks, at: t0 + 1))
+    XCTAssertEqual(names(), ["a", "b", "c"], "name order: counters moving change nothing")
+    s.sort = TaskSort(column: .progress, descending: true)
+    s.recomputeTaskOrder()
+    XCTAssertEqual(names(), ["c", "a", "b"])
+    tasks[1].stats = ReplicationTaskStats(fullLoadProgressPercent: 95)
+    _ = r.reduce(&s, .tasksLoaded(tasks, at: t0 + 2))
+    XCTAssertEqual(names(), ["b", "c", "a"], "the sorted column moved: sorted again")
+    s.sort = TaskSort(column: .name, descending: false)
+    s.recomputeTaskOrder()
+    _ = r.reduce(&s, .tasksLoaded(tasks + [makeTask("ab")], at: t0 + 3))
+    XCTAssertEqual(names(), ["a", "ab", "b", "c"])
+  }
 }
