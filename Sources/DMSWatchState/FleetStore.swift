@@ -458,7 +458,7 @@ public struct FleetStore: Sendable {
   /// `checkedCount(of:)` for the tasks at these positions of `tasks` (the TASKS order), without copying them.
   public func checkedCount(atIndices order: [Int]) -> Int {
     var n = 0
-    for i in order where i >= 0 && i < tasks.count && checkedArns.contains(tasks[i].arn) { n += 1 }
+    for i in order where i >= 0 && i < taskList.count && checkedArns.contains(taskList[i].arn) { n += 1 }
     return n
   }
 
