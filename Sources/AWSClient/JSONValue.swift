@@ -345,9 +345,5 @@ public enum Timestamp {
   }
 
   /// `2026-01-01T00:00:00Z`.
-  public static func iso(_ date: Date) -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime]
-    return f.string(from: date)
-  }
+  public static func iso(_ date: Date) -> String { Format.iso(date) }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import DMSWatchModel
 import Foundation
 
 /// Signature Version 4 (header form) for non-S3 services. Pure: the date is an input.
@@ -68,15 +69,10 @@ extension SigV4Signer {
   /// `yyyyMMdd'T'HHmmss'Z'` in UTC.
   public static func amzDateString(_ date: Date) -> String { amzDate(date) }
 
+  /// Computed from the civil date (`Format.iso`), not `Calendar`: every signed request would otherwise open an ICU
+  /// calendar.
   static func amzDate(_ date: Date) -> String {
-    var cal = Calendar(identifier: .gregorian)
-    cal.timeZone = TimeZone(identifier: "UTC") ?? TimeZone(secondsFromGMT: 0) ?? cal.timeZone
-    let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-    func p(_ v: Int?, _ w: Int) -> String {
-      let s = String(v ?? 0)
-      return String(repeating: "0", count: max(0, w - s.count)) + s
-    }
-    return "\(p(c.year, 4))\(p(c.month, 2))\(p(c.day, 2))T\(p(c.hour, 2))\(p(c.minute, 2))\(p(c.second, 2))Z"
+    String(Format.iso(date).filter { $0 != "-" && $0 != ":" })
   }
 
   /// Host as sent in the Host header: lowercase, port only when not the scheme default.

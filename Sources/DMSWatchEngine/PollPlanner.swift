@@ -356,9 +356,15 @@ public struct PollPlanner: Sendable {
     var bestRatio = -Double.infinity
     var earliest = Date.distantFuture
     let checkRequests = !requested.isEmpty
-    let bg = backgroundArn
-    for (i, t) in tasks.enumerated() where t.arn != focusedArn && t.arn != bg {
-      let minAge = minimumAge(t, visible: !visible.isEmpty && visible.contains(t.arn))
+    // Positions, not ARNs, inside the loop: it runs every step over the whole fleet, and hashing or copying
+    // each task's ARN there was most of its cost.
+    let skipA = focusedArn.flatMap { taskIndex[$0] } ?? -1
+    let skipB = backgroundArn.flatMap { taskIndex[$0] } ?? -1
+    var onScreen = [Bool](repeating: false, count: tasks.count)
+    for arn in visible { if let i = taskIndex[arn], i < onScreen.count { onScreen[i] = true } }
+    for i in tasks.indices where i != skipA && i != skipB {
+      let t = tasks[i]
+      let minAge = minimumAge(t, visible: onScreen[i])
       let ratio: Double
       if checkRequests, requested.contains(.tables(t.arn)) {
         ratio = .infinity

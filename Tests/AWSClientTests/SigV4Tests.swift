@@ -66,6 +66,14 @@ final class SigV4Tests: XCTestCase {
     XCTAssertEqual(SigV4Signer.hostHeader(URL(string: "http://127.0.0.1:80/")!), "127.0.0.1")
     XCTAssertEqual(SigV4Signer.hostHeader(URL(string: "http://127.0.0.1:5055/")!), "127.0.0.1:5055")
   }
+
+  /// The request date is computed from the civil date (no Calendar): leap days, year ends, fractions cut.
+  func testAmzDateAtTheEdges() {
+    XCTAssertEqual(SigV4Signer.amzDateString(Date(timeIntervalSince1970: 1_709_251_199.999)), "20240229T235959Z")
+    XCTAssertEqual(SigV4Signer.amzDateString(Date(timeIntervalSince1970: 946_684_799)), "19991231T235959Z")
+    XCTAssertEqual(SigV4Signer.amzDateString(Date(timeIntervalSince1970: 946_684_800)), "20000101T000000Z")
+    XCTAssertEqual(SigV4Signer.amzDateString(Date(timeIntervalSince1970: 0)), "19700101T000000Z")
+  }
 }
 
 final class RedactionTests: XCTestCase {
