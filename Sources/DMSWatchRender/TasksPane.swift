@@ -79,7 +79,7 @@ extension DashboardRenderer {
     let sortCol = sortColumn(s.sort.column)
     let cols = taskColumns(
       layoutWidth: s.layout.width, inner: inner, sorted: sortCol, scopes: s.isMultiScope,
-      serverless: s.fleet.tasks.contains { $0.kind == .serverless })
+      serverless: s.fleet.hasServerless)
     let arrow = s.sort.descending ? cs.down : cs.up
 
     // Position in the list (`17/580`), the total when a filter hides some, and how many rows were checked.

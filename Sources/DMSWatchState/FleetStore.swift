@@ -20,9 +20,13 @@ public struct FleetStore: Sendable {
       taskList = newValue
       judged.removeAll(keepingCapacity: true)
       indexByArn = Dictionary(taskList.enumerated().map { ($1.arn, $0) }, uniquingKeysWith: { a, _ in a })
+      hasServerless = taskList.indices.contains { taskList[$0].kind == .serverless }
     }
   }
   private var taskList: [ReplicationTask] = []
+  /// Some task is a serverless replication (TASKS shows its KD and DCU columns). Set with the list: an ARN's kind
+  /// never changes, so replacing tasks in place keeps it.
+  public private(set) var hasServerless = false
   /// Where each task is in `tasks` (the reducer judges the rows on screen after every step: no scan of the fleet).
   private var indexByArn: [String: Int] = [:]
   public var instances: [String: ReplicationInstance] = [:]
