@@ -169,6 +169,8 @@ final class StartupPhase: @unchecked Sendable {
   static let shared = StartupPhase()
   private let lock = NSLock()
   private var active = true
+  /// A terminating signal arrived during start-up: the process is exiting with its status.
+  private var interrupting = false
   private var saved: termios?
 
   /// Prints `text` (when stderr is a terminal) and turns echo and line editing off on stdin.
@@ -186,11 +188,15 @@ final class StartupPhase: @unchecked Sendable {
   }
 
   /// The UI takes over (or the command ends): keys typed meanwhile are dropped, modes restored.
+  /// After a terminating signal the signal thread is exiting with 128 + signal; the start-up thread waits for it
+  /// here instead of reporting the credential helper it just killed as a failure (and exiting 3 first).
   func end() {
-    lock.withLock {
+    let exiting = lock.withLock { () -> Bool in
       active = false
       restoreLocked()
+      return interrupting
     }
+    if exiting { while true { pause() } }
   }
 
   private func restoreLocked() {
@@ -204,6 +210,7 @@ final class StartupPhase: @unchecked Sendable {
   func interrupted(by sig: Int32) -> Bool {
     let act = lock.withLock { () -> Bool in
       guard active else { return false }
+      interrupting = true
       restoreLocked()
       return true
     }
