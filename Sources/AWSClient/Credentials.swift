@@ -22,7 +22,7 @@ public struct AWSCredentials: Sendable, Equatable, CustomStringConvertible, Cust
     let key = accessKeyId.count > 8 ? String(accessKeyId.prefix(4)) + "…" + String(accessKeyId.suffix(4)) : "****"
     var s = "AWSCredentials(\(key), secret: <redacted>"
     if sessionToken != nil { s += ", token: <redacted>" }
-    if let e = expiration { s += ", expires: \(Timestamp.iso(e))" }
+    if let e = expiration { s += ", expires: \(Format.iso(e))" }
     return s + ", source: \(source))"
   }
 

@@ -343,7 +343,4 @@ public enum Timestamp {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
     return era * 146097 + doe - 719468
   }
-
-  /// `2026-01-01T00:00:00Z`.
-  public static func iso(_ date: Date) -> String { Format.iso(date) }
 }

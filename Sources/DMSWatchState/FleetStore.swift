@@ -109,6 +109,41 @@ public struct FleetStore: Sendable {
     return n == list.count
   }
 
+  /// The same tasks in the same places (a refreshed page, a poll where only counters moved): replaced where they
+  /// differ, only those verdicts dropped; the index and the other verdicts stand.
+  private mutating func replaceInPlace(_ list: [ReplicationTask], scope: ScopeID) {
+    for var t in list {
+      guard let i = indexByArn[t.arn] else { continue }
+      t.scope = scope
+      if taskList[i] != t {
+        taskList[i] = t
+        judged[t.arn] = nil
+      }
+    }
+  }
+
+  /// A listing that added or dropped tasks: the scope's tasks replaced (index and verdicts rebuilt), new tasks
+  /// adopt their unassigned log lines, and what belonged to the dropped ones goes. Returns the dropped ARNs.
+  private mutating func replaceScope(_ list: [ReplicationTask], scope: ScopeID) -> Set<String> {
+    let oldArns = Set(taskList.lazy.filter { $0.scope == scope }.map(\.arn))
+    let scoped = list.map { t in
+      var t = t
+      t.scope = scope
+      return t
+    }
+    tasks = taskList.filter { $0.scope != scope } + scoped
+    let listed = scoped.filter { !oldArns.contains($0.arn) }
+    if !listed.isEmpty { adoptUnassignedLog(for: listed) }
+    let gone = oldArns.subtracting(list.map(\.arn))
+    for arn in gone {
+      tablesByTask[arn] = nil
+      checkedArns.remove(arn)
+      metrics[arn] = nil
+      taskLog[arn] = nil
+    }
+    return gone
+  }
+
   /// One task's statistics: only that task's verdict is judged again.
   public mutating func setTables(_ arn: String, _ tt: TaskTables?) {
     tablesByTask[arn] = tt
@@ -126,43 +161,13 @@ public struct FleetStore: Sendable {
     var change = FleetChange()
     let scope = event.scope
     switch event {
-    case .tasksLoaded(_, let list, let at) where sameTasks(list, scope: scope):
-      // The same tasks in the same places (a refreshed page, a poll where only counters moved): replaced where they
-      // differ, only those verdicts dropped; the index and the other verdicts stand.
-      for t in list {
-        guard let i = indexByArn[t.arn] else { continue }
-        var t = t
-        t.scope = scope
-        if taskList[i] != t {
-          taskList[i] = t
-          judged[t.arn] = nil
-        }
-      }
-      setSource(.tasks, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
-      for t in list where pending[t.arn] != nil && ![TaskStatus.starting, TaskStatus.stopping].contains(t.status) {
-        pending[t.arn] = nil
-      }
-      change.order = true
     case .tasksLoaded(_, let list, let at):
-      let oldArns = Set(tasks.lazy.filter { $0.scope == scope }.map(\.arn))
-      var merged = tasks.filter { $0.scope != scope }
-      let scoped = list.map { t in
-        var t = t
-        t.scope = scope
-        return t
+      if sameTasks(list, scope: scope) {
+        replaceInPlace(list, scope: scope)
+      } else {
+        change.gone = replaceScope(list, scope: scope)
       }
-      merged.append(contentsOf: scoped)
-      tasks = merged
       setSource(.tasks, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
-      let listed = scoped.filter { !oldArns.contains($0.arn) }
-      if !listed.isEmpty { adoptUnassignedLog(for: listed) }
-      change.gone = oldArns.subtracting(list.map(\.arn))
-      for arn in change.gone {
-        tablesByTask[arn] = nil
-        checkedArns.remove(arn)
-        metrics[arn] = nil
-        taskLog[arn] = nil
-      }
       for t in list where pending[t.arn] != nil && ![TaskStatus.starting, TaskStatus.stopping].contains(t.status) {
         pending[t.arn] = nil
       }
