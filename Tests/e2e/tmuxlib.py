@@ -19,10 +19,18 @@ class Tmux:
         e = {k: v for k, v in os.environ.items() if k not in ("TMUX",)}
         e.update(env or {})
         wrapped = f"{command}; echo \"EXIT=$?\"; sleep 60"
-        subprocess.run(
-            ["tmux", "-L", self.socket, "-f", "/dev/null", "new-session", "-d", "-s", self.session,
-             "-x", str(width), "-y", str(height), wrapped],
-            check=True, env=e)
+        argv = ["tmux", "-L", self.socket, "-f", "/dev/null", "new-session", "-d", "-s", self.session,
+                "-x", str(width), "-y", str(height), wrapped]
+        # Right after kill() the old server may still be exiting on the same socket and refuse the new
+        # session: retried for up to 5 s, then the last failure is raised.
+        deadline = time.time() + 5
+        while True:
+            r = subprocess.run(argv, env=e, capture_output=True, text=True)
+            if r.returncode == 0:
+                break
+            if time.time() >= deadline:
+                raise subprocess.CalledProcessError(r.returncode, argv, output=r.stdout, stderr=r.stderr)
+            time.sleep(0.1)
         self.cmd("set-option", "-g", "status", "off", check=False)
 
     def capture(self):
