@@ -6,6 +6,9 @@ import Foundation
 /// (`TaskTables`), so the screen, `check` and notifications use one evaluation.
 public enum EngineEvent: Sendable {
   case tasksLoaded(ScopeID, [ReplicationTask], at: Date)
+  /// Rows of a filtered read (the visible page) that differ from what was published; the rest of the
+  /// list stands. `at` is the last full listing's time (the TASKS age).
+  case tasksChanged(ScopeID, [ReplicationTask], at: Date)
   case inventoryLoaded(ScopeID, [ReplicationInstance], [Endpoint])
   case tablesLoaded(ScopeID, taskArn: String, TaskTables, at: Date)
   case metricsLoaded(ScopeID, [String: [String: [SeriesPoint]]], at: Date)
@@ -23,7 +26,7 @@ public enum EngineEvent: Sendable {
 
   public var scope: ScopeID {
     switch self {
-    case .tasksLoaded(let s, _, _), .inventoryLoaded(let s, _, _), .tablesLoaded(let s, _, _, _), .metricsLoaded(let s, _, _),
+    case .tasksLoaded(let s, _, _), .tasksChanged(let s, _, _), .inventoryLoaded(let s, _, _), .tablesLoaded(let s, _, _, _), .metricsLoaded(let s, _, _),
       .logLoaded(let s, _, _), .logUnavailable(let s, _, _, _), .eventsLoaded(let s, _, _), .sourceFailed(let s, _, _, _, _),
       .budgetChanged(let s, _), .note(let s, _):
       s

@@ -592,12 +592,12 @@ public final class ScopeEngine {
     planner.setTasks(listed.map { TaskDigest(arn: $0.arn, suspicion: suspicion(of: $0), activity: activity.activity($0.arn)) })
   }
 
-  /// Rows read with a filtered call: merged into the list and published with the full list's time
+  /// Rows read with a filtered call: merged into the list, and the changed ones published with the full list's time
   /// (the TASKS age stays that of the last full listing). A task asked for that is not returned may
   /// be gone: the full list is asked for.
   private func mergeRows(_ rows: [ReplicationTask], asked: [String]) {
     let now = clock.now()
-    var changed = false
+    var changed: [ReplicationTask] = []
     var returned = Set<String>()
     for var row in rows {
       row.scope = scope
@@ -607,12 +607,13 @@ public final class ScopeEngine {
       planner.updateActivity(arn: row.arn, activity.activity(row.arn))
       if Self.differs(tasks[i], row) {
         tasks[i] = row
-        changed = true
+        changed.append(row)
         planner.updateSuspicion(arn: row.arn, suspicion(of: row))
       }
     }
     if asked.contains(where: { !returned.contains($0) && taskIndex[$0] != nil }) { planner.request(.taskList) }
-    if changed { sink(.tasksLoaded(scope, tasks, at: lastFullListAt ?? now)) }
+    // Only the rows that moved travel: the store replaces them in place (not 1,000 rows for a page of 40).
+    if !changed.isEmpty { sink(.tasksChanged(scope, changed, at: lastFullListAt ?? now)) }
   }
 
   /// A change the screen shows (the elapsed time of a running task moves on every read and alone does not count).

@@ -158,6 +158,8 @@ public enum TableRules {
   static func resyncFlag(_ t: TableStatistics) -> TableFlag? {
     let failed = t.resyncRowsFailed ?? 0
     let state = t.resyncState ?? ""
+    // Most tables have no resync state: nothing to look into (the substring search is Foundation's, not free).
+    guard failed > 0 || !state.isEmpty else { return nil }
     let lower = state.lowercased()
     let stateFailed = lower.contains("fail") || lower.contains("error")
     guard failed > 0 || stateFailed else { return nil }

@@ -33,7 +33,10 @@ public struct TaskTables: Sendable, Equatable {
   public private(set) var criteriaConfig: RuleConfig
 
   public init(tables: [TableStatistics] = [], loadedAt: Date? = nil, config: RuleConfig = RuleConfig()) {
-    self.tables = tables.sorted { $0.ref < $1.ref }
+    // DMS lists a task's tables in order already: one pass checks it before anything is moved.
+    let ordered = zip(tables, tables.dropFirst()).allSatisfy { !($1.ref < $0.ref) }
+    // Positions are sorted, not the rows: a row is large and moves once, into its place.
+    self.tables = ordered ? tables : tables.indices.sorted { tables[$0].ref < tables[$1].ref }.map { tables[$0] }
     self.tableCount = tables.count
     self.flags = TableRules.flags(for: self.tables)
     var worst: [TableRef: Severity] = [:]

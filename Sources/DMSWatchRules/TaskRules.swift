@@ -176,10 +176,27 @@ public enum TaskRules {
   /// End-to-end lag per timestamp: CDCLatencyTarget (measured from the source commit, so it contains the
   /// source latency); the larger of the two when they disagree; a timestamp with only one of them uses that one.
   public static func endToEndLatency(_ metrics: TaskMetrics) -> [SeriesPoint] {
-    var byTime: [Date: Double] = [:]
-    for p in metrics.latencySource.points { byTime[p.time] = max(byTime[p.time] ?? p.value, p.value) }
-    for p in metrics.latencyTarget.points { byTime[p.time] = max(byTime[p.time] ?? p.value, p.value) }
-    return byTime.map { SeriesPoint(time: $0.key, value: $0.value) }.sorted { $0.time < $1.time }
+    // Each series is ascending with one point per timestamp (`TimeSeries`): one merge pass, no hashing or sort.
+    let a = metrics.latencySource.points
+    let b = metrics.latencyTarget.points
+    var out: [SeriesPoint] = []
+    out.reserveCapacity(max(a.count, b.count))
+    var i = 0
+    var j = 0
+    while i < a.count || j < b.count {
+      if j == b.count || (i < a.count && a[i].time < b[j].time) {
+        out.append(a[i])
+        i += 1
+      } else if i == a.count || b[j].time < a[i].time {
+        out.append(b[j])
+        j += 1
+      } else {
+        out.append(SeriesPoint(time: a[i].time, value: max(a[i].value, b[j].value)))
+        i += 1
+        j += 1
+      }
+    }
+    return out
   }
 
   /// Stall: over the `window` ending at the newest latency point, total latency never falls and ends higher,

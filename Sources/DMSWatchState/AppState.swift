@@ -194,23 +194,23 @@ public struct AppState: Sendable {
 
   // MARK: ordering
 
-  public mutating func recomputeTaskOrder() {
+  /// Filters and sorts TASKS again. `changed`: only the tasks at these positions of `fleet.tasks` changed since the
+  /// last call (a merged page); when the order does not read health, and each still passes or fails the filter as
+  /// before and sits between its neighbours, the order stands without looking at the other rows.
+  public mutating func recomputeTaskOrder(changed: [Int]? = nil) {
     // Filtering by health and sorting by it read verdicts: judge what changed first.
     let filter = TaskFilter(self.filter)
-    if errorsOnly || sort.column == .health || filter.needsHealth { fleet.judge(now: now) }
+    let readsHealth = errorsOnly || sort.column == .health || filter.needsHealth
+    if readsHealth { fleet.judge(now: now) }
     let tasks = fleet.tasks
     let tables = fleet.tables
     let metrics = fleet.metrics
-    var idx: [Int] = []
-    idx.reserveCapacity(tasks.count)
     let multi = isMultiScope
     let labels = Dictionary(fleet.scopes.map { ($0.id, $0.display.lowercased()) }, uniquingKeysWith: { a, _ in a })
-    for (i, t) in tasks.enumerated() {
-      if let only = scopeFilter, t.scope != only { continue }
-      if errorsOnly, health(of: t).severity < .warn { continue }
-      if filter.isEmpty || filter.matches(t, scopeLabel: labels[t.scope] ?? "", plainMatchesScope: multi, health: { health(of: t).severity }) {
-        idx.append(i)
-      }
+    func passes(_ t: ReplicationTask) -> Bool {
+      if let only = scopeFilter, t.scope != only { return false }
+      if errorsOnly, health(of: t).severity < .warn { return false }
+      return filter.isEmpty || filter.matches(t, scopeLabel: labels[t.scope] ?? "", plainMatchesScope: multi, health: { health(of: t).severity })
     }
     let sort = self.sort
     func key(_ i: Int) -> SortKey {
@@ -229,14 +229,22 @@ public struct AppState: Sendable {
       case .scope: return .text(labels[t.scope] ?? t.scope.rawValue)
       }
     }
-    // Each row's key computed once, beside its position (no lookup per comparison).
-    var keyAt = [SortKey?](repeating: nil, count: tasks.count)
-    for i in idx { keyAt[i] = key(i) }
     func less(_ a: Int, _ ka: SortKey, _ b: Int, _ kb: SortKey) -> Bool {
       if ka != kb { return sort.descending ? kb < ka : ka < kb }
       if tasks[a].identifier != tasks[b].identifier { return tasks[a].identifier < tasks[b].identifier }
       return tasks[a].scope < tasks[b].scope
     }
+    // Verdicts also age with the clock (any row's health can move): then the whole order is checked.
+    if let changed, !readsHealth, Self.holdsAround(changed, order: taskOrder, count: tasks.count, passes: { passes(tasks[$0]) }, key: key, less: less) {
+      syncTaskCursor()
+      return
+    }
+    var idx: [Int] = []
+    idx.reserveCapacity(tasks.count)
+    for i in tasks.indices where passes(tasks[i]) { idx.append(i) }
+    // Each row's key computed once, beside its position (no lookup per comparison).
+    var keyAt = [SortKey?](repeating: nil, count: tasks.count)
+    for i in idx { keyAt[i] = key(i) }
     // Most recomputes follow a poll that moved counters, not names: when the previous order holds exactly these rows
     // and is still in order, one pass checks it (n comparisons instead of a sort's n log n).
     if taskOrder.count == idx.count, Self.stillOrdered(taskOrder, keyAt, less) {
@@ -247,6 +255,29 @@ public struct AppState: Sendable {
     keyed.sort { x, y in less(x.0, x.1, y.0, y.1) }
     taskOrder = keyed.map(\.0)
     syncTaskCursor()
+  }
+
+  /// True when `order` (sorted before the rows at `changed` changed) is still the filtered, sorted order: each changed
+  /// row is in it exactly when it passes the filter, and is not less than the row before it nor greater than the one
+  /// after it. A sorted list whose other rows did not move is sorted again exactly when those neighbours are in order.
+  static func holdsAround(
+    _ changed: [Int], order: [Int], count: Int, passes: (Int) -> Bool, key: (Int) -> SortKey,
+    less: (Int, SortKey, Int, SortKey) -> Bool
+  ) -> Bool {
+    guard !changed.isEmpty else { return true }
+    var posOf: [Int: Int] = [:]
+    let wanted = Set(changed)
+    for (p, i) in order.enumerated() where wanted.contains(i) { posOf[i] = p }
+    for i in changed {
+      guard i >= 0, i < count else { return false }
+      let pos = posOf[i]
+      guard (pos != nil) == passes(i) else { return false }
+      guard let p = pos else { continue }
+      let k = key(i)
+      if p > 0, less(i, k, order[p - 1], key(order[p - 1])) { return false }
+      if p + 1 < order.count, less(order[p + 1], key(order[p + 1]), i, k) { return false }
+    }
+    return true
   }
 
   /// True when `order` lists each keyed row exactly once (rows without a key are not in the new selection) and each
@@ -269,7 +300,7 @@ public struct AppState: Sendable {
   public mutating func syncTaskCursor() {
     let visible = layout.visibleRows(.tasks)
     let tasks = fleet.tasks
-    if let arn = selectedTaskArn, let pos = taskOrder.firstIndex(where: { tasks[$0].arn == arn }) {
+    if let arn = selectedTaskArn, let i = fleet.position(of: arn), let pos = taskOrder.firstIndex(of: i) {
       taskCursor.index = pos
     } else if !taskOrder.isEmpty {
       taskCursor.index = min(taskCursor.index, taskOrder.count - 1)

@@ -9,6 +9,9 @@ public struct TaskJudgement: Sendable, Equatable {
   public var health: TaskHealth
   /// The clock the time-dependent rules (staleness, age) were judged at.
   public var at: Date
+  /// Cutover readiness with the same data, clock and thresholds: judged for the rows about to be drawn (their READY
+  /// column), nil for the others.
+  public var readiness: Readiness?
 }
 
 /// The fleet as the engines reported it, over every scope, and the rules' results judged from it.
@@ -21,6 +24,7 @@ public struct FleetStore: Sendable {
       judged.removeAll(keepingCapacity: true)
       indexByArn = Dictionary(taskList.enumerated().map { ($1.arn, $0) }, uniquingKeysWith: { a, _ in a })
       hasServerless = taskList.indices.contains { taskList[$0].kind == .serverless }
+      checkedAt = taskList.map { checkedArns.contains($0.arn) }
     }
   }
   private var taskList: [ReplicationTask] = []
@@ -37,6 +41,7 @@ public struct FleetStore: Sendable {
     set {
       tablesByTask = newValue
       checkedArns = Set(newValue.lazy.filter { $0.value.isChecked }.map(\.key))
+      checkedAt = taskList.map { checkedArns.contains($0.arn) }
       judged.removeAll(keepingCapacity: true)
     }
   }
@@ -44,7 +49,18 @@ public struct FleetStore: Sendable {
   /// The tasks whose statistics were read (`TaskTables.isChecked`), kept with `tablesByTask`: the TASKS title counts
   /// them on every frame without copying a task or a table list.
   private var checkedArns: Set<String> = []
-  public var metrics: [String: TaskMetrics] = [:] { didSet { judged.removeAll(keepingCapacity: true) } }
+  /// `checkedArns` by position in `tasks`: the title's count reads a flag per row, without hashing an ARN.
+  private var checkedAt: [Bool] = []
+  /// CloudWatch series per task ARN (and per instance ARN). Setting it drops every verdict; a metrics load
+  /// drops only the verdicts of the tasks it brought series for.
+  public var metrics: [String: TaskMetrics] {
+    get { metricsByArn }
+    set {
+      metricsByArn = newValue
+      judged.removeAll(keepingCapacity: true)
+    }
+  }
+  private var metricsByArn: [String: TaskMetrics] = [:]
   public var log: RingBuffer<LogEntry>
   /// Each task's own lines (by ARN), so a chatty task never pushes another's out of view.
   public var taskLog: [String: RingBuffer<LogEntry>] = [:]
@@ -122,6 +138,14 @@ public struct FleetStore: Sendable {
     }
   }
 
+  /// After a listing or a page: the source's age, and the actions those rows settled.
+  private mutating func tasksListed(_ list: [ReplicationTask], scope: ScopeID, at: Date) {
+    setSource(.tasks, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
+    for t in list where pending[t.arn] != nil && ![TaskStatus.starting, TaskStatus.stopping].contains(t.status) {
+      pending[t.arn] = nil
+    }
+  }
+
   /// A listing that added or dropped tasks: the scope's tasks replaced (index and verdicts rebuilt), new tasks
   /// adopt their unassigned log lines, and what belonged to the dropped ones goes. Returns the dropped ARNs.
   private mutating func replaceScope(_ list: [ReplicationTask], scope: ScopeID) -> Set<String> {
@@ -147,7 +171,9 @@ public struct FleetStore: Sendable {
   /// One task's statistics: only that task's verdict is judged again.
   public mutating func setTables(_ arn: String, _ tt: TaskTables?) {
     tablesByTask[arn] = tt
-    if tt?.isChecked == true { checkedArns.insert(arn) } else { checkedArns.remove(arn) }
+    let checked = tt?.isChecked == true
+    if checked { checkedArns.insert(arn) } else { checkedArns.remove(arn) }
+    if let i = position(of: arn), i < checkedAt.count { checkedAt[i] = checked }
     judged[arn] = nil
   }
 
@@ -167,11 +193,21 @@ public struct FleetStore: Sendable {
       } else {
         change.gone = replaceScope(list, scope: scope)
       }
-      setSource(.tasks, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
-      for t in list where pending[t.arn] != nil && ![TaskStatus.starting, TaskStatus.stopping].contains(t.status) {
-        pending[t.arn] = nil
-      }
+      tasksListed(list, scope: scope, at: at)
       change.order = true
+    case .tasksChanged(_, let rows, let at):
+      // Rows of a refreshed page: replaced where they are, nothing else touched; the order is checked around them.
+      var moved: [Int] = []
+      for var t in rows {
+        guard let i = indexByArn[t.arn], i < taskList.count, taskList[i].arn == t.arn else { continue }
+        t.scope = scope
+        taskList[i] = t
+        judged[t.arn] = nil
+        moved.append(i)
+      }
+      tasksListed(rows, scope: scope, at: at)
+      change.order = true
+      change.changedRows = moved
     case .inventoryLoaded(_, let instances, let endpoints):
       for i in instances { self.instances[i.arn] = i }
       for e in endpoints { self.endpoints[e.arn] = e }
@@ -184,13 +220,12 @@ public struct FleetStore: Sendable {
       }
       change.judged = true
     case .metricsLoaded(_, let byTask, let at):
-      var m = metrics
       for (arn, series) in byTask {
-        var t = m[arn] ?? TaskMetrics()
+        var t = metricsByArn.removeValue(forKey: arn) ?? TaskMetrics()
         for (name, points) in series { t[name].merge(points) }
-        m[arn] = t
+        metricsByArn[arn] = t
+        judged[arn] = nil
       }
-      metrics = m
       setSource(.metrics, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
       change.latency = true
       change.judged = true
@@ -246,6 +281,12 @@ public struct FleetStore: Sendable {
   public func task(_ arn: String) -> ReplicationTask? {
     guard let i = indexByArn[arn], i < tasks.count, tasks[i].arn == arn else { return tasks.first { $0.arn == arn } }
     return tasks[i]
+  }
+
+  /// Where the task with this ARN is in `tasks`.
+  public func position(of arn: String) -> Int? {
+    guard let i = indexByArn[arn], i < taskList.count, taskList[i].arn == arn else { return nil }
+    return i
   }
 
   /// The scope of the task with this ARN.
@@ -383,17 +424,25 @@ public struct FleetStore: Sendable {
   /// reducer asks for the rows it is about to draw, a health filter or sort for all, so drawing, sorting and
   /// counting read verdicts instead of running the rules again.
   public mutating func judge(now: Date, only: [String]? = nil) {
-    func judgeOne(_ t: ReplicationTask) {
-      if verdict(t.arn, now: now) != nil { return }
+    func judgeOne(_ t: ReplicationTask, readiness: Bool) {
+      if let j = verdict(t.arn, now: now) {
+        if readiness, j.readiness == nil {
+          let r = self.readiness(of: t, now: j.at, config: ruleConfig)
+          judged[t.arn]?.readiness = r
+        }
+        return
+      }
       let f = computeFindings(for: t, now: now, config: ruleConfig)
-      judged[t.arn] = TaskJudgement(findings: f, health: TaskHealth.judge(task: t, tables: tablesByTask[t.arn], findings: f), at: now)
+      judged[t.arn] = TaskJudgement(
+        findings: f, health: TaskHealth.judge(task: t, tables: tablesByTask[t.arn], findings: f), at: now,
+        readiness: readiness ? self.readiness(of: t, now: now, config: ruleConfig) : nil)
     }
     guard let only else {
-      for t in tasks { judgeOne(t) }
+      for t in tasks { judgeOne(t, readiness: false) }
       return
     }
     for arn in only {
-      if let i = indexByArn[arn], i < tasks.count { judgeOne(tasks[i]) }
+      if let i = indexByArn[arn], i < tasks.count { judgeOne(tasks[i], readiness: true) }
     }
   }
 
@@ -444,8 +493,13 @@ public struct FleetStore: Sendable {
     return byName.isEmpty ? byArn : (byArn + byName).sorted { $0.time < $1.time }
   }
 
-  /// Cutover readiness of one task from what the dashboard holds.
+  /// Cutover readiness of one task from what the dashboard holds (the verdict's when it was judged with it).
   public func readiness(for task: ReplicationTask, now: Date, config: RuleConfig) -> Readiness {
+    if config == ruleConfig, let r = verdict(task.arn, now: now)?.readiness { return r }
+    return readiness(of: task, now: now, config: config)
+  }
+
+  private func readiness(of task: ReplicationTask, now: Date, config: RuleConfig) -> Readiness {
     Readiness.evaluate(
       task: task, tables: tablesByTask[task.arn], metrics: metrics[task.arn], events: errorLines(of: task), now: now, config: config,
       rowCounts: .from(reconResults[task.arn], config: config))
@@ -467,7 +521,7 @@ public struct FleetStore: Sendable {
   /// `checkedCount(of:)` for the tasks at these positions of `tasks` (the TASKS order), without copying them.
   public func checkedCount(atIndices order: [Int]) -> Int {
     var n = 0
-    for i in order where i >= 0 && i < taskList.count && checkedArns.contains(taskList[i].arn) { n += 1 }
+    for i in order where i >= 0 && i < checkedAt.count && checkedAt[i] { n += 1 }
     return n
   }
 
@@ -492,6 +546,8 @@ public struct FleetChange: Sendable {
   public var redraw = false
   /// The task list changed: filter and sort again.
   public var order = false
+  /// Set when only these positions of `tasks` changed (a merged page): the order need only be checked around them.
+  public var changedRows: [Int]?
   /// Verdicts changed: sorts by flags or health order again.
   public var judged = false
   /// Latency changed: the latency sort orders again.

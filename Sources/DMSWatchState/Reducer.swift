@@ -149,7 +149,9 @@ public struct Reducer: Sendable {
     let sortColumn = s.sort.column
     if change.order || (change.judged && (sortColumn == .flags || sortColumn == .health || s.errorsOnly))
       || (change.latency && sortColumn == .latency) {
-      s.recomputeTaskOrder()
+      // Rows of a merged page: the order is checked around them, unless a verdict or latency sort also moved.
+      let onlyRows = change.judged || change.latency ? nil : change.changedRows
+      s.recomputeTaskOrder(changed: onlyRows)
       s.syncTableCursor()
     } else if change.focusedTables {
       s.syncTableCursor()

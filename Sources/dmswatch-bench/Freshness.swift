@@ -116,7 +116,7 @@ func simulateBigFocus(minutes: Double) async throws -> (listAgeMax: Double, inte
     settings: PollSettings.from(refresh: 5)
   ) { e in
     switch e {
-    case .tasksLoaded(_, _, let at): box.listAt = at
+    case .tasksLoaded(_, _, let at), .tasksChanged(_, _, let at): box.listAt = at
     case .inventoryLoaded: if box.inventoryAt == nil { box.inventoryAt = clock.now() }
     default: break
     }

@@ -156,6 +156,57 @@ final class FleetFreshnessTests: XCTestCase {
     return i
   }
 
+  /// At 1,000 tasks the full listing is stretched and the visible page is read again between listings; what it
+  /// publishes is the rows that changed (a task stopped at DMS among them), never the whole list again, and each
+  /// with the last full listing's time.
+  func testARefreshedPagePublishesOnlyItsChangedRows() async throws {
+    let clock = ManualClock()
+    let fleet = SimulatedFleet(config: SimulatorConfig(tasks: 1000, seed: 3, activity: .realistic), clock: clock)
+    let all = try await fleet.allReplicationTasks()
+    let visible = Array(all.prefix(20).map(\.arn))
+    guard let victim = all.prefix(20).first(where: { $0.status == TaskStatus.running }) else { return XCTFail("no running task") }
+    let box = EventBox()
+    let services = ServiceBundle(dms: fleet, metrics: fleet, logs: fleet, sourceLabel: "sim")
+    let engine = ScopeEngine(services: services, clock: clock, settings: PollSettings.from(refresh: 5)) { e in box.events.append(e) }
+    engine.setDemand(Demand(focused: nil, visible: visible))
+    let start = clock.now()
+    var fullListAt: Date?
+    var pages: [([ReplicationTask], Date)] = []
+    var stopped = false
+    while clock.now() < start.addingTimeInterval(180) {
+      if !stopped, fullListAt != nil {
+        _ = try await fleet.stopReplicationTask(arn: victim.arn)
+        stopped = true
+      }
+      let step = await engine.runDMSStep()
+      for e in box.events {
+        switch e {
+        case .tasksLoaded(_, let list, let at):
+          XCTAssertEqual(list.count, all.count, "a full listing carries every task")
+          fullListAt = at
+        case .tasksChanged(_, let rows, let at):
+          pages.append((rows, at))
+          XCTAssertEqual(at, fullListAt, "a page keeps the full listing's time")
+        default: break
+        }
+      }
+      box.events = []
+      switch step {
+      case .call: clock.advance(0.05)
+      case .wait(let until): clock.set(max(until, clock.now().addingTimeInterval(0.001)))
+      }
+    }
+    XCTAssertFalse(pages.isEmpty, "the visible page was read again and something on it changed")
+    XCTAssertTrue(pages.contains { $0.0.contains { visible.contains($0.arn) } }, "rows of the visible page among them")
+    for (rows, _) in pages {
+      // The rows asked for are the visible page and tasks named by events, at most one filtered call's worth.
+      XCTAssertLessThanOrEqual(rows.count, PollPlanner.rowsPerCall, "never more than one call asked for")
+      XCTAssertEqual(Set(rows.map(\.arn)).count, rows.count, "each row once")
+    }
+    let seen = pages.flatMap(\.0).filter { $0.arn == victim.arn }.map(\.status)
+    XCTAssertTrue(seen.contains { $0 == TaskStatus.stopping || $0 == TaskStatus.stopped }, "the stop shows through a page: \(seen)")
+  }
+
   /// A 20,000-table focused task and 1,000 others at 2 calls/s: the inventory loads within seconds,
   /// the task list is never older than 3 of its intervals, a task stopped at DMS shows stopped within
   /// one task-list interval, and no 1/5/10/60 s window goes above the budget.
@@ -206,7 +257,7 @@ final class FleetFreshnessTests: XCTestCase {
       for e in box.events {
         switch e {
         case .inventoryLoaded: if inventoryAt == nil { inventoryAt = clock.now() }
-        case .tasksLoaded(_, let list, let at):
+        case .tasksLoaded(_, let list, let at), .tasksChanged(_, let list, let at):
           if listTimes.last != at { listTimes.append(at) }
           if stopAt != nil, shownStoppedAt == nil, list.first(where: { $0.arn == victim.arn })?.status == TaskStatus.stopped {
             shownStoppedAt = clock.now()

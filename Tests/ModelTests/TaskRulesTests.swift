@@ -190,6 +190,23 @@ final class TaskRulesTests: XCTestCase {
     XCTAssertEqual(TaskRules.endToEndLatency(m).map(\.value), [3, 10, 1])
   }
 
+  /// The merge pass gives what a per-timestamp maximum, sorted by time, gives, for series that overlap in any way
+  /// (one empty, interleaved, one inside the other, the same timestamps).
+  func testEndToEndLatencyMergesLikeAPerTimestampMaximum() {
+    var rng = SystemRandomNumberGenerator()
+    for _ in 0..<200 {
+      var m = TaskMetrics()
+      let src = (0..<Int.random(in: 0...30, using: &rng)).map { _ in SeriesPoint(time: t0 + Double(Int.random(in: 0...40, using: &rng) * 60), value: Double.random(in: 0...100, using: &rng)) }
+      let tgt = (0..<Int.random(in: 0...30, using: &rng)).map { _ in SeriesPoint(time: t0 + Double(Int.random(in: 0...40, using: &rng) * 60), value: Double.random(in: 0...100, using: &rng)) }
+      m[DMSMetric.cdcLatencySource].merge(src)
+      m[DMSMetric.cdcLatencyTarget].merge(tgt)
+      var byTime: [Date: Double] = [:]
+      for p in m.latencySource.points + m.latencyTarget.points { byTime[p.time] = max(byTime[p.time] ?? p.value, p.value) }
+      let expected = byTime.sorted { $0.key < $1.key }.map { SeriesPoint(time: $0.key, value: $0.value) }
+      XCTAssertEqual(TaskRules.endToEndLatency(m), expected)
+    }
+  }
+
   func testRecentErrorLinesOfThisTaskOnly() {
     let lines = [
       logLine("ORA-01291: missing logfile", at: t0 - 60),

@@ -256,4 +256,59 @@ final class ViewComponentTests: XCTestCase {
     _ = r.reduce(&s, .tasksLoaded(tasks + [makeTask("ab")], at: t0 + 3))
     XCTAssertEqual(names(), ["a", "ab", "b", "c"])
   }
+
+  /// A refreshed page carries only its changed rows: they are replaced where they are, the other rows, verdicts and
+  /// the checked count stand, and the order is checked around the changed rows — kept when they still sit between
+  /// their neighbours, sorted again when one moved past one, rebuilt when one entered or left the filter.
+  func testAChangedPageReplacesOnlyItsRowsAndTheOrderStaysHonest() {
+    func task(_ name: String, _ pct: Int) -> ReplicationTask {
+      var t = makeTask(name)
+      t.stats = ReplicationTaskStats(fullLoadProgressPercent: pct)
+      return t
+    }
+    var (s, r) = state([task("a", 40), task("b", 30), task("c", 20), task("d", 10)])
+    s.sort = TaskSort(column: .progress, descending: true)
+    s.recomputeTaskOrder()
+    func names() -> [String] { s.taskOrder.map { s.fleet.tasks[$0].identifier } }
+    XCTAssertEqual(names(), ["a", "b", "c", "d"])
+    _ = r.reduce(&s, .tablesLoaded(taskArn: s.fleet.tasks[3].arn, [], at: t0))
+    _ = r.reduce(&s, .tick(t0 + 1))
+    let d = s.fleet.tasks[3]
+    let keptD = s.fleet.judged[d.arn]
+    XCTAssertNotNil(keptD)
+    XCTAssertEqual(s.checkedCount(atIndices: s.taskOrder), 1)
+
+    var b = s.fleet.tasks[1]
+    b.stats = ReplicationTaskStats(fullLoadProgressPercent: 35)
+    b.status = TaskStatus.stopped
+    _ = r.reduce(&s, .tasksChanged([b], at: t0 + 2))
+    XCTAssertEqual(s.fleet.tasks.map(\.identifier), ["a", "b", "c", "d"], "replaced in place, nothing added")
+    XCTAssertEqual(s.fleet.task(b.arn)?.status, TaskStatus.stopped)
+    XCTAssertEqual(names(), ["a", "b", "c", "d"], "35 % still sits between 40 % and 20 %")
+    XCTAssertEqual(s.fleet.judged[d.arn], keptD, "an unchanged row keeps its verdict")
+    XCTAssertEqual(s.checkedCount(atIndices: s.taskOrder), 1)
+    XCTAssertEqual(s.fleet.sources[.tasks]?.lastSuccess, t0 + 2, "the page carries the full list's time")
+
+    var c = s.fleet.tasks[2]
+    c.stats = ReplicationTaskStats(fullLoadProgressPercent: 50)
+    _ = r.reduce(&s, .tasksChanged([c], at: t0 + 2))
+    XCTAssertEqual(names(), ["c", "a", "b", "d"], "a row that moved past its neighbour: sorted again")
+
+    // A row that leaves the filter leaves TASKS; one that enters it comes back in its place.
+    s.filter = "status:running"
+    s.recomputeTaskOrder()
+    XCTAssertEqual(names(), ["c", "a", "d"])
+    var a = s.fleet.tasks[0]
+    a.status = TaskStatus.stopped
+    _ = r.reduce(&s, .tasksChanged([a], at: t0 + 3))
+    XCTAssertEqual(names(), ["c", "d"])
+    b.status = TaskStatus.running
+    _ = r.reduce(&s, .tasksChanged([b], at: t0 + 4))
+    XCTAssertEqual(names(), ["c", "b", "d"])
+
+    // A row the store does not hold is not added by a page (only a full listing adds tasks).
+    _ = r.reduce(&s, .tasksChanged([task("zz", 99)], at: t0 + 5))
+    XCTAssertEqual(s.fleet.tasks.count, 4)
+    XCTAssertEqual(names(), ["c", "b", "d"])
+  }
 }

@@ -8,6 +8,9 @@ extension AppAction {
   public static func tasksLoaded(_ tasks: [ReplicationTask], at: Date, scope: ScopeID = .single) -> AppAction {
     .engine(.tasksLoaded(scope, tasks, at: at))
   }
+  public static func tasksChanged(_ rows: [ReplicationTask], at: Date, scope: ScopeID = .single) -> AppAction {
+    .engine(.tasksChanged(scope, rows, at: at))
+  }
   public static func instancesLoaded(_ i: [ReplicationInstance], _ e: [Endpoint], scope: ScopeID = .single) -> AppAction {
     .engine(.inventoryLoaded(scope, i, e))
   }
