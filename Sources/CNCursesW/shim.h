@@ -143,6 +143,22 @@ static void *dmsw_relay_main(void *arg) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // the write end is closed: the program is leaving
     dmsw_relay.in_hand = (sig_atomic_t)n;
+    // curses flushes after every cursor move, so one frame arrives as dozens of small writes. Let the rest of
+    // the frame land in the pipe (2 ms), then take all of it: one wake-up and one write to the terminal (one
+    // packet over SSH) per frame instead of one per write.
+    if ((size_t)n < sizeof(buf)) {
+      struct timespec gather = { 0, 2 * 1000 * 1000 };
+      nanosleep(&gather, NULL);
+      int queued = 0;
+      while ((size_t)n < sizeof(buf) && ioctl(dmsw_relay.pipe_r, FIONREAD, &queued) == 0 && queued > 0) {
+        size_t want = (size_t)queued < sizeof(buf) - (size_t)n ? (size_t)queued : sizeof(buf) - (size_t)n;
+        ssize_t more = read(dmsw_relay.pipe_r, buf + n, want);
+        if (more < 0 && errno == EINTR) continue;
+        if (more <= 0) break;
+        n += more;
+        dmsw_relay.in_hand = (sig_atomic_t)n;
+      }
+    }
     char *p = buf;
     while (n > 0) {
       // A background job must not write to the terminal (SIGTTOU): hold the bytes until `fg`.

@@ -141,12 +141,13 @@ extension Readiness {
   }
 
   /// The criteria that depend on table rows only (kept when rows are summarized away).
-  static func tableCriteria(tables: TaskTables, config: RuleConfig) -> [Readiness.Criterion] {
+  /// `flags`: `TableRules.flags(for: tables.tables)` when the caller has just computed them (a load).
+  static func tableCriteria(tables: TaskTables, config: RuleConfig, flags: [TableFlag]? = nil) -> [Readiness.Criterion] {
     let stats = usableTables(tables)
     return [
       tablesCompleted(task: nil, stats: stats, tables: tables),
       validation(stats: stats, tables: tables, config: config),
-      noMissingDuplicate(stats: stats, tables: tables),
+      noMissingDuplicate(stats: stats, tables: tables, flags: flags),
     ]
   }
 
@@ -248,10 +249,10 @@ extension Readiness {
     return Criterion(name: name, passed: false, detail: problems.joined(separator: "; "))
   }
 
-  static func noMissingDuplicate(stats: [TableStatistics]?, tables: TaskTables?) -> Criterion {
+  static func noMissingDuplicate(stats: [TableStatistics]?, tables: TaskTables?, flags known: [TableFlag]? = nil) -> Criterion {
     let name = ReadinessCriterion.noMissingDuplicate
     guard let stats else { return Criterion(name: name, passed: nil, detail: unknownTablesDetail(tables)) }
-    let flags = TableRules.flags(for: stats)
+    let flags = known ?? TableRules.flags(for: stats)
     var missing = Set<TableRef>()
     var dup = Set<TableRef>()
     var unknown = Set<TableRef>()

@@ -45,7 +45,7 @@ public struct TaskTables: Sendable, Equatable {
     self.loadedAt = loadedAt
     // Judged once per load, not per frame: readiness of a 20,000-table task stays cheap to draw.
     self.criteriaConfig = config
-    self.summaryCriteria = Readiness.tableCriteria(tables: self, config: config)
+    self.summaryCriteria = Readiness.tableCriteria(tables: self, config: config, flags: flags)
   }
 
   /// Judges the table-based readiness criteria again with `config` (rows still present).

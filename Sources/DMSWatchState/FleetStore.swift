@@ -58,9 +58,12 @@ public struct FleetStore: Sendable {
     set {
       metricsByArn = newValue
       judged.removeAll(keepingCapacity: true)
+      instanceHealthByArn.removeAll(keepingCapacity: true)
     }
   }
   private var metricsByArn: [String: TaskMetrics] = [:]
+  /// `InstanceHealth.judge` of each series judged since it last changed (the header asks on every frame).
+  private var instanceHealthByArn: [String: InstanceHealth] = [:]
   public var log: RingBuffer<LogEntry>
   /// Each task's own lines (by ARN), so a chatty task never pushes another's out of view.
   public var taskLog: [String: RingBuffer<LogEntry>] = [:]
@@ -225,6 +228,7 @@ public struct FleetStore: Sendable {
         for (name, points) in series { t[name].merge(points) }
         metricsByArn[arn] = t
         judged[arn] = nil
+        instanceHealthByArn[arn] = instances[arn] == nil ? nil : InstanceHealth.judge(t)
       }
       setSource(.metrics, scope: scope) { $0.lastSuccess = at; $0.lastError = nil }
       change.latency = true
@@ -511,7 +515,9 @@ public struct FleetStore: Sendable {
   }
 
   /// A replication instance's health from its metrics (filed under its ARN by the engine).
-  public func instanceHealth(_ instanceArn: String) -> InstanceHealth { InstanceHealth.judge(metrics[instanceArn]) }
+  public func instanceHealth(_ instanceArn: String) -> InstanceHealth {
+    instanceHealthByArn[instanceArn] ?? InstanceHealth.judge(metricsByArn[instanceArn])
+  }
 
   /// Tasks whose table statistics are loaded and whose last load did not fail (the TASKS title's `checked N/M`).
   public func checkedCount<S: Sequence>(of list: S) -> Int where S.Element == ReplicationTask {

@@ -424,6 +424,14 @@ final class InstanceHealthTests: XCTestCase {
     _ = r.reduce(&s, .metricsLoaded(["arn:aws:dms:us-east-1:1:rep:I1": m.series.mapValues(\.points)], at: t0))
     XCTAssertEqual(s.troubledInstances.map(\.identifier), ["dms-prod-c"])
     XCTAssertEqual(s.troubledInstances.first?.health.severity, .critical)
+    // The health is kept with the series: a later load that brings memory back is judged again.
+    let fine = metrics(free: 4 * gib, swap: [0, 0])
+    _ = r.reduce(&s, .metricsLoaded(["arn:aws:dms:us-east-1:1:rep:I1": fine.series.mapValues(\.points)], at: t0 + 300))
+    XCTAssertEqual(s.fleet.instanceHealth("arn:aws:dms:us-east-1:1:rep:I1"), InstanceHealth.judge(s.fleet.metrics["arn:aws:dms:us-east-1:1:rep:I1"]))
+    XCTAssertTrue(s.troubledInstances.isEmpty, "\(s.troubledInstances)")
+    // Series replaced wholesale (a replay): judged from the new ones.
+    s.fleet.metrics = ["arn:aws:dms:us-east-1:1:rep:I1": m]
+    XCTAssertEqual(s.troubledInstances.map(\.identifier), ["dms-prod-c"])
   }
 }
 
