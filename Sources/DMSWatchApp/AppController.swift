@@ -141,6 +141,7 @@ public final class AppController {
   public func renderNow() {
     lastRenderAt = DispatchTime.now()
     state.auditBadge = audit?.badge
+    state.prepareFrame()
     renderCount += 1
     onRender?()
   }

@@ -17,6 +17,11 @@ public enum AppAction: Sendable {
   case statusMessage(String, Severity)
   /// The raw JSON the `y` view asked for (or why there is none).
   case rawLoaded(title: String, text: String?, error: String?)
+
+  var isEngineEvent: Bool {
+    if case .engine = self { return true }
+    return false
+  }
 }
 
 /// What the reducer asks the outside world to do.
@@ -123,8 +128,9 @@ public struct Reducer: Sendable {
       r.redraw = true
     }
     if s.selectedTaskArn != before { r.effects.append(.focusTaskChanged(s.selectedTaskArn)) }
-    // The rows about to be drawn read verdicts, not the rules.
-    if r.redraw { s.fleet.judge(now: s.now, only: s.visibleTaskArns + (s.selectedTaskArn.map { [$0] } ?? [])) }
+    // The rows about to be drawn read verdicts, not the rules. Engine events come several a second and their frames
+    // at most one a second: the controller judges those rows just before the frame (`prepareFrame`).
+    if r.redraw, !action.isEngineEvent { s.prepareFrame() }
     return r
   }
 

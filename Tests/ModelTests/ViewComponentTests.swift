@@ -311,4 +311,20 @@ final class ViewComponentTests: XCTestCase {
     XCTAssertEqual(s.fleet.tasks.count, 4)
     XCTAssertEqual(names(), ["c", "b", "d"])
   }
+
+  /// Engine events arrive several a second and frames at most one a second: an event leaves the changed row's
+  /// verdict to the frame (`prepareFrame`), which judges the rows on screen with READY, as `check` would.
+  func testTheFrameJudgesTheRowsOnScreenNotEachEngineEvent() {
+    var (s, r) = state([makeTask("a"), makeTask("b")])
+    _ = r.reduce(&s, .tick(t0 + 1))
+    let a = s.fleet.tasks[0]
+    XCTAssertNotNil(s.fleet.judged[a.arn]?.readiness, "a tick's frame judged the rows on screen, READY included")
+    var failed = a
+    failed.status = TaskStatus.failed
+    _ = r.reduce(&s, .tasksChanged([failed], at: t0 + 2))
+    XCTAssertNil(s.fleet.judged[a.arn], "the event dropped the verdict and did not judge again")
+    s.prepareFrame()
+    XCTAssertEqual(s.fleet.judged[a.arn]?.health.severity, .critical)
+    XCTAssertEqual(s.fleet.judged[a.arn]?.readiness, Readiness.evaluate(task: s.fleet.tasks[0], tables: nil, metrics: nil, events: s.fleet.errorLines(of: s.fleet.tasks[0]), now: s.now, config: s.fleet.ruleConfig, rowCounts: .from(nil, config: s.fleet.ruleConfig)))
+  }
 }
