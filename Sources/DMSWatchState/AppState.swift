@@ -113,12 +113,12 @@ public struct AppState: Sendable {
 
   public var visibleTasks: [ReplicationTask] { taskOrder.map { fleet.tasks[$0] } }
 
-  /// ARNs of the task rows on screen now, top to bottom (the demand the UI pushes to the engines).
   /// Judges the rows about to be drawn (and the focused task), so the frame reads verdicts instead of running the rules.
   public mutating func prepareFrame() {
     fleet.judge(now: now, only: visibleTaskArns + (selectedTaskArn.map { [$0] } ?? []))
   }
 
+  /// ARNs of the task rows on screen now, top to bottom (the demand the UI pushes to the engines).
   public var visibleTaskArns: [String] {
     // Any state renders (the fuzz tests build odd ones): a cursor out of range or a stale order shows nothing.
     let top = max(0, taskCursor.top)

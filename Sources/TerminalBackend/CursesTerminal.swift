@@ -76,9 +76,9 @@ public final class CursesTerminal {
     _ = dmsw_leaveok(window, 1)
     _ = dmsw_curs_set(0)
     set_escdelay(25)
-    // No typeahead check during an update: curses would poll stdin and flush its buffer every few cells, so one
-    // frame went out as ~30 small writes (each a wake-up of the relay thread). Frames are small and at most one a
-    // second for data; a key still renders at once after the frame.
+    // No typeahead check during an update: curses polled stdin between cells, a system call each. (It still
+    // flushes after every cursor move; the output relay gathers those writes into one, see shim.h.) A key pressed
+    // during a frame renders right after it.
     _ = typeahead(-1)
 
     var colors = 0

@@ -93,6 +93,8 @@ func loadState(tasks: Int, tables: Int, width: Int, height: Int, clock: ManualCl
     entries.append(LogEntry(time: clock.now(), source: .log, severity: i % 50 == 0 ? .error : .info, component: "TARGET_APPLY", text: "line \(i) applied 500 changes to public.orders", task: all.first?.identifier))
   }
   _ = reducer.reduce(&state, .engine(.logLoaded(.single, entries, at: clock.now())))
+  // As the controller does before each frame: the rows on screen judged once, then drawn.
+  state.prepareFrame()
   return (state, fleet)
 }
 
