@@ -24,7 +24,7 @@ public struct FleetStore: Sendable {
       judged.removeAll(keepingCapacity: true)
       indexByArn = Dictionary(taskList.enumerated().map { ($1.arn, $0) }, uniquingKeysWith: { a, _ in a })
       hasServerless = taskList.indices.contains { taskList[$0].kind == .serverless }
-      checkedAt = taskList.map { checkedArns.contains($0.arn) }
+      checkedAt = taskList.map { tablesByTask[$0.arn]?.isChecked == true }
     }
   }
   private var taskList: [ReplicationTask] = []
@@ -40,16 +40,13 @@ public struct FleetStore: Sendable {
     get { tablesByTask }
     set {
       tablesByTask = newValue
-      checkedArns = Set(newValue.lazy.filter { $0.value.isChecked }.map(\.key))
-      checkedAt = taskList.map { checkedArns.contains($0.arn) }
+      checkedAt = taskList.map { newValue[$0.arn]?.isChecked == true }
       judged.removeAll(keepingCapacity: true)
     }
   }
   private var tablesByTask: [String: TaskTables] = [:]
-  /// The tasks whose statistics were read (`TaskTables.isChecked`), kept with `tablesByTask`: the TASKS title counts
-  /// them on every frame without copying a task or a table list.
-  private var checkedArns: Set<String> = []
-  /// `checkedArns` by position in `tasks`: the title's count reads a flag per row, without hashing an ARN.
+  /// Whether each task in `tasks` has its statistics read (`TaskTables.isChecked`), by position, kept with
+  /// `tablesByTask`: the TASKS title counts them on every frame without hashing an ARN or copying a task.
   private var checkedAt: [Bool] = []
   /// CloudWatch series per task ARN (and per instance ARN). Setting it drops every verdict; a metrics load
   /// drops only the verdicts of the tasks it brought series for.
@@ -128,17 +125,22 @@ public struct FleetStore: Sendable {
     return n == list.count
   }
 
-  /// The same tasks in the same places (a refreshed page, a poll where only counters moved): replaced where they
-  /// differ, only those verdicts dropped; the index and the other verdicts stand.
-  private mutating func replaceInPlace(_ list: [ReplicationTask], scope: ScopeID) {
+  /// Tasks the store already holds (a poll where only counters moved, a refreshed page): replaced where they
+  /// differ, only those verdicts dropped; the index and the other verdicts stand. Rows it does not hold are left
+  /// out (only a full listing adds tasks). Returns the positions replaced.
+  @discardableResult
+  private mutating func replaceInPlace(_ list: [ReplicationTask], scope: ScopeID) -> [Int] {
+    var replaced: [Int] = []
     for var t in list {
-      guard let i = indexByArn[t.arn] else { continue }
+      guard let i = position(of: t.arn) else { continue }
       t.scope = scope
       if taskList[i] != t {
         taskList[i] = t
         judged[t.arn] = nil
+        replaced.append(i)
       }
     }
+    return replaced
   }
 
   /// After a listing or a page: the source's age, and the actions those rows settled.
@@ -164,8 +166,7 @@ public struct FleetStore: Sendable {
     let gone = oldArns.subtracting(list.map(\.arn))
     for arn in gone {
       tablesByTask[arn] = nil
-      checkedArns.remove(arn)
-      metrics[arn] = nil
+      metricsByArn[arn] = nil
       taskLog[arn] = nil
     }
     return gone
@@ -174,9 +175,7 @@ public struct FleetStore: Sendable {
   /// One task's statistics: only that task's verdict is judged again.
   public mutating func setTables(_ arn: String, _ tt: TaskTables?) {
     tablesByTask[arn] = tt
-    let checked = tt?.isChecked == true
-    if checked { checkedArns.insert(arn) } else { checkedArns.remove(arn) }
-    if let i = position(of: arn), i < checkedAt.count { checkedAt[i] = checked }
+    if let i = position(of: arn), i < checkedAt.count { checkedAt[i] = tt?.isChecked == true }
     judged[arn] = nil
   }
 
@@ -200,17 +199,9 @@ public struct FleetStore: Sendable {
       change.order = true
     case .tasksChanged(_, let rows, let at):
       // Rows of a refreshed page: replaced where they are, nothing else touched; the order is checked around them.
-      var moved: [Int] = []
-      for var t in rows {
-        guard let i = indexByArn[t.arn], i < taskList.count, taskList[i].arn == t.arn else { continue }
-        t.scope = scope
-        taskList[i] = t
-        judged[t.arn] = nil
-        moved.append(i)
-      }
+      change.changedRows = replaceInPlace(rows, scope: scope)
       tasksListed(rows, scope: scope, at: at)
       change.order = true
-      change.changedRows = moved
     case .inventoryLoaded(_, let instances, let endpoints):
       for i in instances { self.instances[i.arn] = i }
       for e in endpoints { self.endpoints[e.arn] = e }
@@ -521,7 +512,7 @@ public struct FleetStore: Sendable {
 
   /// Tasks whose table statistics are loaded and whose last load did not fail (the TASKS title's `checked N/M`).
   public func checkedCount<S: Sequence>(of list: S) -> Int where S.Element == ReplicationTask {
-    list.reduce(0) { $0 + (checkedArns.contains($1.arn) ? 1 : 0) }
+    list.reduce(0) { $0 + (tablesByTask[$1.arn]?.isChecked == true ? 1 : 0) }
   }
 
   /// `checkedCount(of:)` for the tasks at these positions of `tasks` (the TASKS order), without copying them.
